@@ -1,0 +1,1 @@
+"""The Starlette application, HTTP routes and the command line."""

@@ -1,0 +1,68 @@
+"""The Starlette application: one lifespan owns every connection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.auth import BearerAuthMiddleware
+from api.graphql import GraphQLApp
+from api.health import healthz, readyz
+from models.db import close_database, open_database
+from schema.root import build_schema
+from settings import Settings, get_settings
+from subscriptions.bus import Bus
+
+log = logging.getLogger("volunteer_city.app")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    settings.check()
+    bus = Bus(settings.broadcast_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await open_database(settings)
+        await bus.connect()
+        log.info(
+            "serving with database %s and bus %s",
+            settings.database_url.split("://")[0],
+            settings.broadcast_url.split("://")[0],
+        )
+        try:
+            yield
+        finally:
+            await bus.disconnect()
+            await close_database()
+
+    graphql = GraphQLApp(
+        build_schema(settings),
+        graphql_ide="graphiql",
+        # Only the graphql-transport-ws protocol: the legacy graphql-ws one is deprecated
+        # and has had security bugs of its own.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=10),
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        allowed_origins=settings.allowed_origins,
+    )
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(BearerAuthMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.bus = bus
+    app.state.settings = settings
+    return app

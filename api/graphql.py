@@ -1,0 +1,65 @@
+"""The GraphQL endpoint: strawberry's ASGI view with our context and HTTP content negotiation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+
+from api.auth import principal_of
+from schema.context import Context
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def _wants_graphql_response_json(accept: str) -> bool:
+    """The GraphQL-over-HTTP spec's media type, when the client asks for it before (or
+    instead of) plain JSON. A client that accepts both equally gets the new one."""
+    best: tuple[float, str] | None = None
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media in (GRAPHQL_RESPONSE_JSON, "application/json", "*/*", "application/*"):
+            rank = (quality, "1" if media == GRAPHQL_RESPONSE_JSON else "0")
+            if best is None or rank > best:
+                best = rank
+    return best is not None and best[1] == "1" and best[0] > 0
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        return Context(principal=principal_of(request), request=request, response=response)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # create_response() does not see the request; carry the negotiated type across.
+        sub_response.media_type = (
+            GRAPHQL_RESPONSE_JSON
+            if _wants_graphql_response_json(request.headers.get("accept", ""))
+            else "application/json"
+        )
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+            # A request that never reached execution (parse or validation error) has no
+            # `data`; the spec asks for a 4xx for it under the new media type.
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response

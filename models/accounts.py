@@ -1,0 +1,49 @@
+"""Sign-in identities: people (`User`) and third-party applications (`ApiClient`)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(str, Enum):
+    RESIDENT = "RESIDENT"
+    VOLUNTEER = "VOLUNTEER"
+    ORG_ADMIN = "ORG_ADMIN"
+    DISPATCHER = "DISPATCHER"
+    WALL_DISPLAY = "WALL_DISPLAY"
+    ADMIN = "ADMIN"
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    display_name = fields.CharField(max_length=64)
+    # A short list of `Role` values; stored as JSON because a user rarely has more than two.
+    roles: fields.Field[list[str]] = fields.JSONField(default=list)
+    is_active = fields.BooleanField(default=True)
+    # Bumped to revoke every token issued before (password change, forced sign-out).
+    token_version = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+        ordering = ["id"]
+
+
+class ApiClient(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=128)
+    # The first characters of the key, kept in clear so a key can be found without scanning.
+    key_prefix = fields.CharField(max_length=16, unique=True)
+    key_hash = fields.CharField(max_length=128)
+    scopes: fields.Field[list[str]] = fields.JSONField(default=list)
+    enabled = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "api_client"
+        ordering = ["id"]

@@ -1,0 +1,1 @@
+"""GraphQL types, queries and mutations per domain, merged in `schema.root`."""

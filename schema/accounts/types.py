@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from models.accounts import Role, User
+from schema.context import Info
+from services import lookups
+from services.accounts import AccountErrorCode
+
+if TYPE_CHECKING:
+    from schema.volunteers.types import VolunteerType
+
+RoleEnum = strawberry.enum(Role, description="What a signed-in person may do.")
+AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, description="Why an account call failed.")
+
+
+@strawberry.type(name="User", description="A person who signs in.")
+class UserType(relay.Node):
+    id: relay.NodeID[int]
+    username: str = strawberry.field(description="Login name.")
+    display_name: str = strawberry.field(description="Name shown to others.")
+    roles: list[RoleEnum] = strawberry.field(description="Granted roles.")  # type: ignore[valid-type]
+    created_at: datetime = strawberry.field(description="When the account was made.")
+
+    @classmethod
+    def from_model(cls, row: User) -> UserType:
+        return cls(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            roles=[Role(r) for r in row.roles],
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        # Accounts are visible to their owner and to administrators only.
+        principal = info.context.principal
+        rows = await lookups.by_ids(User, [int(i) for i in node_ids])
+        return [
+            cls.from_model(r) if r and (principal.is_admin or principal.user_id == r.id) else None
+            for r in rows
+        ]
+
+    @strawberry.field(description="The volunteer record of this person, if registered.")
+    async def volunteer(
+        self, info: Info
+    ) -> Annotated[VolunteerType, strawberry.lazy("schema.volunteers.types")] | None:
+        from schema.volunteers.types import VolunteerType
+
+        row = await lookups.volunteer_of_user(self.id)
+        return VolunteerType.from_model(row) if row else None
+
+
+@strawberry.type(description="A problem with an account request.")
+class AccountError:
+    code: AccountErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="Tokens for a signed-in session, or why none were issued.")
+class AuthPayload:
+    token: str | None = strawberry.field(
+        description="Access token for `Authorization: Bearer` and `connection_init`."
+    )
+    refresh_token: str | None = strawberry.field(
+        description="Exchange it for a new token with `refreshToken` before it expires."
+    )
+    expires_at: datetime | None = strawberry.field(description="When `token` stops working.")
+    user: UserType | None = strawberry.field(description="Who signed in.")
+    errors: list[AccountError] = strawberry.field(description="Empty on success.")

@@ -1,0 +1,4 @@
+from schema.geography.queries import Query
+from schema.geography.types import CommunityType, DistrictType, GeoPoint
+
+__all__ = ["CommunityType", "DistrictType", "GeoPoint", "Query"]

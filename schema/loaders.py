@@ -1,0 +1,55 @@
+"""Per-request DataLoaders. Built for every HTTP request and every subscription event, never
+shared across them, so nobody is served rows cached for someone else or from an older moment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from models.geography import Community, District
+from models.organizations import Membership, Organization
+from models.volunteers import Volunteer
+from services import lookups
+
+M = TypeVar("M", District, Community, Organization, Volunteer)
+
+
+def _by_id(model: type[M]) -> DataLoader[int, M | None]:
+    async def load(ids: Sequence[int]) -> Sequence[M | None]:
+        return await lookups.by_ids(model, ids)
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    district: DataLoader[int, District | None] = field(default_factory=lambda: _by_id(District))
+    community: DataLoader[int, Community | None] = field(default_factory=lambda: _by_id(Community))
+    communities_of_district: DataLoader[int, list[Community]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.communities_of_districts)
+    )
+    organization: DataLoader[int, Organization | None] = field(
+        default_factory=lambda: _by_id(Organization)
+    )
+    volunteer: DataLoader[int, Volunteer | None] = field(default_factory=lambda: _by_id(Volunteer))
+    organizations_of_volunteer: DataLoader[int, list[Organization]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.organizations_of_volunteers)
+    )
+    members_of_organization: DataLoader[int, list[Membership]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.approved_members)
+    )
+    memberships_of_volunteer: DataLoader[int, list[Membership]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.memberships_of_volunteers)
+    )
+    applications_of_organization: DataLoader[int, list[Membership]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.applications_of_organizations)
+    )
+    member_count: DataLoader[int, int] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.member_counts)
+    )
+    admin_organizations: DataLoader[int, set[int]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookups.admin_organization_ids_of_users)
+    )

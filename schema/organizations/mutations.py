@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+
+from models.organizations import Membership, MembershipRole, Organization
+from schema.context import Info
+from schema.errors import attempt, problem, require_user
+from schema.organizations.types import (
+    CategoryEnum,
+    MembershipPayload,
+    MembershipRoleEnum,
+    MembershipType,
+    OrganizationError,
+    OrganizationPayload,
+    OrganizationType,
+)
+from schema.relay import decode_id
+from services import organizations
+from services.errors import Problem
+from services.organizations import OrganizationErrorCode
+
+
+@strawberry.enum(description="An admin's answer to an application.")
+class MembershipDecision(Enum):
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+
+
+@strawberry.input(description="A new organisation.")
+class CreateOrganizationInput:
+    name: str = strawberry.field(description="Registered name, unique in the city.")
+    category: CategoryEnum = strawberry.field(description="One of the 18 categories.")  # type: ignore[valid-type]
+    district: relay.GlobalID = strawberry.field(description="District it is registered in.")
+    description: str = strawberry.field(default="", description="What it does.")
+    contact_name: str = strawberry.field(default="", description="Public contact person.")
+    contact_phone: str = strawberry.field(default="", description="Public contact phone.")
+
+
+@strawberry.input(description="Mark an organisation verified (or not). Administrators only.")
+class VerifyOrganizationInput:
+    id: relay.GlobalID = strawberry.field(description="The organisation.")
+    verified: bool = strawberry.field(default=True, description="The new verified flag.")
+
+
+@strawberry.input(description="Apply to join an organisation as the signed-in volunteer.")
+class ApplyToOrganizationInput:
+    organization: relay.GlobalID = strawberry.field(description="The organisation.")
+    message: str = strawberry.field(default="", description="A note to its admins (≤500).")
+
+
+@strawberry.input(description="Approve or reject a pending application.")
+class DecideMembershipInput:
+    membership: relay.GlobalID = strawberry.field(description="The application.")
+    decision: MembershipDecision = strawberry.field(description="APPROVE or REJECT.")
+    role: MembershipRoleEnum = strawberry.field(  # type: ignore[valid-type]
+        default=MembershipRole.MEMBER, description="Role granted on approval."
+    )
+    note: str = strawberry.field(default="", description="A note to the applicant (≤500).")
+
+
+def _errors(problems: list[Problem]) -> list[OrganizationError]:
+    return [OrganizationError(code=p.code, message=p.message, field=p.field) for p in problems]
+
+
+def _organization(row: Organization | None, problems: list[Problem]) -> OrganizationPayload:
+    return OrganizationPayload(
+        organization=OrganizationType.from_model(row) if row else None, errors=_errors(problems)
+    )
+
+
+def _membership(row: Membership | None, problems: list[Problem]) -> MembershipPayload:
+    return MembershipPayload(
+        membership=MembershipType.from_model(row) if row else None, errors=_errors(problems)
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Found an organisation (you become its admin; it starts unverified), or, as "
+        "an administrator, register one (it starts verified)."
+    )
+    async def create_organization(
+        self, info: Info, input: CreateOrganizationInput
+    ) -> OrganizationPayload:
+        require_user(info.context.principal)
+        district_id = decode_id(input.district, "District")
+        if district_id is None:
+            return _organization(
+                None,
+                problem(OrganizationErrorCode.UNKNOWN_DISTRICT, "No such district.", "district"),
+            )
+        data = organizations.NewOrganization(
+            name=input.name,
+            category=input.category,
+            district_id=district_id,
+            description=input.description,
+            contact_name=input.contact_name,
+            contact_phone=input.contact_phone,
+        )
+        return _organization(*await attempt(organizations.create(info.context.principal, data)))
+
+    @strawberry.mutation(description="Verify an organisation. Administrators only.")
+    async def verify_organization(
+        self, info: Info, input: VerifyOrganizationInput
+    ) -> OrganizationPayload:
+        require_user(info.context.principal)
+        organization_id = decode_id(input.id, "Organization")
+        if organization_id is None:
+            return _organization(
+                None,
+                problem(
+                    OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id"
+                ),
+            )
+        return _organization(
+            *await attempt(
+                organizations.set_verified(info.context.principal, organization_id, input.verified)
+            )
+        )
+
+    @strawberry.mutation(description="Apply to join an organisation; its admins decide.")
+    async def apply_to_organization(
+        self, info: Info, input: ApplyToOrganizationInput
+    ) -> MembershipPayload:
+        require_user(info.context.principal)
+        organization_id = decode_id(input.organization, "Organization")
+        if organization_id is None:
+            return _membership(
+                None,
+                problem(
+                    OrganizationErrorCode.ORGANIZATION_NOT_FOUND,
+                    "No such organisation.",
+                    "organization",
+                ),
+            )
+        return _membership(
+            *await attempt(
+                organizations.apply(info.context.principal, organization_id, input.message)
+            )
+        )
+
+    @strawberry.mutation(description="Approve or reject an application (organisation admins).")
+    async def decide_membership(
+        self, info: Info, input: DecideMembershipInput
+    ) -> MembershipPayload:
+        require_user(info.context.principal)
+        membership_id = decode_id(input.membership, "Membership")
+        if membership_id is None:
+            return _membership(
+                None,
+                problem(
+                    OrganizationErrorCode.MEMBERSHIP_NOT_FOUND, "No such application.", "membership"
+                ),
+            )
+        return _membership(
+            *await attempt(
+                organizations.decide(
+                    info.context.principal,
+                    membership_id,
+                    approve=input.decision == MembershipDecision.APPROVE,
+                    role=input.role,
+                    note=input.note,
+                )
+            )
+        )

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.organizations.types import CategoryEnum, OrganizationType
+from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from services import organizations
+
+
+@strawberry.input(description="Narrows the organisation list; every given field must match.")
+class OrganizationFilter:
+    category: CategoryEnum | None = strawberry.field(default=None, description="Category.")  # type: ignore[valid-type]
+    district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
+    verified: bool | None = strawberry.field(default=None, description="Verified or not.")
+    search: str | None = strawberry.field(default=None, description="Part of the name.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Registered organisations, filtered and paginated. Public.")
+    async def organizations(
+        self,
+        filter: OrganizationFilter | None = None,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[OrganizationType]:
+        criteria = organizations.OrganizationFilter()
+        if filter is not None:
+            criteria = organizations.OrganizationFilter(
+                category=filter.category,
+                # An ID of the wrong type matches nothing rather than everything.
+                district_id=(decode_id(filter.district, "District") or -1)
+                if filter.district
+                else None,
+                verified=filter.verified,
+                search=filter.search,
+            )
+        return await paginate(
+            organizations.filtered(criteria), first, after, OrganizationType.from_model
+        )
+
+    @strawberry.field(description="One organisation by ID.")
+    async def organization(self, info: Info, id: relay.GlobalID) -> OrganizationType | None:
+        organization_id = decode_id(id, "Organization")
+        if organization_id is None:
+            return None
+        row = await info.context.loaders.organization.load(organization_id)
+        return OrganizationType.from_model(row) if row else None

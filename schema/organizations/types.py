@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.organizations import (
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    Organization,
+    OrganizationCategory,
+)
+from schema.context import Info
+from schema.geography.types import DistrictType
+from schema.volunteers.types import VolunteerType
+from services import lookups
+from services.organizations import OrganizationErrorCode
+
+CategoryEnum = strawberry.enum(
+    OrganizationCategory, name="OrganizationCategory", description="The 18 categories."
+)
+MembershipRoleEnum = strawberry.enum(MembershipRole, description="Role inside an organisation.")
+MembershipStatusEnum = strawberry.enum(MembershipStatus, description="Where an application is.")
+OrganizationErrorCodeEnum = strawberry.enum(
+    OrganizationErrorCode, description="Why an organisation request failed."
+)
+
+
+async def _can_manage(info: Info, organization_id: int) -> bool:
+    principal = info.context.principal
+    return principal.is_admin or organization_id in await info.context.admin_organization_ids()
+
+
+@strawberry.type(name="Organization", description="A volunteer service organisation.")
+class OrganizationType(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Registered name.")
+    category: CategoryEnum = strawberry.field(description="One of the 18 categories.")  # type: ignore[valid-type]
+    verified: bool = strawberry.field(description="Verified by the city.")
+    description: str = strawberry.field(description="What the organisation does.")
+    contact_name: str = strawberry.field(description="Public contact person.")
+    contact_phone: str = strawberry.field(description="Public contact phone.")
+    created_at: datetime = strawberry.field(description="When it was registered here.")
+    district_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: Organization) -> OrganizationType:
+        return cls(
+            id=row.id,
+            name=row.name,
+            category=row.category,
+            verified=row.verified,
+            description=row.description,
+            contact_name=row.contact_name,
+            contact_phone=row.contact_phone,
+            created_at=row.created_at,
+            district_id=row.district_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        rows = await lookups.by_ids(Organization, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field(description="District it is registered in.")
+    async def district(self, info: Info) -> DistrictType:
+        row = await info.context.loaders.district.load(self.district_id)
+        assert row is not None
+        return DistrictType.from_model(row)
+
+    @strawberry.field(description="Number of approved members.")
+    async def member_count(self, info: Info) -> int:
+        return await info.context.loaders.member_count.load(self.id)
+
+    @strawberry.field(description="Approved members, oldest first. Signed-in only; else empty.")
+    async def members(self, info: Info) -> list[MembershipType]:
+        if not info.context.principal.is_authenticated:
+            return []
+        rows = await info.context.loaders.members_of_organization.load(self.id)
+        return [MembershipType.from_model(r) for r in rows]
+
+    @strawberry.field(
+        description="Pending applications, oldest first. For this organisation's admins and "
+        "city administrators; empty for anyone else."
+    )
+    async def applications(self, info: Info) -> list[MembershipType]:
+        if not await _can_manage(info, self.id):
+            return []
+        rows = await info.context.loaders.applications_of_organization.load(self.id)
+        return [MembershipType.from_model(r) for r in rows]
+
+
+@strawberry.type(
+    name="Membership", description="A volunteer's application to, or place in, an organisation."
+)
+class MembershipType(relay.Node):
+    id: relay.NodeID[int]
+    role: MembershipRoleEnum = strawberry.field(description="MEMBER or ADMIN.")  # type: ignore[valid-type]
+    status: MembershipStatusEnum = strawberry.field(description="PENDING, APPROVED or REJECTED.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="The applicant's message.")
+    applied_at: datetime = strawberry.field(description="When the volunteer applied.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided.")
+    decision_note: str = strawberry.field(description="The deciding admin's note.")
+    volunteer_id: strawberry.Private[int]
+    organization_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: Membership) -> MembershipType:
+        return cls(
+            id=row.id,
+            role=row.role,
+            status=row.status,
+            message=row.message,
+            applied_at=row.applied_at,
+            decided_at=row.decided_at,
+            decision_note=row.decision_note,
+            volunteer_id=row.volunteer_id,
+            organization_id=row.organization_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        if not info.context.principal.is_authenticated:
+            return [None for _ in node_ids]
+        rows = await lookups.by_ids(Membership, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field(description="The volunteer.")
+    async def volunteer(self, info: Info) -> VolunteerType:
+        row = await info.context.loaders.volunteer.load(self.volunteer_id)
+        assert row is not None
+        return VolunteerType.from_model(row)
+
+    @strawberry.field(description="The organisation.")
+    async def organization(self, info: Info) -> OrganizationType:
+        row = await info.context.loaders.organization.load(self.organization_id)
+        assert row is not None
+        return OrganizationType.from_model(row)
+
+
+@strawberry.type(description="A problem with an organisation request.")
+class OrganizationError:
+    code: OrganizationErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="The organisation after the change, or why nothing changed.")
+class OrganizationPayload:
+    organization: OrganizationType | None = strawberry.field(description="Null on errors.")
+    errors: list[OrganizationError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The membership after the change, or why nothing changed.")
+class MembershipPayload:
+    membership: MembershipType | None = strawberry.field(description="Null on errors.")
+    errors: list[OrganizationError] = strawberry.field(description="Empty on success.")

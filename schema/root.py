@@ -1,0 +1,64 @@
+"""The one GraphQL schema: every domain's Query/Mutation merged, with the query limits on."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema import accounts, geography, organizations, volunteers
+from settings import Settings, get_settings
+
+log = logging.getLogger("volunteer_city.graphql")
+
+
+@strawberry.type
+class NodeQuery:
+    node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+
+Query = merge_types(
+    "Query",
+    (NodeQuery, accounts.Query, geography.Query, volunteers.Query, organizations.Query),
+)
+Mutation = merge_types("Mutation", (accounts.Mutation, volunteers.Mutation, organizations.Mutation))
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Errors we raise on purpose (GraphQLError with a code) and graphql-core's own parse and
+    validation errors reach the client; anything else is a bug and is masked, and logged."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return True
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            # Bounded: the defaults are unbounded, and every distinct document would stay.
+            lambda: ParserCache(maxsize=settings.graphql_cache_size),
+            lambda: ValidationCache(maxsize=settings.graphql_cache_size),
+            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+        ],
+    )

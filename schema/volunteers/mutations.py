@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+
+from models.volunteers import Volunteer
+from schema.context import Info
+from schema.errors import attempt, problem, require_user
+from schema.relay import decode_id
+from schema.volunteers.types import (
+    AvailabilityEnum,
+    GenderEnum,
+    SkillEnum,
+    VolunteerError,
+    VolunteerPayload,
+    VolunteerStatusEnum,
+    VolunteerType,
+)
+from services import volunteers
+from services.errors import Problem
+from services.volunteers import VolunteerErrorCode
+
+
+@strawberry.input(description="A map point.")
+class GeoPointInput:
+    lat: float = strawberry.field(description="Latitude in degrees.")
+    lng: float = strawberry.field(description="Longitude in degrees.")
+
+
+@strawberry.input(description="Registration in the volunteer registry.")
+class RegisterVolunteerInput:
+    real_name: str = strawberry.field(description="Real name as on the ID card.")
+    id_number: str = strawberry.field(description="18-character resident ID number.")
+    phone: str = strawberry.field(description="Mobile (13800138000) or landline (0752-1234567).")
+    district: relay.GlobalID = strawberry.field(description="District of residence.")
+    community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
+    gender: GenderEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Defaults to the one encoded in the ID number."
+    )
+    birth_date: date | None = strawberry.field(
+        default=None, description="If given, must match the ID number."
+    )
+    home_location: GeoPointInput | None = strawberry.field(
+        default=None, description="Home, for matching nearby needs. Only you and staff see it."
+    )
+    skills: list[SkillEnum] = strawberry.field(default_factory=list, description="Skills.")  # type: ignore[valid-type]
+    availability: list[AvailabilityEnum] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Usual free time slots."
+    )
+
+
+@strawberry.input(description="Changes to a volunteer profile; omitted fields stay as they are.")
+class UpdateVolunteerProfileInput:
+    id: relay.GlobalID = strawberry.field(description="The volunteer.")
+    phone: str | None = strawberry.field(default=None, description="New phone.")
+    district: relay.GlobalID | None = strawberry.field(
+        default=None, description="New district; the community is cleared unless given too."
+    )
+    community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
+    home_location: GeoPointInput | None = strawberry.field(default=None, description="Home.")
+    skills: list[SkillEnum] | None = strawberry.field(default=None, description="Skills.")  # type: ignore[valid-type]
+    availability: list[AvailabilityEnum] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Free time slots."
+    )
+    status: VolunteerStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Administrators only."
+    )
+
+
+def _payload(row: Volunteer | None, problems: list[Problem]) -> VolunteerPayload:
+    return VolunteerPayload(
+        volunteer=VolunteerType.from_model(row) if row else None,
+        errors=[VolunteerError(code=p.code, message=p.message, field=p.field) for p in problems],
+    )
+
+
+def _place(
+    district: relay.GlobalID | None, community: relay.GlobalID | None
+) -> tuple[int | None, int | None, list[Problem]]:
+    district_id = decode_id(district, "District")
+    if district is not None and district_id is None:
+        return (
+            None,
+            None,
+            problem(VolunteerErrorCode.UNKNOWN_DISTRICT, "No such district.", "district"),
+        )
+    community_id = decode_id(community, "Community")
+    if community is not None and community_id is None:
+        return (
+            None,
+            None,
+            problem(VolunteerErrorCode.UNKNOWN_COMMUNITY, "No such community.", "community"),
+        )
+    return district_id, community_id, []
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Register in the volunteer registry: yourself when signed in as a resident; "
+        "someone else when you are a dispatcher or administrator."
+    )
+    async def register_volunteer(
+        self, info: Info, input: RegisterVolunteerInput
+    ) -> VolunteerPayload:
+        require_user(info.context.principal)
+        district_id, community_id, problems = _place(input.district, input.community)
+        if problems or district_id is None:
+            return _payload(None, problems)
+        location = input.home_location
+        data = volunteers.Registration(
+            real_name=input.real_name,
+            id_number=input.id_number,
+            phone=input.phone,
+            district_id=district_id,
+            community_id=community_id,
+            gender=input.gender,
+            birth_date=input.birth_date,
+            home_lat=location.lat if location else None,
+            home_lng=location.lng if location else None,
+            skills=list(input.skills),
+            availability=list(input.availability),
+        )
+        return _payload(*await attempt(volunteers.register(info.context.principal, data)))
+
+    @strawberry.mutation(
+        description="Change a volunteer profile (the volunteer or an administrator)."
+    )
+    async def update_volunteer_profile(
+        self, info: Info, input: UpdateVolunteerProfileInput
+    ) -> VolunteerPayload:
+        require_user(info.context.principal)
+        volunteer_id = decode_id(input.id, "Volunteer")
+        if volunteer_id is None:
+            return _payload(
+                None, problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
+            )
+        district_id, community_id, problems = _place(input.district, input.community)
+        if problems:
+            return _payload(None, problems)
+        location = input.home_location
+        changes = volunteers.ProfileChanges(
+            phone=input.phone,
+            district_id=district_id,
+            community_id=community_id,
+            home_lat=location.lat if location else None,
+            home_lng=location.lng if location else None,
+            skills=list(input.skills) if input.skills is not None else None,
+            availability=list(input.availability) if input.availability is not None else None,
+            status=input.status,
+        )
+        return _payload(
+            *await attempt(volunteers.update_profile(info.context.principal, volunteer_id, changes))
+        )

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from models.volunteers import Volunteer
+from schema.context import Info
+from schema.errors import access_error
+from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.volunteers.types import SkillEnum, VolunteerStatusEnum, VolunteerType
+from services import lookups, volunteers
+from services.errors import NotAuthenticated
+
+
+@strawberry.input(description="Narrows the volunteer list; every given field must match.")
+class VolunteerFilter:
+    district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
+    community: relay.GlobalID | None = strawberry.field(default=None, description="Community ID.")
+    skill: SkillEnum | None = strawberry.field(default=None, description="Has this skill.")  # type: ignore[valid-type]
+    star_level_at_least: int | None = strawberry.field(default=None, description="Minimum stars.")
+    organization: relay.GlobalID | None = strawberry.field(
+        default=None, description="Approved member of this organisation."
+    )
+    status: VolunteerStatusEnum | None = strawberry.field(default=None, description="Status.")  # type: ignore[valid-type]
+    search: str | None = strawberry.field(default=None, description="Part of the real name.")
+
+
+def _criteria(given: VolunteerFilter | None) -> volunteers.VolunteerFilter:
+    if given is None:
+        return volunteers.VolunteerFilter()
+    # An ID of the wrong type matches nothing rather than everything.
+    missing = -1
+    return volunteers.VolunteerFilter(
+        district_id=decode_id(given.district, "District") or missing if given.district else None,
+        community_id=decode_id(given.community, "Community") or missing
+        if given.community
+        else None,
+        skill=given.skill,
+        star_level_at_least=given.star_level_at_least,
+        organization_id=decode_id(given.organization, "Organization") or missing
+        if given.organization
+        else None,
+        status=given.status,
+        search=given.search,
+    )
+
+
+def _require_reader(info: Info) -> None:
+    if not info.context.principal.is_authenticated:
+        raise access_error(NotAuthenticated("Sign in to read the volunteer registry."))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The volunteer registry, filtered and paginated. Signed-in only.")
+    async def volunteers(
+        self,
+        info: Info,
+        filter: VolunteerFilter | None = None,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[VolunteerType]:
+        _require_reader(info)
+        query = volunteers.filtered(_criteria(filter))
+        return await paginate(query, first, after, VolunteerType.from_model)
+
+    @strawberry.field(description="One volunteer by ID. Signed-in only.")
+    async def volunteer(self, info: Info, id: relay.GlobalID) -> VolunteerType | None:
+        _require_reader(info)
+        volunteer_id = decode_id(id, "Volunteer")
+        if volunteer_id is None:
+            return None
+        row = await info.context.loaders.volunteer.load(volunteer_id)
+        return VolunteerType.from_model(row) if row else None
+
+    @strawberry.field(description="The signed-in person's own volunteer record, if registered.")
+    async def my_volunteer(self, info: Info) -> VolunteerType | None:
+        user_id = info.context.principal.user_id
+        if user_id is None:
+            return None
+        row: Volunteer | None = await lookups.volunteer_of_user(user_id)
+        return VolunteerType.from_model(row) if row else None

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
+from schema.context import Info
+from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from services import lookups
+from services.identity import mask_id_number, mask_phone
+from services.privacy import PersonalDataAccess, access_to_volunteer
+from services.volunteers import VolunteerErrorCode, star_level
+
+if TYPE_CHECKING:
+    from schema.organizations.types import MembershipType, OrganizationType
+
+GenderEnum = strawberry.enum(Gender, description="Gender as registered.")
+SkillEnum = strawberry.enum(Skill, description="What a volunteer can do.")
+AvailabilityEnum = strawberry.enum(Availability, description="When a volunteer is usually free.")
+VolunteerStatusEnum = strawberry.enum(VolunteerStatus, description="Standing in the registry.")
+VolunteerErrorCodeEnum = strawberry.enum(
+    VolunteerErrorCode, description="Why a volunteer request failed."
+)
+
+
+@strawberry.type(name="Volunteer", description="A registered volunteer (注册志愿者).")
+class VolunteerType(relay.Node):
+    id: relay.NodeID[int]
+    real_name: str = strawberry.field(description="Real name as on the ID card.")
+    gender: GenderEnum = strawberry.field(description="Gender.")  # type: ignore[valid-type]
+    skills: list[SkillEnum] = strawberry.field(description="Declared skills.")  # type: ignore[valid-type]
+    availability: list[AvailabilityEnum] = strawberry.field(  # type: ignore[valid-type]
+        description="Declared free time slots."
+    )
+    registered_at: datetime = strawberry.field(description="When the volunteer registered.")
+    status: VolunteerStatusEnum = strawberry.field(description="Registry status.")  # type: ignore[valid-type]
+    total_hours: Decimal = strawberry.field(description="Confirmed service hours, all time.")
+    row: strawberry.Private[Volunteer]
+
+    @classmethod
+    def from_model(cls, row: Volunteer) -> VolunteerType:
+        return cls(
+            id=row.id,
+            real_name=row.real_name,
+            gender=row.gender,
+            skills=[Skill(s) for s in unpack_tags(row.skills)],
+            availability=[Availability(a) for a in unpack_tags(row.availability)],
+            registered_at=row.registered_at,
+            status=row.status,
+            total_hours=row.total_hours,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        if not info.context.principal.is_authenticated:
+            return [None for _ in node_ids]
+        rows = await lookups.by_ids(Volunteer, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    async def _access(self, info: Info) -> PersonalDataAccess:
+        principal = info.context.principal
+        shares = False
+        if principal.user_id is not None and self.row.user_id != principal.user_id:
+            admin_of = await info.context.admin_organization_ids()
+            if admin_of:
+                organizations = await info.context.loaders.organizations_of_volunteer.load(self.id)
+                shares = any(o.id in admin_of for o in organizations)
+        return access_to_volunteer(principal, self.row.user_id, shares)
+
+    @strawberry.field(description="Star level 0-5 from confirmed hours (1★ at 100 h by default).")
+    def star_level(self) -> int:
+        return star_level(self.total_hours)
+
+    @strawberry.field(description="Phone; masked (138****5678) unless you may see it.")
+    async def phone(self, info: Info) -> str:
+        return self.row.phone if (await self._access(info)).phone else mask_phone(self.row.phone)
+
+    @strawberry.field(description="Resident ID number; masked unless you may see it.")
+    async def id_number(self, info: Info) -> str:
+        if (await self._access(info)).id_number:
+            return self.row.id_number
+        return mask_id_number(self.row.id_number)
+
+    @strawberry.field(description="Birth date; null unless you may see the ID number.")
+    async def birth_date(self, info: Info) -> date | None:
+        return self.row.birth_date if (await self._access(info)).id_number else None
+
+    @strawberry.field(description="Exact home location; null unless you may see it.")
+    async def home_location(self, info: Info) -> GeoPoint | None:
+        if self.row.home_lat is None or self.row.home_lng is None:
+            return None
+        if not (await self._access(info)).home_location:
+            return None
+        return GeoPoint(lat=self.row.home_lat, lng=self.row.home_lng)
+
+    @strawberry.field(description="True when you see this volunteer's phone unmasked.")
+    async def personal_data_visible(self, info: Info) -> bool:
+        return (await self._access(info)).phone
+
+    @strawberry.field(description="District of residence.")
+    async def district(self, info: Info) -> DistrictType:
+        row = await info.context.loaders.district.load(self.row.district_id)
+        assert row is not None
+        return DistrictType.from_model(row)
+
+    @strawberry.field(description="Community of residence, if given.")
+    async def community(self, info: Info) -> CommunityType | None:
+        if self.row.community_id is None:
+            return None
+        row = await info.context.loaders.community.load(self.row.community_id)
+        return CommunityType.from_model(row) if row else None
+
+    @strawberry.field(description="Organisations this volunteer is an approved member of.")
+    async def organizations(
+        self, info: Info
+    ) -> list[Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")]]:
+        from schema.organizations.types import OrganizationType
+
+        rows = await info.context.loaders.organizations_of_volunteer.load(self.id)
+        return [OrganizationType.from_model(r) for r in rows]
+
+    @strawberry.field(
+        description="All applications and memberships, pending ones included. Visible to the "
+        "volunteer and administrators; empty for anyone else."
+    )
+    async def memberships(
+        self, info: Info
+    ) -> list[Annotated[MembershipType, strawberry.lazy("schema.organizations.types")]]:
+        from schema.organizations.types import MembershipType
+
+        principal = info.context.principal
+        if not (principal.is_admin or principal.user_id == self.row.user_id):
+            return []
+        rows = await info.context.loaders.memberships_of_volunteer.load(self.id)
+        return [MembershipType.from_model(r) for r in rows]
+
+
+@strawberry.type(description="A problem with a volunteer request.")
+class VolunteerError:
+    code: VolunteerErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="The volunteer after the change, or why nothing changed.")
+class VolunteerPayload:
+    volunteer: VolunteerType | None = strawberry.field(description="Null when errors is not empty.")
+    errors: list[VolunteerError] = strawberry.field(description="Empty on success.")

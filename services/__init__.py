@@ -1,0 +1,1 @@
+"""Domain rules: state machines, validation, permissions. No GraphQL and no HTTP here."""

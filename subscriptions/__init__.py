@@ -1,0 +1,1 @@
+"""The event bus and, built on it, live event streams. No GraphQL here."""

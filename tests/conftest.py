@@ -1,0 +1,129 @@
+"""Every test runs twice: on SQLite + the memory bus, and on PostgreSQL + Redis.
+
+The second pass needs TEST_DATABASE_URL and TEST_REDIS_URL; without them it is skipped with one
+reason, and with REQUIRE_SERVICES=1 an unreachable service fails the run instead."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from tortoise import connections
+from tortoise.models import Model
+
+import models
+from models.db import apply_migrations, close_database, open_database
+from settings import Settings
+from tests.support import DatabaseServer
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    settings: Settings
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.settings.uses_postgres
+
+
+def _service_problem(name: str, reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{name}: {reason} (REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(f"{name}: {reason}")
+
+
+@pytest.fixture(scope="session", params=["sqlite+memory", "postgres+redis"])
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
+    base = Settings()
+    if request.param == "sqlite+memory":
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        settings = replace(base, database_url=f"sqlite://{path}", broadcast_url="memory://")
+        yield await _open(Backend(request.param, settings))
+        await close_database()
+        return
+
+    database_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not database_url or not redis_url:
+        _service_problem(
+            "PostgreSQL + Redis run skipped", "set TEST_DATABASE_URL and TEST_REDIS_URL"
+        )
+    assert database_url and redis_url
+    server = DatabaseServer(database_url)
+    name = f"vc_test_{uuid.uuid4().hex[:10]}"
+    try:
+        await server.create(name)
+    except OSError as exc:
+        _service_problem("PostgreSQL unreachable", str(exc))
+    if not await _redis_answers(redis_url):
+        await server.drop(name)
+        _service_problem("Redis unreachable", redis_url)
+    settings = replace(base, database_url=server.url_for(name), broadcast_url=redis_url)
+    try:
+        yield await _open(Backend(request.param, settings))
+    finally:
+        await close_database()
+        await server.drop(name)
+
+
+async def _redis_answers(url: str) -> bool:
+    from redis.asyncio import Redis
+
+    client: Redis = Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        return bool(await client.ping())
+    except OSError:
+        return False
+    finally:
+        await client.aclose()
+
+
+async def _open(backend: Backend) -> Backend:
+    from tortoise.backends.base import executor
+
+    await close_database()
+    # Tortoise caches INSERT statements per connection name; this session switches the
+    # "default" connection from SQLite to PostgreSQL, whose placeholders differ.
+    executor.EXECUTOR_CACHE.clear()
+    await apply_migrations(backend.settings)
+    await open_database(backend.settings)
+    return backend
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(backend: Backend) -> AsyncIterator[None]:
+    """Each test starts from empty tables plus the city's reference data."""
+    from services.geography import ensure_reference_data
+
+    connection = connections.get("default")
+    tables = sorted(
+        {
+            value._meta.db_table
+            for value in vars(models).values()
+            if isinstance(value, type) and issubclass(value, Model) and value._meta.db_table
+        }
+    )
+    if backend.is_postgres:
+        await connection.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        await connection.execute_script(
+            "PRAGMA foreign_keys=OFF;"
+            + "".join(f"DELETE FROM {t};" for t in tables)
+            + "DELETE FROM sqlite_sequence;PRAGMA foreign_keys=ON;"
+        )
+    await ensure_reference_data()
+    yield
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Iterator[Path]:
+    yield Path(__file__).resolve().parent.parent
