@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import strawberry
 from graphql import GraphQLError
@@ -47,7 +48,12 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    settings = settings or get_settings()
+    return _build(settings or get_settings())
+
+
+@lru_cache(maxsize=4)
+def _build(settings: Settings) -> strawberry.Schema:
+    # Cached: strawberry binds the relay `node` field to the first schema built from it.
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

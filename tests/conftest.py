@@ -21,6 +21,30 @@ from settings import Settings
 from tests.support import DatabaseServer
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+SERVICES_GIVEN = bool(os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL"))
+SKIP_LINE = "PostgreSQL + Redis pass skipped ({n} tests): set TEST_DATABASE_URL and TEST_REDIS_URL"
+_skipped_pass: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the services, drop the second pass whole and say so in one line, instead of
+    one skip per test."""
+    if SERVICES_GIVEN or REQUIRE_SERVICES:
+        return
+    keep = [i for i in items if "postgres+redis" not in getattr(i, "callspec", _NoSpec).id]
+    _skipped_pass.extend(i for i in items if i not in keep)
+    if _skipped_pass:
+        config.hook.pytest_deselected(items=_skipped_pass)
+        items[:] = keep
+
+
+class _NoSpec:
+    id = ""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped_pass:
+        terminalreporter.write_line(SKIP_LINE.format(n=len(_skipped_pass)), yellow=True)
 
 
 @dataclass(frozen=True)
@@ -127,3 +151,16 @@ async def clean_database(backend: Backend) -> AsyncIterator[None]:
 @pytest.fixture(scope="session")
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    """Production argon2 parameters cost ~50 ms a hash; tests make hundreds of accounts."""
+    from argon2 import PasswordHasher
+
+    from services import accounts
+
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts._hasher = production
