@@ -21,11 +21,21 @@ from rich.progress import (
 
 from models.accounts import Role
 from models.db import apply_migrations, close_database, open_database
-from settings import get_settings
+from settings import ConfigurationError, get_settings
 
 app = typer.Typer(help="volunteer-city: the city's volunteer service API.", no_args_is_help=True)
 console = Console()
 T = TypeVar("T")
+
+
+@app.callback()
+def _check_configuration() -> None:
+    """Refuse an unsafe configuration with one clear line, before doing anything."""
+    try:
+        get_settings()
+    except ConfigurationError as error:
+        Console(stderr=True).print(f"[red]configuration error:[/red] {error}")
+        raise typer.Exit(2) from error
 
 
 def _with_database(work: Callable[[], Awaitable[T]]) -> T:
@@ -153,3 +163,7 @@ def create_api_client(
     console.print(f"created API client {client.name} (id {client.id}), scopes {client.scopes}")
     console.print("API key (shown once, store it now):")
     typer.echo(key)
+
+
+if __name__ == "__main__":
+    app()
