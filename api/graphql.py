@@ -9,6 +9,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from api.auth import principal_of
 from schema.context import Context
@@ -36,6 +38,14 @@ def _wants_graphql_response_json(accept: str) -> bool:
     return best is not None and best[1] == "1" and best[0] > 0
 
 
+def _never_executed(result: ExecutionResult) -> bool:
+    """Parse, validation and variable-coercion errors stop a request before any field runs.
+    A field error that nulls the whole of `data` is different: its errors carry a path."""
+    if result.data is not None or not result.errors:
+        return False
+    return isinstance(result, PreExecutionError) or all(e.path is None for e in result.errors)
+
+
 class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(principal=principal_of(request), request=request, response=response)
@@ -49,6 +59,16 @@ class GraphQLApp(GraphQL[Context, None]):
             else "application/json"
         )
         return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        # The GraphQL spec: a request that never reached execution has no `data` entry at all,
+        # which is also how clients (and create_response below) tell it from a null result.
+        if _never_executed(result):
+            processed.pop("data", None)
+        return processed
 
     def create_response(
         self,

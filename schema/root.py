@@ -25,15 +25,20 @@ from settings import Settings, get_settings
 log = logging.getLogger("volunteer_city.graphql")
 
 
-@strawberry.type
-class NodeQuery:
-    node: relay.Node | None = relay.node(description="Any object by its global ID.")
+def _query() -> type:
+    """A fresh root Query for every schema: strawberry's relay `node` field is rewritten in
+    place by the first schema built with it, and a second schema would fail to build."""
+
+    @strawberry.type
+    class NodeQuery:
+        node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+    return merge_types(
+        "Query",
+        (NodeQuery, accounts.Query, geography.Query, volunteers.Query, organizations.Query),
+    )
 
 
-Query = merge_types(
-    "Query",
-    (NodeQuery, accounts.Query, geography.Query, volunteers.Query, organizations.Query),
-)
 Mutation = merge_types("Mutation", (accounts.Mutation, volunteers.Mutation, organizations.Mutation))
 
 
@@ -55,7 +60,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 def _build(settings: Settings) -> strawberry.Schema:
     # Cached: strawberry binds the relay `node` field to the first schema built from it.
     return strawberry.Schema(
-        query=Query,
+        query=_query(),
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
