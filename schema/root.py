@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 import strawberry
 from graphql import GraphQLError
@@ -53,12 +52,7 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    return _build(settings or get_settings())
-
-
-@lru_cache(maxsize=4)
-def _build(settings: Settings) -> strawberry.Schema:
-    # Cached: strawberry binds the relay `node` field to the first schema built from it.
+    settings = settings or get_settings()
     return strawberry.Schema(
         query=_query(),
         mutation=Mutation,
