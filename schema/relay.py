@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -91,6 +91,11 @@ async def paginate(
         ),
         query=query,
     )
+
+
+def database_ids(node_ids: Iterable[str]) -> list[int]:
+    """The ids inside `node(id:)` global IDs; one that is not a number names no row (0)."""
+    return [int(i) if i.isdigit() else 0 for i in node_ids]
 
 
 def decode_id(global_id: relay.GlobalID | None, type_name: str) -> int | None:

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from schema import accounts, geography, organizations, volunteers
 from settings import Settings, get_settings
@@ -51,9 +52,19 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # strawberry logs every error with a traceback at ERROR; most are the client's (bad
+        # input, not signed in). Unexpected ones are logged where they are masked.
+        for error in errors:
+            log.debug("graphql error: %s", error.message)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    return strawberry.Schema(
+    return Schema(
         query=_query(),
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),

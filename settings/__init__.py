@@ -93,6 +93,7 @@ def from_environment() -> Settings:
         max_aliases=_int("MAX_ALIASES", 30),
         max_subscriptions_per_connection=_int("MAX_SUBSCRIPTIONS_PER_CONNECTION", 20),
         graphql_cache_size=_int("GRAPHQL_CACHE_SIZE", 512),
+        ws_ping_interval=float(_int("WS_PING_INTERVAL", 20)),
         allowed_origins=origins,
     )
     settings.check()

@@ -9,6 +9,7 @@ from strawberry import relay
 
 from models.accounts import Role, User
 from schema.context import Info
+from schema.relay import database_ids
 from services import lookups
 from services.accounts import AccountErrorCode
 
@@ -43,7 +44,7 @@ class UserType(relay.Node):
     ) -> list[Any]:
         # Accounts are visible to their owner and to administrators only.
         principal = info.context.principal
-        rows = await lookups.by_ids(User, [int(i) for i in node_ids])
+        rows = await lookups.by_ids(User, database_ids(node_ids))
         return [
             cls.from_model(r) if r and (principal.is_admin or principal.user_id == r.id) else None
             for r in rows

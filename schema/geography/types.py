@@ -8,6 +8,7 @@ from strawberry import relay
 
 from models.geography import Community, District
 from schema.context import Info
+from schema.relay import database_ids
 from services import lookups
 
 
@@ -41,7 +42,7 @@ class DistrictType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(District, [int(i) for i in node_ids])
+        rows = await lookups.by_ids(District, database_ids(node_ids))
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field(description="Communities and streets of this district.")
@@ -72,7 +73,7 @@ class CommunityType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(Community, [int(i) for i in node_ids])
+        rows = await lookups.by_ids(Community, database_ids(node_ids))
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field(description="The district it belongs to.")

@@ -16,6 +16,7 @@ from models.organizations import (
 )
 from schema.context import Info
 from schema.geography.types import DistrictType
+from schema.relay import database_ids
 from schema.volunteers.types import VolunteerType
 from services import lookups
 from services.organizations import OrganizationErrorCode
@@ -65,7 +66,7 @@ class OrganizationType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(Organization, [int(i) for i in node_ids])
+        rows = await lookups.by_ids(Organization, database_ids(node_ids))
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field(description="District it is registered in.")
@@ -130,7 +131,7 @@ class MembershipType(relay.Node):
     ) -> list[Any]:
         if not info.context.principal.is_authenticated:
             return [None for _ in node_ids]
-        rows = await lookups.by_ids(Membership, [int(i) for i in node_ids])
+        rows = await lookups.by_ids(Membership, database_ids(node_ids))
         return [cls.from_model(r) if r else None for r in rows]
 
     @strawberry.field(description="The volunteer.")

@@ -11,6 +11,7 @@ from strawberry import relay
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
 from schema.context import Info
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from schema.relay import database_ids
 from services import lookups
 from services.identity import mask_id_number, mask_phone
 from services.privacy import PersonalDataAccess, access_to_volunteer
@@ -62,7 +63,7 @@ class VolunteerType(relay.Node):
     ) -> list[Any]:
         if not info.context.principal.is_authenticated:
             return [None for _ in node_ids]
-        rows = await lookups.by_ids(Volunteer, [int(i) for i in node_ids])
+        rows = await lookups.by_ids(Volunteer, database_ids(node_ids))
         return [cls.from_model(r) if r else None for r in rows]
 
     async def _access(self, info: Info) -> PersonalDataAccess:
