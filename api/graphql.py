@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -16,6 +18,13 @@ from api.auth import principal_of
 from schema.context import Context
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+GRAPHIQL_PAGE = Path(__file__).with_name("static") / "graphiql" / "graphiql.html"
+
+
+@cache
+def _graphiql_page() -> str:
+    """GraphiQL with every asset served from /static (see scripts/vendor-graphiql.sh)."""
+    return GRAPHIQL_PAGE.read_text(encoding="utf-8")
 
 
 def _wants_graphql_response_json(accept: str) -> bool:
@@ -47,6 +56,10 @@ def _never_executed(result: ExecutionResult) -> bool:
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # strawberry's own page loads React and GraphiQL from unpkg.com: blank when offline.
+        return HTMLResponse(_graphiql_page())
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(principal=principal_of(request), request=request, response=response)
 
