@@ -75,8 +75,6 @@ async def test_node_with_a_malformed_id_finds_nothing() -> None:
 
     _, principal = await make_user("someone", Role.ADMIN)
     for global_id in (to_base64("District", "abc"), to_base64("Volunteer", "-1")):
-        result = await gql(
-            "query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, principal
-        )
+        result = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, principal)
         assert result.errors is None
         assert result.data == {"node": None}
