@@ -127,3 +127,23 @@ async def clean_database(backend: Backend) -> AsyncIterator[None]:
 @pytest.fixture(scope="session")
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+_CHANNEL_PREFIX = f"vc-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def hub(backend: Backend, clean_database: None) -> AsyncIterator[object]:
+    """A running event hub on this backend's bus, on a channel no other test run shares."""
+    from subscriptions.bus import Bus
+    from subscriptions.hub import EventHub
+
+    bus = Bus(backend.settings.broadcast_url, channel_prefix=_CHANNEL_PREFIX)
+    await bus.connect()
+    event_hub = EventHub(bus, heartbeat_seconds=1.0)
+    await event_hub.start()
+    try:
+        yield event_hub
+    finally:
+        await event_hub.stop()
+        await bus.disconnect()
