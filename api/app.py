@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,22 +21,37 @@ from api.graphql import GraphQLApp
 from api.health import healthz, readyz
 from models.db import close_database, open_database
 from schema.root import build_schema
+from services.escalation import sweep
 from settings import Settings, get_settings
 from subscriptions.bus import Bus
+from subscriptions.hub import EventHub
 
 log = logging.getLogger("volunteer_city.app")
 STATIC_DIR = Path(__file__).with_name("static")
 
 
+async def _sweep_forever(every: float) -> None:
+    """Escalation and expiry; every process runs it, the moves are conditional so none doubles."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await sweep()
+        except Exception:
+            log.exception("dispatch sweep failed; trying again next round")
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.check()
-    bus = Bus(settings.broadcast_url)
+    bus = Bus(settings.broadcast_url, channel_prefix=settings.bus_channel_prefix)
+    hub = EventHub(bus)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await open_database(settings)
         await bus.connect()
+        await hub.start()
+        sweeper = asyncio.create_task(_sweep_forever(settings.dispatch_sweep_seconds))
         log.info(
             "serving with database %s and bus %s",
             settings.database_url.split("://")[0],
@@ -43,6 +60,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            # Ends every live subscription stream, so WebSocket clients are closed cleanly.
+            await hub.stop()
             await bus.disconnect()
             await close_database()
 
@@ -69,5 +91,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.bus = bus
+    app.state.hub = hub
     app.state.settings = settings
     return app

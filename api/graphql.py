@@ -10,12 +10,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import principal_of
 from schema.context import Context
+from services.accounts import authenticate
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 GRAPHIQL_PAGE = Path(__file__).with_name("static") / "graphiql" / "graphiql.html"
@@ -61,7 +64,20 @@ class GraphQLApp(GraphQL[Context, None]):
         return HTMLResponse(_graphiql_page())
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(principal=principal_of(request), request=request, response=response)
+        hub = getattr(request.app.state, "hub", None)
+        return Context(principal=principal_of(request), request=request, response=response, hub=hub)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """WebSockets authenticate in `connection_init` ({"token": ...} or {"Authorization":
+        "Bearer ..."}); a connection without a valid token is closed (4403)."""
+        raw = context.connection_params
+        params: dict[str, object] = raw if isinstance(raw, dict) else {}
+        token = params.get("token") or str(params.get("Authorization", "")).removeprefix("Bearer ")
+        principal = await authenticate(str(token)) if token else None
+        if principal is None:
+            raise ConnectionRejectionError({"reason": "a valid token is required"})
+        context.principal = principal
+        return UNSET  # type: ignore[no-any-return]
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -1,6 +1,21 @@
 """Tortoise models, one module per domain. Relations are declared by string ("models.X")."""
 
 from models.accounts import ApiClient, Role, User
+from models.dispatch import (
+    AssignmentStatus,
+    CenterCoverage,
+    CenterLevel,
+    DispatchCenter,
+    OrderAssignment,
+    OrderStatus,
+    OrderTransition,
+    RecordStatus,
+    ServiceCategory,
+    ServiceOrder,
+    ServiceRecord,
+    Urgency,
+)
+from models.events import Event
 from models.geography import Community, District
 from models.organizations import (
     Membership,
@@ -13,17 +28,30 @@ from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerS
 
 __all__ = [
     "ApiClient",
+    "AssignmentStatus",
     "Availability",
+    "CenterCoverage",
+    "CenterLevel",
     "Community",
+    "DispatchCenter",
     "District",
+    "Event",
     "Gender",
     "Membership",
     "MembershipRole",
     "MembershipStatus",
+    "OrderAssignment",
+    "OrderStatus",
+    "OrderTransition",
     "Organization",
     "OrganizationCategory",
+    "RecordStatus",
     "Role",
+    "ServiceCategory",
+    "ServiceOrder",
+    "ServiceRecord",
     "Skill",
+    "Urgency",
     "User",
     "Volunteer",
     "VolunteerStatus",

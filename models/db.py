@@ -9,7 +9,14 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from settings import Settings, get_settings
 
-MODEL_MODULES = ["models.accounts", "models.geography", "models.volunteers", "models.organizations"]
+MODEL_MODULES = [
+    "models.accounts",
+    "models.geography",
+    "models.volunteers",
+    "models.organizations",
+    "models.dispatch",
+    "models.events",
+]
 
 
 def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:

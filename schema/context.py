@@ -9,6 +9,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from schema.loaders import Loaders
 from services.principal import ANONYMOUS, Principal
+from subscriptions.hub import EventHub
 
 
 @dataclass
@@ -17,6 +18,10 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     request: Any = None
     response: Any = None
+    # The process's event hub, for subscriptions; `None` where nothing subscribes.
+    hub: EventHub | None = None
+    # The `connection_init` payload of a WebSocket connection (strawberry fills it in).
+    connection_params: Any = None
 
     async def admin_organization_ids(self) -> set[int]:
         user_id = self.principal.user_id

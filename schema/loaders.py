@@ -9,12 +9,13 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from models.dispatch import DispatchCenter, OrderAssignment, ServiceOrder
 from models.geography import Community, District
 from models.organizations import Membership, Organization
 from models.volunteers import Volunteer
-from services import lookups
+from services import lookups, orders
 
-M = TypeVar("M", District, Community, Organization, Volunteer)
+M = TypeVar("M", District, Community, Organization, Volunteer, DispatchCenter, ServiceOrder)
 
 
 def _by_id(model: type[M]) -> DataLoader[int, M | None]:
@@ -52,4 +53,13 @@ class Loaders:
     )
     admin_organizations: DataLoader[int, set[int]] = field(
         default_factory=lambda: DataLoader(load_fn=lookups.admin_organization_ids_of_users)
+    )
+    dispatch_center: DataLoader[int, DispatchCenter | None] = field(
+        default_factory=lambda: _by_id(DispatchCenter)
+    )
+    assignments_of_order: DataLoader[int, list[OrderAssignment]] = field(
+        default_factory=lambda: DataLoader(load_fn=orders.assignments_of_orders)
+    )
+    order: DataLoader[int, ServiceOrder | None] = field(
+        default_factory=lambda: _by_id(ServiceOrder)
     )

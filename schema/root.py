@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema import accounts, geography, organizations, volunteers
+from schema import accounts, dispatch, geography, organizations, volunteers
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -35,11 +35,22 @@ def _query() -> type:
 
     return merge_types(
         "Query",
-        (NodeQuery, accounts.Query, geography.Query, volunteers.Query, organizations.Query),
+        (
+            NodeQuery,
+            accounts.Query,
+            geography.Query,
+            volunteers.Query,
+            organizations.Query,
+            dispatch.Query,
+        ),
     )
 
 
-Mutation = merge_types("Mutation", (accounts.Mutation, volunteers.Mutation, organizations.Mutation))
+Mutation = merge_types(
+    "Mutation",
+    (accounts.Mutation, volunteers.Mutation, organizations.Mutation, dispatch.Mutation),
+)
+Subscription = dispatch.Subscription
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -67,6 +78,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return Schema(
         query=_query(),
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),

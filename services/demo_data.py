@@ -24,6 +24,7 @@ from models.organizations import (
 )
 from models.volunteers import Availability, Gender, Skill, Volunteer, pack_tags
 from services.accounts import hash_password
+from services.demo_dispatch import seed_dispatch
 from services.geography import ensure_reference_data
 from services.identity import id_number_hash, make_id_number
 
@@ -268,6 +269,7 @@ async def seed(scale_name: str = "demo", progress: Progress = _noop) -> dict[str
     await _volunteers(districts, scale.volunteers, progress)
     await _memberships(organizations, progress)
     await _link_demo_accounts(users, organizations)
+    await seed_dispatch()
     return {
         "volunteers": await Volunteer.all().count() - before["volunteers"],
         "organizations": await Organization.all().count() - before["organizations"],

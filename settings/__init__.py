@@ -59,6 +59,10 @@ class Settings:
     graphql_cache_size: int = 512
     ws_ping_interval: float = 20.0
     allowed_origins: tuple[str, ...] = ()
+    # Channels on a shared Redis are namespaced, so deployments (and test runs) do not mix.
+    bus_channel_prefix: str = "vc"
+    # How often each process escalates overdue orders and expires unserved ones.
+    dispatch_sweep_seconds: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -95,6 +99,8 @@ def from_environment() -> Settings:
         graphql_cache_size=_int("GRAPHQL_CACHE_SIZE", 512),
         ws_ping_interval=float(_int("WS_PING_INTERVAL", 20)),
         allowed_origins=origins,
+        bus_channel_prefix=env.get("BUS_CHANNEL_PREFIX") or "vc",
+        dispatch_sweep_seconds=_int("DISPATCH_SWEEP_SECONDS", 60),
     )
     settings.check()
     return settings

@@ -164,3 +164,23 @@ def fast_password_hashing() -> Iterator[None]:
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
     accounts._hasher = production
+
+
+_CHANNEL_PREFIX = f"vc-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def hub(backend: Backend, clean_database: None) -> AsyncIterator[object]:
+    """A running event hub on this backend's bus, on a channel no other test run shares."""
+    from subscriptions.bus import Bus
+    from subscriptions.hub import EventHub
+
+    bus = Bus(backend.settings.broadcast_url, channel_prefix=_CHANNEL_PREFIX)
+    await bus.connect()
+    event_hub = EventHub(bus, heartbeat_seconds=1.0)
+    await event_hub.start()
+    try:
+        yield event_hub
+    finally:
+        await event_hub.stop()
+        await bus.disconnect()

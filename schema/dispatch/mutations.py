@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from models.dispatch import OrderAssignment, ServiceOrder, ServiceRecord
+from models.volunteers import Skill
+from schema.context import Info
+from schema.dispatch.types import (
+    AssignmentPayload,
+    AssignmentType,
+    DispatchError,
+    OrderPayload,
+    OrderType,
+    RecordType,
+    ServiceCategoryEnum,
+    ServiceRecordPayload,
+    UrgencyEnum,
+)
+from schema.errors import attempt, require_user
+from schema.relay import decode_id
+from schema.volunteers.mutations import GeoPointInput
+from schema.volunteers.types import SkillEnum
+from services import assignments, orders, service_records
+from services.dispatch import DispatchErrorCode
+from services.errors import DomainError, Problem
+from services.principal import Principal
+
+
+def _errors(problems: list[Problem]) -> list[DispatchError]:
+    return [DispatchError(code=p.code, message=p.message, field=p.field) for p in problems]
+
+
+def _id(global_id: relay.GlobalID | None, type_name: str, code: DispatchErrorCode) -> int:
+    value = decode_id(global_id, type_name)
+    if value is None:
+        raise DomainError(code, f"No such {type_name}.", "id")
+    return value
+
+
+async def _order(call: Awaitable[ServiceOrder]) -> OrderPayload:
+    row, problems = await attempt(call)
+    return OrderPayload(order=OrderType.from_model(row) if row else None, errors=_errors(problems))
+
+
+async def _assignment(call: Awaitable[OrderAssignment]) -> AssignmentPayload:
+    row, problems = await attempt(call)
+    return AssignmentPayload(
+        assignment=AssignmentType.from_model(row) if row else None, errors=_errors(problems)
+    )
+
+
+async def _record(call: Awaitable[ServiceRecord]) -> ServiceRecordPayload:
+    row, problems = await attempt(call)
+    return ServiceRecordPayload(
+        record=RecordType.from_model(row) if row else None, errors=_errors(problems)
+    )
+
+
+async def _failed(error: DomainError) -> ServiceOrder:
+    raise error
+
+
+@strawberry.input(description="A need for help, submitted with one tap.")
+class SubmitOrderInput:
+    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
+    description: str = strawberry.field(description="What is needed (2-2000).")
+    address: str = strawberry.field(description="Where.")
+    location: GeoPointInput = strawberry.field(description="Map point of the address.")
+    district: relay.GlobalID = strawberry.field(description="District of the address.")
+    community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
+    window_start: datetime = strawberry.field(description="Help wanted from.")
+    window_end: datetime = strawberry.field(description="Help wanted until (max 24 h later).")
+    volunteers_needed: int = strawberry.field(default=1, description="1-50.")
+    required_skills: list[SkillEnum] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Skills needed."
+    )
+    urgency: UrgencyEnum = strawberry.field(default=UrgencyEnum.NORMAL, description="Urgency.")  # type: ignore[valid-type]
+    caller_name: str = strawberry.field(default="", description="Dispatchers: a phone caller.")
+    caller_phone: str = strawberry.field(default="", description="Dispatchers: their phone.")
+
+
+@strawberry.input(description="Volunteers and/or an organisation to serve an order.")
+class AssignOrderInput:
+    order: relay.GlobalID = strawberry.field(description="The order.")
+    volunteers: list[relay.GlobalID] = strawberry.field(
+        default_factory=list, description="Volunteers."
+    )
+    organization: relay.GlobalID | None = strawberry.field(default=None, description="Or this.")
+    note: str = strawberry.field(default="", description="Remark for the history.")
+
+
+@strawberry.input(description="An order and an optional reason.")
+class OrderActionInput:
+    order: relay.GlobalID = strawberry.field(description="The order.")
+    reason: str = strawberry.field(default="", description="Why.")
+
+
+@strawberry.input(description="An assignment and an optional reason.")
+class AssignmentActionInput:
+    assignment: relay.GlobalID = strawberry.field(description="The assignment.")
+    reason: str = strawberry.field(default="", description="Why (declines).")
+
+
+@strawberry.input(description="A decision on hours served.")
+class DecideRecordInput:
+    record: relay.GlobalID = strawberry.field(description="The service record.")
+    hours: Decimal | None = strawberry.field(default=None, description="Count these instead.")
+    note: str = strawberry.field(default="", description="Remark.")
+
+
+@strawberry.input(description="The volunteer's request to correct their hours.")
+class CorrectionInput:
+    record: relay.GlobalID = strawberry.field(description="The service record.")
+    hours: Decimal = strawberry.field(description="The hours actually served.")
+    note: str = strawberry.field(description="Why.")
+
+
+@strawberry.input(description="The requester's rating of a completed order.")
+class RateOrderInput:
+    order: relay.GlobalID = strawberry.field(description="The order.")
+    rating: int = strawberry.field(description="1-5.")
+    comment: str = strawberry.field(default="", description="Optional comment.")
+
+
+def _who(info: Info) -> Principal:
+    require_user(info.context.principal)
+    return info.context.principal
+
+
+ORDER = DispatchErrorCode.ORDER_NOT_FOUND
+ASSIGNMENT = DispatchErrorCode.ASSIGNMENT_NOT_FOUND
+RECORD = DispatchErrorCode.RECORD_NOT_FOUND
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Ask for help (any signed-in resident; dispatchers for callers)."
+    )
+    async def submit_order(self, info: Info, input: SubmitOrderInput) -> OrderPayload:
+        who = _who(info)
+        try:
+            district_id = _id(input.district, "District", DispatchErrorCode.UNKNOWN_DISTRICT)
+        except DomainError as error:
+            return await _order(_failed(error))
+        community_id = decode_id(input.community, "Community") if input.community else None
+        data = orders.NewOrder(
+            category=input.category,
+            description=input.description,
+            address=input.address,
+            lat=input.location.lat,
+            lng=input.location.lng,
+            district_id=district_id,
+            community_id=community_id if input.community is None else (community_id or -1),
+            window_start=input.window_start,
+            window_end=input.window_end,
+            volunteers_needed=input.volunteers_needed,
+            required_skills=[Skill(s) for s in input.required_skills],
+            urgency=input.urgency,
+            caller_name=input.caller_name,
+            caller_phone=input.caller_phone,
+        )
+        return await _order(orders.submit(who, data))
+
+    @strawberry.mutation(
+        description="Assign an order (DISPATCHER). Exactly one of concurrent "
+        "assigners wins; the others get ORDER_ALREADY_ASSIGNED."
+    )
+    async def assign_order(self, info: Info, input: AssignOrderInput) -> OrderPayload:
+        who = _who(info)
+        try:
+            order_id = _id(input.order, "ServiceOrder", ORDER)
+            volunteer_ids = [
+                _id(v, "Volunteer", DispatchErrorCode.VOLUNTEER_NOT_FOUND) for v in input.volunteers
+            ]
+            organization_id = (
+                _id(input.organization, "Organization", DispatchErrorCode.ORGANIZATION_NOT_FOUND)
+                if input.organization
+                else None
+            )
+        except DomainError as error:
+            return await _order(_failed(error))
+        return await _order(
+            assignments.assign(who, order_id, volunteer_ids, organization_id, input.note)
+        )
+
+    @strawberry.mutation(description="Cancel before completion (the requester or a dispatcher).")
+    async def cancel_order(self, info: Info, input: OrderActionInput) -> OrderPayload:
+        who = _who(info)
+        order_id = decode_id(input.order, "ServiceOrder") or -1
+        return await _order(orders.cancel(who, order_id, input.reason))
+
+    @strawberry.mutation(description="Rate a completed order 1-5, once (the requester).")
+    async def rate_order(self, info: Info, input: RateOrderInput) -> OrderPayload:
+        who = _who(info)
+        order_id = decode_id(input.order, "ServiceOrder") or -1
+        return await _order(orders.rate(who, order_id, input.rating, input.comment))
+
+    @strawberry.mutation(description="Accept your assignment (the assigned volunteer).")
+    async def accept_assignment(
+        self, info: Info, input: AssignmentActionInput
+    ) -> AssignmentPayload:
+        who = _who(info)
+        return await _assignment(
+            assignments.accept(who, decode_id(input.assignment, "OrderAssignment") or -1)
+        )
+
+    @strawberry.mutation(description="Decline your assignment; the order may return to the queue.")
+    async def decline_assignment(
+        self, info: Info, input: AssignmentActionInput
+    ) -> AssignmentPayload:
+        who = _who(info)
+        assignment_id = decode_id(input.assignment, "OrderAssignment") or -1
+        return await _assignment(assignments.decline(who, assignment_id, input.reason))
+
+    @strawberry.mutation(description="Check in on arrival (the assigned volunteer).")
+    async def check_in(self, info: Info, input: AssignmentActionInput) -> AssignmentPayload:
+        who = _who(info)
+        return await _assignment(
+            service_records.check_in(who, decode_id(input.assignment, "OrderAssignment") or -1)
+        )
+
+    @strawberry.mutation(description="Check out; files the hours as a PENDING service record.")
+    async def check_out(self, info: Info, input: AssignmentActionInput) -> ServiceRecordPayload:
+        who = _who(info)
+        return await _record(
+            service_records.check_out(who, decode_id(input.assignment, "OrderAssignment") or -1)
+        )
+
+    @strawberry.mutation(description="Confirm hours (ORG_ADMIN of the volunteer, or DISPATCHER).")
+    async def confirm_service_record(
+        self, info: Info, input: DecideRecordInput
+    ) -> ServiceRecordPayload:
+        who = _who(info)
+        record_id = decode_id(input.record, "ServiceRecord") or -1
+        return await _record(service_records.confirm(who, record_id, input.hours, input.note))
+
+    @strawberry.mutation(description="Reject hours (ORG_ADMIN of the volunteer, or DISPATCHER).")
+    async def reject_service_record(
+        self, info: Info, input: DecideRecordInput
+    ) -> ServiceRecordPayload:
+        who = _who(info)
+        record_id = decode_id(input.record, "ServiceRecord") or -1
+        return await _record(service_records.reject(who, record_id, input.note))
+
+    @strawberry.mutation(description="Ask to correct your hours (the volunteer).")
+    async def request_service_record_correction(
+        self, info: Info, input: CorrectionInput
+    ) -> ServiceRecordPayload:
+        who = _who(info)
+        record_id = decode_id(input.record, "ServiceRecord") or -1
+        return await _record(
+            service_records.request_correction(who, record_id, input.hours, input.note)
+        )

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from models.dispatch import DispatchCenter
+from schema.context import Info
+from schema.dispatch.types import (
+    DispatchCenterType,
+    OrderStatusEnum,
+    OrderType,
+    ServiceCategoryEnum,
+    SuggestionType,
+    UrgencyEnum,
+)
+from schema.errors import access_error, require_user
+from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from services import lookups, matching, orders
+from services.dispatch import STAFF
+from services.errors import NotPermitted
+
+
+@strawberry.input(description="Narrows the order list; every given field must match.")
+class OrderFilter:
+    dispatch_center: relay.GlobalID | None = strawberry.field(default=None, description="Centre.")
+    status: list[OrderStatusEnum] | None = strawberry.field(default=None, description="Any of.")  # type: ignore[valid-type]
+    category: ServiceCategoryEnum | None = strawberry.field(default=None, description="Kind.")  # type: ignore[valid-type]
+    urgency: UrgencyEnum | None = strawberry.field(default=None, description="Urgency.")  # type: ignore[valid-type]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every dispatch centre, city level first.")
+    async def dispatch_centers(self) -> list[DispatchCenterType]:
+        rows = await DispatchCenter.all().order_by("id")
+        return [DispatchCenterType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Orders you may see (staff: all; others: yours), paginated.")
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilter | None = None,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[OrderType]:
+        user_id = require_user(info.context.principal)
+        volunteer = await lookups.volunteer_of_user(user_id)
+        query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
+        if filter is not None:
+            center = decode_id(filter.dispatch_center, "DispatchCenter")
+            query = orders.filtered(
+                query,
+                orders.OrderFilter(
+                    dispatch_center_id=(center or -1) if filter.dispatch_center else None,
+                    status=list(filter.status) if filter.status else None,
+                    category=filter.category,
+                    urgency=filter.urgency,
+                ),
+            )
+        return await paginate(query, first, after, OrderType.from_model)
+
+    @strawberry.field(description="One order you may see.")
+    async def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
+        require_user(info.context.principal)
+        if decode_id(id, "ServiceOrder") is None:
+            return None
+        found = await OrderType.resolve_nodes(info=info, node_ids=[id.node_id])
+        return found[0]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Best free volunteers for an order, with the score's parts (DISPATCHER)."
+    )
+    async def suggest_volunteers(
+        self, info: Info, order_id: relay.GlobalID, first: int = 10
+    ) -> list[SuggestionType]:
+        if not info.context.principal.has_role(*STAFF):
+            raise access_error(NotPermitted("Dispatchers only."))
+        order_pk = decode_id(order_id, "ServiceOrder")
+        row = await info.context.loaders.order.load(order_pk) if order_pk else None
+        if row is None:
+            return []
+        ranked = await matching.suggest(row, max(0, min(first, 50)))
+        return [SuggestionType.from_suggestion(s) for s in ranked]

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.dispatch import (
+    AssignmentStatus,
+    CenterLevel,
+    DispatchCenter,
+    OrderAssignment,
+    OrderStatus,
+    RecordStatus,
+    ServiceCategory,
+    ServiceOrder,
+    ServiceRecord,
+    Urgency,
+)
+from models.events import Event
+from models.volunteers import Skill, unpack_tags
+from schema.context import Info
+from schema.geography.types import DistrictType, GeoPoint
+from schema.volunteers.types import SkillEnum, VolunteerType
+from services import lookups
+from services.dispatch import DispatchErrorCode, DispatchEventType
+from services.matching import Suggestion
+from subscriptions.events import encode_cursor
+
+CenterLevelEnum = strawberry.enum(CenterLevel, description="City, district or street level.")
+ServiceCategoryEnum = strawberry.enum(ServiceCategory, description="Kind of help asked for.")
+UrgencyEnum = strawberry.enum(Urgency, description="How soon help is needed.")
+OrderStatusEnum = strawberry.enum(OrderStatus, description="Where an order is in its life.")
+AssignmentStatusEnum = strawberry.enum(AssignmentStatus, description="An assignment's state.")
+RecordStatusEnum = strawberry.enum(RecordStatus, description="Whether hours count yet.")
+DispatchErrorCodeEnum = strawberry.enum(DispatchErrorCode, description="Why dispatch refused.")
+DispatchEventTypeEnum = strawberry.enum(DispatchEventType, description="What happened.")
+
+
+@strawberry.type(name="DispatchCenter", description="A dispatch centre (调度中心).")
+class DispatchCenterType(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Name.")
+    level: CenterLevelEnum = strawberry.field(description="Level.")  # type: ignore[valid-type]
+    auto_assign: bool = strawberry.field(description="Assigns new orders automatically.")
+    escalate_after_minutes: int = strawberry.field(description="Unassigned this long, escalate.")
+    row: strawberry.Private[DispatchCenter]
+
+    @classmethod
+    def from_model(cls, row: DispatchCenter) -> DispatchCenterType:
+        return cls(
+            id=row.id,
+            name=row.name,
+            level=row.level,
+            auto_assign=row.auto_assign,
+            escalate_after_minutes=row.escalate_after_minutes,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        rows = await lookups.by_ids(DispatchCenter, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field(description="The centre orders escalate to; null for the city centre.")
+    async def parent(self, info: Info) -> DispatchCenterType | None:
+        if self.row.parent_id is None:
+            return None
+        row = await info.context.loaders.dispatch_center.load(self.row.parent_id)
+        return DispatchCenterType.from_model(row) if row else None
+
+
+@strawberry.type(name="OrderAssignment", description="A volunteer or organisation serving.")
+class AssignmentType(relay.Node):
+    id: relay.NodeID[int]
+    status: AssignmentStatusEnum = strawberry.field(description="State.")  # type: ignore[valid-type]
+    assigned_at: datetime = strawberry.field(description="When assigned.")
+    checked_in_at: datetime | None = strawberry.field(description="Check-in time.")
+    checked_out_at: datetime | None = strawberry.field(description="Check-out time.")
+    row: strawberry.Private[OrderAssignment]
+
+    @classmethod
+    def from_model(cls, row: OrderAssignment) -> AssignmentType:
+        return cls(
+            id=row.id,
+            status=row.status,
+            assigned_at=row.assigned_at,
+            checked_in_at=row.checked_in_at,
+            checked_out_at=row.checked_out_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        if not info.context.principal.is_authenticated:
+            return [None for _ in node_ids]
+        rows = await lookups.by_ids(OrderAssignment, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+    @strawberry.field(description="The volunteer; null while an organisation holds it.")
+    async def volunteer(self, info: Info) -> VolunteerType | None:
+        if self.row.volunteer_id is None:
+            return None
+        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        return VolunteerType.from_model(row) if row else None
+
+
+@strawberry.type(name="ServiceOrder", description="A resident's request for help (订单).")
+class OrderType(relay.Node):
+    id: relay.NodeID[int]
+    status: OrderStatusEnum = strawberry.field(description="Lifecycle state.")  # type: ignore[valid-type]
+    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
+    description: str = strawberry.field(description="What is needed.")
+    address: str = strawberry.field(description="Where.")
+    location: GeoPoint = strawberry.field(description="Map point of the address.")
+    window_start: datetime = strawberry.field(description="Help wanted from.")
+    window_end: datetime = strawberry.field(description="Help wanted until.")
+    volunteers_needed: int = strawberry.field(description="How many volunteers.")
+    required_skills: list[SkillEnum] = strawberry.field(description="Skills needed.")  # type: ignore[valid-type]
+    urgency: UrgencyEnum = strawberry.field(description="Urgency.")  # type: ignore[valid-type]
+    rating: int | None = strawberry.field(description="1-5 from the requester.")
+    rating_comment: str = strawberry.field(description="The requester's comment.")
+    created_at: datetime = strawberry.field(description="When submitted.")
+    row: strawberry.Private[ServiceOrder]
+
+    @classmethod
+    def from_model(cls, row: ServiceOrder) -> OrderType:
+        return cls(
+            id=row.id,
+            status=row.status,
+            category=row.category,
+            description=row.description,
+            address=row.address,
+            location=GeoPoint(lat=row.lat, lng=row.lng),
+            window_start=row.window_start,
+            window_end=row.window_end,
+            volunteers_needed=row.volunteers_needed,
+            required_skills=[Skill(s) for s in unpack_tags(row.required_skills)],
+            urgency=row.urgency,
+            rating=row.rating,
+            rating_comment=row.rating_comment,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        from services.orders import visible_orders
+
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            return [None for _ in node_ids]
+        volunteer = await lookups.volunteer_of_user(principal.user_id or -1)
+        query = visible_orders(principal, volunteer.id if volunteer else None)
+        rows = {r.id: r for r in await query.filter(id__in=[int(i) for i in node_ids])}
+        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+
+    @strawberry.field(description="The centre following this order now.")
+    async def dispatch_center(self, info: Info) -> DispatchCenterType:
+        row = await info.context.loaders.dispatch_center.load(self.row.dispatch_center_id)
+        assert row is not None
+        return DispatchCenterType.from_model(row)
+
+    @strawberry.field(description="District of the address.")
+    async def district(self, info: Info) -> DistrictType:
+        row = await info.context.loaders.district.load(self.row.district_id)
+        assert row is not None
+        return DistrictType.from_model(row)
+
+    @strawberry.field(description="Who serves, or served, this order.")
+    async def assignments(self, info: Info) -> list[AssignmentType]:
+        rows = await info.context.loaders.assignments_of_order.load(self.row.id)
+        return [AssignmentType.from_model(r) for r in rows]
+
+
+@strawberry.type(name="ServiceRecord", description="Hours served on an order.")
+class RecordType(relay.Node):
+    id: relay.NodeID[int]
+    status: RecordStatusEnum = strawberry.field(description="Pending until decided.")  # type: ignore[valid-type]
+    hours: str = strawberry.field(description="Hours, two decimals.")
+    started_at: datetime = strawberry.field(description="Check-in.")
+    ended_at: datetime = strawberry.field(description="Check-out.")
+    correction_hours: str | None = strawberry.field(description="Hours the volunteer asks for.")
+    correction_note: str = strawberry.field(description="Why.")
+
+    @classmethod
+    def from_model(cls, row: ServiceRecord) -> RecordType:
+        return cls(
+            id=row.id,
+            status=row.status,
+            hours=str(row.hours),
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            correction_hours=str(row.correction_hours) if row.correction_hours else None,
+            correction_note=row.correction_note,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        if not info.context.principal.is_authenticated:
+            return [None for _ in node_ids]
+        rows = await lookups.by_ids(ServiceRecord, [int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type(description="One part of a suggestion's score, and why.")
+class ScorePartType:
+    name: str = strawberry.field(description="skills, distance, availability, load, starLevel.")
+    points: float = strawberry.field(description="Points earned.")
+    max_points: float = strawberry.field(description="Points possible.")
+    reason: str = strawberry.field(description="Why.")
+
+
+@strawberry.type(name="VolunteerSuggestion", description="A ranked candidate for an order.")
+class SuggestionType:
+    volunteer: VolunteerType = strawberry.field(description="The candidate.")
+    score: float = strawberry.field(description="0-100.")
+    distance_km: float | None = strawberry.field(description="From home, if known.")
+    parts: list[ScorePartType] = strawberry.field(description="The score's parts.")
+
+    @classmethod
+    def from_suggestion(cls, s: Suggestion) -> SuggestionType:
+        return cls(
+            volunteer=VolunteerType.from_model(s.volunteer),
+            score=s.score,
+            distance_km=s.distance_km,
+            parts=[
+                ScorePartType(
+                    name=p.name, points=p.points, max_points=p.max_points, reason=p.reason
+                )
+                for p in s.parts
+            ],
+        )
+
+
+@strawberry.type(description="Something that happened to an order, with its stream cursor.")
+class DispatchEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    type: DispatchEventTypeEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    occurred_at: datetime = strawberry.field(description="When it was committed.")
+    status: OrderStatusEnum = strawberry.field(description="The order's status after it.")  # type: ignore[valid-type]
+    note: str = strawberry.field(description="Reason or remark.")
+    order_id: relay.GlobalID = strawberry.field(description="The order.")
+    row: strawberry.Private[Event]
+
+    @classmethod
+    def from_row(cls, row: Event) -> DispatchEvent:
+        return cls(
+            cursor=encode_cursor(row.id),
+            type=DispatchEventType(row.type),
+            occurred_at=row.created_at,
+            status=OrderStatus(row.payload["status"]),
+            note=str(row.payload.get("note", "")),
+            order_id=relay.GlobalID("ServiceOrder", str(row.payload["orderId"])),
+            row=row,
+        )
+
+    @strawberry.field(description="The order as it is now (read when the event is delivered).")
+    async def order(self, info: Info) -> OrderType | None:
+        row = await info.context.loaders.order.load(int(self.row.payload["orderId"]))
+        return OrderType.from_model(row) if row else None
+
+
+@strawberry.type(description="A problem with a dispatch request.")
+class DispatchError:
+    code: DispatchErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="The order after the change, or why nothing changed.")
+class OrderPayload:
+    order: OrderType | None = strawberry.field(description="Null when errors is not empty.")
+    errors: list[DispatchError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The assignment after the change, or why nothing changed.")
+class AssignmentPayload:
+    assignment: AssignmentType | None = strawberry.field(description="Null on errors.")
+    errors: list[DispatchError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The service record after the change, or why nothing changed.")
+class ServiceRecordPayload:
+    record: RecordType | None = strawberry.field(description="Null on errors.")
+    errors: list[DispatchError] = strawberry.field(description="Empty on success.")
