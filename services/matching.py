@@ -105,7 +105,7 @@ def _score(order: ServiceOrder, volunteer: Volunteer, open_count: int) -> Sugges
     distance = None
     if volunteer.home_lat is not None and volunteer.home_lng is not None:
         distance = great_circle_km(order.lat, order.lng, volunteer.home_lat, volunteer.home_lng)
-        points = 25.0 * max(0.0, 1.0 - distance / RADIUS_KM)
+        points = round(25.0 * max(0.0, 1.0 - distance / RADIUS_KM), 2)
         parts.append(ScorePart("distance", points, 25.0, f"lives {distance:.1f} km away"))
     else:
         parts.append(ScorePart("distance", 5.0, 25.0, "home unknown; lives in the district"))
