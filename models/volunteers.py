@@ -97,4 +97,6 @@ class Volunteer(Model):
     class Meta:
         table = "volunteer"
         ordering = ["id"]
-        indexes = (("district_id", "community_id"), ("total_hours",))
+        # The list pages by id (keyset) under a filter: (filter column, id) lets the database
+        # walk the index in id order and stop after a page, instead of sorting every match.
+        indexes = (("district_id", "id"), ("community_id", "id"), ("total_hours",))

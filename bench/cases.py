@@ -1,0 +1,313 @@
+"""The benchmark cases. Each returns table rows: a case, its baseline, and their ratio."""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from bench.measure import WARMUP, Work, compare, statements_of
+from models.accounts import User
+from models.geography import Community, District
+from models.organizations import Organization
+from models.volunteers import Gender, Volunteer, VolunteerStatus
+from schema.context import Context
+from services import demo_data
+from services.accounts import principal_for
+from services.geography import ensure_reference_data
+from services.principal import Principal
+
+PAGE = """
+query Page($first: Int!, $filter: VolunteerFilter) {
+  volunteers(first: $first, filter: $filter) {
+    edges { node { realName phone starLevel district { name } organizations { name } } }
+    totalCount
+  }
+}
+"""
+ORGANIZATIONS = """
+query Organizations($first: Int!) {
+  organizations(first: $first) {
+    edges { node { name category memberCount district { name } } }
+    totalCount
+  }
+}
+"""
+TRIVIAL = "query Trivial { __typename }"
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str
+    case: str
+    baseline: str
+    case_figure: str
+    baseline_figure: str
+    ratio: float
+    note: str = ""
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+async def dispatcher() -> Principal:
+    """The seeded demo dispatcher: sees personal data, so nothing is short-cut by masking."""
+    return principal_for(await User.get(username="dispatcher"))
+
+
+async def _execute(
+    schema: strawberry.Schema, document: str, variables: dict[str, Any], principal: Principal
+) -> Any:
+    # A new context per request, as the server does: fresh DataLoaders every time.
+    result = await schema.execute(
+        document, variable_values=variables, context_value=Context(principal=principal)
+    )
+    if result.errors:
+        raise RuntimeError(f"benchmark query failed: {result.errors}")
+    return result.data
+
+
+async def page_size(schema: strawberry.Schema, principal: Principal, rounds: int) -> list[Row]:
+    """DataLoaders at work: a 100-row page must cost the same statements as a 1-row page."""
+    rows = []
+    for label, document in (("volunteers", PAGE), ("organizations", ORGANIZATIONS)):
+
+        def page(first: int, document: str = document) -> Any:
+            return lambda: _execute(schema, document, {"first": first}, principal)
+
+        big, small = await statements_of(page(100)), await statements_of(page(1))
+        result = await compare(page(100), page(1), rounds)
+        rows.append(
+            Row(
+                "page size",
+                f"{label}(first: 100)",
+                f"{label}(first: 1)",
+                _ms(result.case_seconds),
+                _ms(result.baseline_seconds),
+                result.ratio,
+                f"SQL statements {big} vs {small}: " + ("equal" if big == small else "DIFFER"),
+            )
+        )
+    return rows
+
+
+async def _filter_values() -> dict[str, dict[str, Any]]:
+    district = await District.get(code="HUICHENG")
+    community = await Community.filter(district_id=district.id).order_by("id").first()
+    assert community is not None
+    # A typical organisation: the one in the middle of the list.
+    organization = (
+        await Organization.all()
+        .order_by("id")
+        .offset(await Organization.all().count() // 2)
+        .first()
+    )
+    assert organization is not None
+    return {
+        "district": {"district": str(relay.GlobalID("District", str(district.id)))},
+        "community": {"community": str(relay.GlobalID("Community", str(community.id)))},
+        "skill": {"skill": "SIGN_LANGUAGE"},
+        "starLevelAtLeast: 1": {"starLevelAtLeast": 1},
+        "starLevelAtLeast: 3": {"starLevelAtLeast": 3},
+        "organization": {"organization": str(relay.GlobalID("Organization", str(organization.id)))},
+        "search (surname)": {"search": "陈"},
+        "search (full name)": {"search": "陈伟"},
+    }
+
+
+async def filters(schema: strawberry.Schema, principal: Principal, rounds: int) -> list[Row]:
+    """Each filter's 100-row page (with totalCount) against the unfiltered page: a filter that
+    needs an index it lacks shows up as a large ratio that grows with the table."""
+
+    def page(variables: dict[str, Any] | None) -> Any:
+        return lambda: _execute(schema, PAGE, {"first": 100, "filter": variables}, principal)
+
+    rows = []
+    for label, variables in (await _filter_values()).items():
+        data = await page(variables)()
+        total = data["volunteers"]["totalCount"]
+        statements = await statements_of(page(variables))
+        result = await compare(page(variables), page(None), rounds)
+        rows.append(
+            Row(
+                "filter",
+                f"volunteers(filter: {{{label}}})",
+                "no filter",
+                _ms(result.case_seconds),
+                _ms(result.baseline_seconds),
+                result.ratio,
+                f"{total:,} match; {statements} SQL statements",
+            )
+        )
+    return rows
+
+
+def without_caches(cached: strawberry.Schema) -> strawberry.Schema:
+    """The same schema and extensions, minus ParserCache and ValidationCache. A shallow copy:
+    strawberry resolves the extension factories per request from `extensions`, and the types
+    cannot be converted a second time in one process (relay's node field is applied once)."""
+    kept = tuple(
+        factory
+        for factory in cached.extensions
+        if not isinstance(factory(), (ParserCache, ValidationCache))
+    )
+    assert len(kept) == len(cached.extensions) - 2, "expected both caches in build_schema"
+    uncached = copy.copy(cached)
+    uncached.extensions = kept
+    return uncached
+
+
+def with_stable_rules(schema: strawberry.Schema) -> strawberry.Schema:
+    """The same schema, but the limiters' validation rules are built once rather than per
+    request. QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and
+    ValidationCache keys on the rule classes: with per-request factories it never hits."""
+    stable = copy.copy(schema)
+    stable.extensions = tuple(_stable(factory) for factory in schema.extensions)
+    return stable
+
+
+def _stable(factory: Any) -> Any:
+    extension = factory()
+    if not isinstance(extension, AddValidationRules):
+        return factory
+    rules = list(extension.validation_rules)
+    return lambda: AddValidationRules(rules)
+
+
+async def caches(cached: strawberry.Schema, principal: Principal, rounds: int) -> list[Row]:
+    """What the parser and validation caches save per request, for documents from trivial to
+    the typical page. The hit count shows whether the validation cache is hit at all."""
+    uncached = without_caches(cached)
+
+    def run(schema: strawberry.Schema, document: str, variables: dict[str, Any]) -> Work:
+        return lambda: _execute(schema, document, variables, principal)
+
+    cases: tuple[tuple[str, str, dict[str, Any]], ...] = (
+        ("{ __typename }", TRIVIAL, {}),
+        ("volunteers(first: 1)", PAGE, {"first": 1}),
+        ("volunteers(first: 100)", PAGE, {"first": 100}),
+    )
+    requests = rounds + WARMUP
+    rows = []
+    for label, document, variables in cases:
+        before = _validation_cache(cached).cache_info()
+        result = await compare(
+            run(uncached, document, variables), run(cached, document, variables), rounds
+        )
+        rows.append(
+            Row(
+                "parser/validation cache",
+                f"{label}, no caches",
+                "with caches (as built)",
+                _ms(result.case_seconds),
+                _ms(result.baseline_seconds),
+                result.ratio,
+                f"cost without / with; validation cache hits {_hits(cached, before, requests)}",
+            )
+        )
+    stable = with_stable_rules(cached)
+    for label, document, variables in cases:
+        before = _validation_cache(stable).cache_info()
+        result = await compare(
+            run(cached, document, variables), run(stable, document, variables), rounds
+        )
+        rows.append(
+            Row(
+                "parser/validation cache",
+                f"{label}, caches as built",
+                "caches, limiter rules built once",
+                _ms(result.case_seconds),
+                _ms(result.baseline_seconds),
+                result.ratio,
+                f"what rule classes per request cost; hits {_hits(stable, before, requests)}",
+            )
+        )
+    return rows
+
+
+def _hits(schema: strawberry.Schema, before: Any, requests: int) -> str:
+    # One LRU per maxsize is shared by every schema, but only one of each pair can hit.
+    return f"{_validation_cache(schema).cache_info().hits - before.hits}/{requests}"
+
+
+def _validation_cache(schema: strawberry.Schema) -> Any:
+    """The LRU behind the schema's ValidationCache (strawberry shares one per maxsize)."""
+    for factory in schema.extensions:
+        extension = factory()
+        if isinstance(extension, ValidationCache):
+            return extension.cached_validate_document
+    raise LookupError("no ValidationCache in the schema")
+
+
+async def _clear_volunteers() -> None:
+    await connections.get("default").execute_script("DELETE FROM volunteer")
+
+
+def _model(row: list[Any]) -> Volunteer:
+    values = dict(zip(demo_data.VOLUNTEER_COLUMNS, row, strict=True))
+    values["gender"] = Gender(values["gender"])
+    values["status"] = VolunteerStatus(values["status"])
+    return Volunteer(**values)
+
+
+async def seed_throughput(sample: int, rounds: int = 3) -> list[Row]:
+    """Rows/s of the seed's insert path (plain tuples through executemany) against Tortoise's
+    bulk_create of the same rows (a model object per row), and against generation alone."""
+    await ensure_reference_data()
+    factory = await demo_data.VolunteerFactory.from_database()
+    chunk = demo_data.BATCH
+
+    def generate() -> list[list[Any]]:
+        return factory.rows(0, sample)
+
+    async def executemany() -> None:
+        rows = generate()
+        for start in range(0, len(rows), chunk):
+            await demo_data.insert_volunteers(rows[start : start + chunk])
+
+    async def bulk_create() -> None:
+        rows = generate()
+        for start in range(0, len(rows), chunk):
+            async with in_transaction():
+                await Volunteer.bulk_create([_model(r) for r in rows[start : start + chunk]])
+
+    timings: dict[str, list[float]] = {"generate": [], "executemany": [], "bulk_create": []}
+    for index in range(rounds):
+        started = time.perf_counter()
+        generate()
+        timings["generate"].append(time.perf_counter() - started)
+        order = (executemany, bulk_create) if index % 2 == 0 else (bulk_create, executemany)
+        for work in order:
+            started = time.perf_counter()
+            await work()
+            timings[work.__name__].append(time.perf_counter() - started)
+            await _clear_volunteers()
+    rate = {name: sample / sorted(values)[len(values) // 2] for name, values in timings.items()}
+    return [
+        Row(
+            "seed throughput",
+            f"generate + executemany ({sample:,} rows)",
+            "generate + bulk_create",
+            f"{rate['executemany']:,.0f} rows/s",
+            f"{rate['bulk_create']:,.0f} rows/s",
+            rate["executemany"] / rate["bulk_create"],
+            "rows/s ratio: higher is better",
+        ),
+        Row(
+            "seed throughput",
+            "generate + executemany",
+            "generate only (no database)",
+            f"{rate['executemany']:,.0f} rows/s",
+            f"{rate['generate']:,.0f} rows/s",
+            rate["executemany"] / rate["generate"],
+            "share of the seed's speed the database leaves",
+        ),
+    ]
