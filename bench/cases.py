@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, ValidationCache
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
@@ -165,23 +165,6 @@ def without_caches(cached: strawberry.Schema) -> strawberry.Schema:
     return uncached
 
 
-def with_stable_rules(schema: strawberry.Schema) -> strawberry.Schema:
-    """The same schema, but the limiters' validation rules are built once rather than per
-    request. QueryDepthLimiter and MaxAliasesLimiter make a new rule class per instance, and
-    ValidationCache keys on the rule classes: with per-request factories it never hits."""
-    stable = copy.copy(schema)
-    stable.extensions = tuple(_stable(factory) for factory in schema.extensions)
-    return stable
-
-
-def _stable(factory: Any) -> Any:
-    extension = factory()
-    if not isinstance(extension, AddValidationRules):
-        return factory
-    rules = list(extension.validation_rules)
-    return lambda: AddValidationRules(rules)
-
-
 async def caches(cached: strawberry.Schema, principal: Principal, rounds: int) -> list[Row]:
     """What the parser and validation caches save per request, for documents from trivial to
     the typical page. The hit count shows whether the validation cache is hit at all."""
@@ -211,23 +194,6 @@ async def caches(cached: strawberry.Schema, principal: Principal, rounds: int) -
                 _ms(result.baseline_seconds),
                 result.ratio,
                 f"cost without / with; validation cache hits {_hits(cached, before, requests)}",
-            )
-        )
-    stable = with_stable_rules(cached)
-    for label, document, variables in cases:
-        before = _validation_cache(stable).cache_info()
-        result = await compare(
-            run(cached, document, variables), run(stable, document, variables), rounds
-        )
-        rows.append(
-            Row(
-                "parser/validation cache",
-                f"{label}, caches as built",
-                "caches, limiter rules built once",
-                _ms(result.case_seconds),
-                _ms(result.baseline_seconds),
-                result.ratio,
-                f"what rule classes per request cost; hits {_hits(stable, before, requests)}",
             )
         )
     return rows
