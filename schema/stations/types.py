@@ -90,7 +90,7 @@ class NearbyStation:
         description="Great-circle distance from the given point, in whole metres."
     )
     walking_minutes: float = strawberry.field(
-        description="Minutes on foot at walkingSpeedMetersPerMinute, to one decimal."
+        description="Minutes on foot at 80 m/min (4.8 km/h), to one decimal."
     )
 
     @classmethod
