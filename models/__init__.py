@@ -24,6 +24,7 @@ from models.organizations import (
     Organization,
     OrganizationCategory,
 )
+from models.stations import Station, StationKind
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "ServiceOrder",
     "ServiceRecord",
     "Skill",
+    "Station",
+    "StationKind",
     "Urgency",
     "User",
     "Volunteer",

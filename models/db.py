@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "models.volunteers",
     "models.organizations",
     "models.dispatch",
+    "models.stations",
     "models.events",
 ]
 

@@ -40,3 +40,20 @@ def require_user(principal: Principal) -> int:
         return principal.require_user()
     except AccessError as error:
         raise access_error(error) from error
+
+
+def query_input_error(error: DomainError) -> GraphQLError:
+    """Bad arguments of a query, which has no payload to carry them: a top-level error coded
+    like a payload's (`extensions.code`, `extensions.field`), with every problem listed."""
+    first = error.problems[0]
+    return GraphQLError(
+        first.message,
+        extensions={
+            "code": first.code.value,
+            "field": first.field,
+            "problems": [
+                {"code": p.code.value, "field": p.field, "message": p.message}
+                for p in error.problems
+            ],
+        },
+    )

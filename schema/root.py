@@ -20,7 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema import accounts, dispatch, geography, organizations, volunteers
+from schema import accounts, dispatch, geography, organizations, stations, volunteers
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -43,13 +43,20 @@ def _query() -> type:
             volunteers.Query,
             organizations.Query,
             dispatch.Query,
+            stations.Query,
         ),
     )
 
 
 Mutation = merge_types(
     "Mutation",
-    (accounts.Mutation, volunteers.Mutation, organizations.Mutation, dispatch.Mutation),
+    (
+        accounts.Mutation,
+        volunteers.Mutation,
+        organizations.Mutation,
+        dispatch.Mutation,
+        stations.Mutation,
+    ),
 )
 Subscription = dispatch.Subscription
 
