@@ -25,9 +25,11 @@ from models.organizations import (
     OrganizationCategory,
 )
 from models.stations import Station, StationKind
+from models.timebank import AccountKind, Movement, TimeAccount, Transfer, TransferKind
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
 
 __all__ = [
+    "AccountKind",
     "ApiClient",
     "AssignmentStatus",
     "Availability",
@@ -41,6 +43,7 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "MembershipStatus",
+    "Movement",
     "OrderAssignment",
     "OrderStatus",
     "OrderTransition",
@@ -54,6 +57,9 @@ __all__ = [
     "Skill",
     "Station",
     "StationKind",
+    "TimeAccount",
+    "Transfer",
+    "TransferKind",
     "Urgency",
     "User",
     "Volunteer",

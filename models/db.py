@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "models.organizations",
     "models.dispatch",
     "models.stations",
+    "models.timebank",
     "models.events",
 ]
 
