@@ -35,6 +35,7 @@ from services.dispatch import (
 )
 from services.errors import DomainError, NotPermitted
 from services.principal import Principal
+from services.timebank import deposit_for_record
 from subscriptions.events import atomic
 
 MAX_HOURS = Decimal(24)
@@ -224,6 +225,8 @@ async def _decide(
             note,
             extra={"recordId": record.id, "hours": str(counted)},
         )
+        if status == RecordStatus.CONFIRMED:
+            await deposit_for_record(tx, record, counted, principal.user_id)
     await record.refresh_from_db()
     return record
 
@@ -232,7 +235,8 @@ async def confirm(
     principal: Principal, record_id: int, hours: Decimal | None = None, note: str = ""
 ) -> ServiceRecord:
     """Counts the hours (the corrected ones if asked for, or `hours` if given) into the
-    volunteer's total, and so their star level, in the same transaction."""
+    volunteer's total, and so their star level, and deposits them in the volunteer's time
+    account, all in the same transaction."""
     return await _decide(principal, record_id, RecordStatus.CONFIRMED, hours, note)
 
 

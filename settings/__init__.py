@@ -30,6 +30,19 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _decimal(name: str, default: Decimal) -> Decimal:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = Decimal(raw)
+    except ArithmeticError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+    if not value.is_finite() or value < 0:
+        raise ConfigurationError(f"{name} must be a non-negative number, got {raw!r}")
+    return value
+
+
 def _thresholds(raw: str | None) -> tuple[Decimal, ...]:
     if not raw:
         return tuple(Decimal(v) for v in DEFAULT_STAR_THRESHOLDS)
@@ -63,6 +76,12 @@ class Settings:
     bus_channel_prefix: str = "vc"
     # How often each process escalates overdue orders and expires unserved ones.
     dispatch_sweep_seconds: int = 60
+    # The community service bank: credits deposited per confirmed hour, the limits of a
+    # volunteer's account, and the star level from which credits may be spent.
+    credits_per_hour: Decimal = Decimal(1)
+    timebank_floor: Decimal = Decimal(0)
+    timebank_cap: Decimal = Decimal(1500)
+    timebank_min_star_level: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +120,10 @@ def from_environment() -> Settings:
         allowed_origins=origins,
         bus_channel_prefix=env.get("BUS_CHANNEL_PREFIX") or "vc",
         dispatch_sweep_seconds=_int("DISPATCH_SWEEP_SECONDS", 60),
+        credits_per_hour=_decimal("CREDITS_PER_HOUR", Decimal(1)),
+        timebank_floor=_decimal("TIMEBANK_FLOOR", Decimal(0)),
+        timebank_cap=_decimal("TIMEBANK_CAP", Decimal(1500)),
+        timebank_min_star_level=_int("TIMEBANK_MIN_STAR_LEVEL", 1),
     )
     settings.check()
     return settings

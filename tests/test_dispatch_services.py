@@ -83,6 +83,7 @@ async def test_the_full_flow_counts_hours_and_records_every_transition() -> None
         "ORDER_STARTED",
         "ORDER_COMPLETED",
         "RECORD_CONFIRMED",
+        "TIME_TRANSFERRED",
         "ORDER_RATED",
     ]
 
