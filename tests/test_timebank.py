@@ -302,3 +302,115 @@ async def test_hundreds_of_concurrent_transfers_keep_the_books(backend: Backend)
     assert await Transfer.filter(kind=TransferKind.TRANSFER).count() == outcomes.count("OK")
     check = await timebank.verify_ledger()
     assert check.ok, check
+
+
+TRANSFER = """
+mutation ($input: TransferTimeInput!) {
+  transferTime(input: $input) { transfer { id kind amount memo } errors { code field message } }
+}
+"""
+DONATE = """
+mutation ($input: DonateTimeInput!) {
+  donateTime(input: $input) { transfer { kind amount } errors { code field } }
+}
+"""
+SPEND = """
+mutation ($input: SpendTimeInput!) {
+  spendTime(input: $input) { transfer { kind amount } errors { code field } }
+}
+"""
+MY_ACCOUNT = """
+{ myTimeAccount { id kind balance floor cap volunteer { realName } } }
+"""
+ACCOUNT = """
+query ($id: ID!) { timeAccount(id: $id) { balance } node(id: $id) { id } }
+"""
+STATEMENT = """
+query ($account: ID!, $from: DateTime!, $to: DateTime!) {
+  timeStatement(account: $account, from: $from, to: $to) {
+    openingBalance closingBalance csv
+    lines { amount balance transfer { kind memo } }
+  }
+}
+"""
+
+
+async def test_the_schema_moves_credits_and_reports_coded_errors() -> None:
+    from strawberry import relay
+
+    from tests.support import data_of, error_codes, gql
+
+    alice, alice_id, bob, bob_id = await two_volunteers()
+    await fund(alice_id, "10")
+    community = await Community.all().order_by("id").first()
+    assert community is not None
+    to_bob = str(relay.GlobalID("Volunteer", str(bob_id)))
+
+    # Given alice's account, when she gives bob 2.5 credits, then both balances move.
+    mine = (await data_of(MY_ACCOUNT, principal=alice))["myTimeAccount"]
+    assert (mine["kind"], mine["balance"], mine["floor"], mine["cap"]) == (
+        "VOLUNTEER",
+        "10.00",
+        "0.00",
+        "1500.00",
+    )
+    given = {"to": to_bob, "amount": "2.5", "idempotencyKey": "k1", "memo": "for dad"}
+    sent = (await data_of(TRANSFER, {"input": given}, alice))["transferTime"]
+    assert sent["errors"] == [] and sent["transfer"]["amount"] == "2.50"
+    replay = (await data_of(TRANSFER, {"input": given}, alice))["transferTime"]
+    assert replay["transfer"]["id"] == sent["transfer"]["id"]
+    reused = (await data_of(TRANSFER, {"input": {**given, "amount": "3"}}, alice))["transferTime"]
+    assert reused == {
+        "transfer": None,
+        "errors": [
+            {
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "field": "idempotencyKey",
+                "message": "This idempotency key was used for a different request.",
+            }
+        ],
+    }
+    too_much = {**given, "amount": "100", "idempotencyKey": "k2"}
+    refused = (await data_of(TRANSFER, {"input": too_much}, alice))["transferTime"]
+    assert [e["code"] for e in refused["errors"]] == ["BELOW_FLOOR"]
+    unknown = {**given, "to": str(relay.GlobalID("Volunteer", "9999")), "idempotencyKey": "k3"}
+    missing = (await data_of(TRANSFER, {"input": unknown}, alice))["transferTime"]
+    assert [e["code"] for e in missing["errors"]] == ["ACCOUNT_NOT_FOUND"]
+
+    pool = str(relay.GlobalID("Community", str(community.id)))
+    donate = {"community": pool, "amount": "1", "idempotencyKey": "d1"}
+    donated = (await data_of(DONATE, {"input": donate}, alice))["donateTime"]
+    assert donated == {"transfer": {"kind": "DONATION", "amount": "1.00"}, "errors": []}
+    spend = {"amount": "1", "idempotencyKey": "s1"}
+    low = (await data_of(SPEND, {"input": spend}, alice))["spendTime"]
+    assert [e["code"] for e in low["errors"]] == ["STAR_LEVEL_TOO_LOW"]
+    assert error_codes(await gql(SPEND, {"input": spend})) == ["NOT_AUTHENTICATED"]
+
+    # Statements and accounts: the holder and admins only.
+    account_id = (await data_of(MY_ACCOUNT, principal=alice))["myTimeAccount"]["id"]
+    now = datetime.now(UTC)
+    period = {
+        "account": account_id,
+        "from": (now - timedelta(hours=1)).isoformat(),
+        "to": (now + timedelta(hours=1)).isoformat(),
+    }
+    statement = (await data_of(STATEMENT, period, alice))["timeStatement"]
+    assert statement["openingBalance"] == "0.00"
+    assert [(x["amount"], x["balance"]) for x in statement["lines"]] == [
+        ("10.00", "10.00"),
+        ("-2.50", "7.50"),
+        ("-1.00", "6.50"),
+    ]
+    assert statement["closingBalance"] == "6.50"
+    assert statement["csv"].splitlines()[-1].endswith(",CLOSING,,,6.50")
+    assert error_codes(await gql(STATEMENT, period, bob)) == ["NOT_PERMITTED"]
+    backwards = {**period, "from": period["to"], "to": period["from"]}
+    assert error_codes(await gql(STATEMENT, backwards, alice)) == ["INVALID_PERIOD"]
+    seen = await data_of(ACCOUNT, {"id": account_id}, alice)
+    assert seen == {"timeAccount": {"balance": "6.50"}, "node": {"id": account_id}}
+    hidden = await data_of(ACCOUNT, {"id": account_id}, bob)
+    assert hidden == {"timeAccount": None, "node": None}
+    _, admin = await make_user("admin", Role.ADMIN)
+    assert (await data_of(ACCOUNT, {"id": account_id}, admin))["timeAccount"] is not None
+    _, resident = await make_user("resident", Role.RESIDENT)
+    assert (await data_of(MY_ACCOUNT, principal=resident)) == {"myTimeAccount": None}

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from models.timebank import TimeAccount
+from schema.context import Info
+from schema.errors import access_error, query_input_error, require_user
+from schema.relay import decode_id
+from schema.timebank.types import TimeAccountType, TimeStatement
+from services import timebank
+from services.errors import AccessError, DomainError
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The signed-in volunteer's time account, opened on first use; null for "
+        "someone who is not a registered volunteer."
+    )
+    async def my_time_account(self, info: Info) -> TimeAccountType | None:
+        require_user(info.context.principal)
+        try:
+            account = await timebank.my_account(info.context.principal)
+        except DomainError:
+            return None
+        return TimeAccountType.from_model(account)
+
+    @strawberry.field(description="A time account by ID: its holder's or, for admins, any.")
+    async def time_account(self, info: Info, id: relay.GlobalID) -> TimeAccountType | None:
+        require_user(info.context.principal)
+        if id.type_name != "TimeAccount":
+            return None
+        row = await TimeAccount.get_or_none(id=decode_id(id, "TimeAccount") or 0)
+        if row is None or not await timebank.may_view(info.context.principal, row):
+            return None
+        return TimeAccountType.from_model(row)
+
+    @strawberry.field(
+        description="Bookings of an account in [from, to) with the opening and running "
+        "balance; at most 366 days. The holder or an administrator. Bad arguments are "
+        "top-level errors coded ACCOUNT_NOT_FOUND or INVALID_PERIOD."
+    )
+    async def time_statement(
+        self,
+        info: Info,
+        account: relay.GlobalID,
+        start: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
+        end: Annotated[datetime, strawberry.argument(name="to", description="Exclusive.")],
+    ) -> TimeStatement:
+        require_user(info.context.principal)
+        account_id = decode_id(account, "TimeAccount") or 0
+        try:
+            found = await timebank.statement(info.context.principal, account_id, start, end)
+        except DomainError as error:
+            raise query_input_error(error) from error
+        except AccessError as error:
+            raise access_error(error) from error
+        return TimeStatement.from_statement(found)

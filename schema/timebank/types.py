@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.timebank import AccountKind, TimeAccount, Transfer, TransferKind
+from schema.context import Info
+from schema.geography.types import CommunityType
+from schema.relay import database_ids
+from schema.volunteers.types import VolunteerType
+from services import lookups, timebank
+from services.timebank import TimeBankErrorCode
+
+AccountKindEnum = strawberry.enum(
+    AccountKind, description="Whose account: a volunteer's, a community pool, or the bank."
+)
+TransferKindEnum = strawberry.enum(TransferKind, description="Why credits moved.")
+TimeBankErrorCodeEnum = strawberry.enum(
+    TimeBankErrorCode, description="Why a time-bank request failed."
+)
+
+
+def credits(value: Any) -> str:
+    return f"{value:.2f}"
+
+
+@strawberry.type(
+    name="TimeAccount",
+    description="An account of the community service bank (社区服务银行), in credits "
+    "(1 confirmed hour = CREDITS_PER_HOUR credits). Visible to its holder and administrators.",
+)
+class TimeAccountType(relay.Node):
+    id: relay.NodeID[int]
+    kind: AccountKindEnum = strawberry.field(description="Whose account it is.")  # type: ignore[valid-type]
+    balance: str = strawberry.field(description="Credits held, two decimals.")
+    floor: str | None = strawberry.field(
+        description="The balance never goes below this; null for no limit."
+    )
+    cap: str | None = strawberry.field(
+        description="The balance never goes above this; null for no limit."
+    )
+    row: strawberry.Private[TimeAccount]
+
+    @classmethod
+    def from_model(cls, row: TimeAccount) -> TimeAccountType:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            balance=credits(row.balance),
+            floor=None if row.floor is None else credits(row.floor),
+            cap=None if row.cap is None else credits(row.cap),
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        rows = await lookups.by_ids(TimeAccount, database_ids(node_ids))
+        principal = info.context.principal
+        return [
+            cls.from_model(r) if r and await timebank.may_view(principal, r) else None for r in rows
+        ]
+
+    @strawberry.field(description="The volunteer holding it; null for pools and the bank.")
+    async def volunteer(self, info: Info) -> VolunteerType | None:
+        if self.row.volunteer_id is None:
+            return None
+        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        return VolunteerType.from_model(row) if row else None
+
+    @strawberry.field(description="The community whose pool it is; null otherwise.")
+    async def community(self, info: Info) -> CommunityType | None:
+        if self.row.community_id is None:
+            return None
+        row = await info.context.loaders.community.load(self.row.community_id)
+        return CommunityType.from_model(row) if row else None
+
+
+@strawberry.type(description="Credits moved from one account to another, written once.")
+class TimeTransfer:
+    id: strawberry.ID = strawberry.field(description="Opaque ID of the transfer.")
+    kind: TransferKindEnum = strawberry.field(description="Why credits moved.")  # type: ignore[valid-type]
+    amount: str = strawberry.field(description="Credits moved, positive, two decimals.")
+    memo: str = strawberry.field(description="The sender's note.")
+    created_at: datetime = strawberry.field(description="When it was booked.")
+
+    @classmethod
+    def from_model(cls, row: Transfer) -> TimeTransfer:
+        return cls(
+            id=strawberry.ID(relay.to_base64("TimeTransfer", row.id)),
+            kind=row.kind,
+            amount=credits(row.amount),
+            memo=row.memo,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="One booking on a statement.")
+class StatementLine:
+    booked_at: datetime = strawberry.field(description="When it was booked.")
+    transfer: TimeTransfer = strawberry.field(description="The transfer it belongs to.")
+    amount: str = strawberry.field(description="Signed: negative when credits left.")
+    balance: str = strawberry.field(description="The balance right after this booking.")
+
+
+@strawberry.type(description="An account's bookings in a period, with running balance.")
+class TimeStatement:
+    account: TimeAccountType = strawberry.field(description="The account.")
+    start: datetime = strawberry.field(name="from", description="Start of the period (inclusive).")
+    end: datetime = strawberry.field(name="to", description="End of the period (exclusive).")
+    opening_balance: str = strawberry.field(description="Balance before the period.")
+    closing_balance: str = strawberry.field(description="Balance after the last booking.")
+    lines: list[StatementLine] = strawberry.field(description="Bookings, oldest first.")
+    found: strawberry.Private[timebank.Statement]
+
+    @strawberry.field(
+        description="The same statement as CSV (RFC 4180, UTF-8): an OPENING row, one row per "
+        "booking, a CLOSING row. Memos that a spreadsheet would run as formulas are quoted."
+    )
+    def csv(self) -> str:
+        return timebank.statement_csv(self.found)
+
+    @classmethod
+    def from_statement(cls, found: timebank.Statement) -> TimeStatement:
+        return cls(
+            account=TimeAccountType.from_model(found.account),
+            start=found.start,
+            end=found.end,
+            opening_balance=credits(found.opening_balance),
+            closing_balance=credits(found.closing_balance),
+            lines=[
+                StatementLine(
+                    booked_at=line.movement.created_at,
+                    transfer=TimeTransfer.from_model(line.transfer),
+                    amount=credits(line.movement.amount),
+                    balance=credits(line.balance),
+                )
+                for line in found.lines
+            ],
+            found=found,
+        )
+
+
+@strawberry.type(description="A problem with a time-bank request.")
+class TimeBankError:
+    code: TimeBankErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="The transfer made (or replayed for a repeated key), or why not.")
+class TimeTransferPayload:
+    transfer: TimeTransfer | None = strawberry.field(description="Null on errors.")
+    errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
