@@ -20,7 +20,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema import accounts, dispatch, geography, organizations, stations, volunteers
+from schema import (
+    accounts,
+    dispatch,
+    geography,
+    organizations,
+    stations,
+    statistics,
+    volunteers,
+)
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -44,6 +52,7 @@ def _query() -> type:
             organizations.Query,
             dispatch.Query,
             stations.Query,
+            statistics.Query,
         ),
     )
 
