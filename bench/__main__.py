@@ -17,7 +17,7 @@ from dataclasses import replace
 from rich.console import Console
 from rich.table import Table
 
-from bench import cases
+from bench import cases, history
 from bench.database import scratch_database
 from models.db import apply_migrations, close_database, open_database
 from schema.root import build_schema
@@ -94,6 +94,13 @@ async def _benchmarks(
         f"seeded {added['volunteers']:,} volunteers, {added['organizations']:,} organisations, "
         f"{added['memberships']:,} memberships in {seconds:.1f} s"
     )
+    with console.status("a year of service history"):
+        started = time.perf_counter()
+        records = await history.seed_service_history()
+        seconds = time.perf_counter() - started
+    console.print(
+        f"added {records:,} confirmed service records with their orders in {seconds:.1f} s"
+    )
     with console.status("GraphQL"):
         principal = await cases.dispatcher()
         # One schema for the whole run: its types cannot be converted twice in one process.
@@ -101,6 +108,7 @@ async def _benchmarks(
         rows += await cases.page_size(schema, principal, arguments.rounds)
         rows += await cases.filters(schema, principal, arguments.rounds)
         rows += await cases.caches(schema, principal, arguments.rounds)
+        rows += await cases.city_statistics(schema, principal, arguments.rounds)
     return rows
 
 

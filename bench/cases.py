@@ -277,3 +277,50 @@ async def seed_throughput(sample: int, rounds: int = 3) -> list[Row]:
             "share of the seed's speed the database leaves",
         ),
     ]
+
+
+STATISTICS = """
+query Statistics($district: ID) {
+  cityStatistics(district: $district) {
+    registeredVolunteers volunteerShare growthRate participationRate hoursPerVolunteer
+    satisfactionRate ordersByStatus { status count }
+    organizationsByCategory { category count } stationsByKind { kind count }
+  }
+}
+"""
+COUNT = "query Count { volunteers(first: 1) { totalCount } }"
+
+
+async def city_statistics(
+    schema: strawberry.Schema, principal: Principal, rounds: int
+) -> list[Row]:
+    """cityStatistics (a handful of aggregates over every volunteer, record and order of the
+    year) against counting the volunteer registry once: how many such counts it costs."""
+    district = await District.get(code="HUICHENG")
+    baseline = lambda: _execute(schema, COUNT, {}, principal)  # noqa: E731
+    rows = []
+    for label, variables in (
+        ("whole city", {}),
+        ("district: 惠城区", {"district": str(relay.GlobalID("District", str(district.id)))}),
+    ):
+
+        def case(variables: dict[str, Any] = variables) -> Any:
+            return _execute(schema, STATISTICS, variables, principal)
+
+        figures = (await case())["cityStatistics"]
+        statements = await statements_of(case)
+        result = await compare(case, baseline, rounds)
+        rows.append(
+            Row(
+                "statistics",
+                f"cityStatistics({label})",
+                "volunteers(first: 1) { totalCount }",
+                _ms(result.case_seconds),
+                _ms(result.baseline_seconds),
+                result.ratio,
+                f"{figures['registeredVolunteers']:,} volunteers, participation "
+                f"{figures['participationRate']:.0%}, {figures['hoursPerVolunteer']:.1f} h each; "
+                f"{statements} SQL statements",
+            )
+        )
+    return rows

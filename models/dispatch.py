@@ -174,7 +174,15 @@ class ServiceOrder(Model):
     class Meta:
         table = "service_order"
         ordering = ["id"]
-        indexes = (("dispatch_center_id", "status"), ("status", "routed_at"), ("requester_id",))
+        # The last two serve cityStatistics: orders of a period by status, ratings of a
+        # period, each answered from the index alone.
+        indexes = (
+            ("dispatch_center_id", "status"),
+            ("status", "routed_at"),
+            ("requester_id",),
+            ("created_at", "district_id", "status"),
+            ("rated_at", "district_id", "rating"),
+        )
 
 
 class OrderAssignment(Model):
@@ -269,4 +277,5 @@ class ServiceRecord(Model):
     class Meta:
         table = "service_record"
         ordering = ["id"]
-        indexes = (("volunteer_id", "status"),)
+        # The second covers cityStatistics' participation and hours of a period.
+        indexes = (("volunteer_id", "status"), ("status", "ended_at", "volunteer_id", "hours"))

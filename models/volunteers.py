@@ -99,4 +99,11 @@ class Volunteer(Model):
         ordering = ["id"]
         # The list pages by id (keyset) under a filter: (filter column, id) lets the database
         # walk the index in id order and stop after a page, instead of sorting every match.
-        indexes = (("district_id", "id"), ("community_id", "id"), ("total_hours",))
+        # (status, district_id, registered_at) answers cityStatistics' registry counts from
+        # the index alone, for the city and for one district.
+        indexes = (
+            ("district_id", "id"),
+            ("community_id", "id"),
+            ("total_hours",),
+            ("status", "district_id", "registered_at"),
+        )

@@ -26,6 +26,7 @@ from schema import (
     geography,
     organizations,
     stations,
+    statistics,
     timebank,
     volunteers,
 )
@@ -52,6 +53,7 @@ def _query() -> type:
             organizations.Query,
             dispatch.Query,
             stations.Query,
+            statistics.Query,
             timebank.Query,
         ),
     )

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from schema.errors import query_input_error
+from schema.relay import decode_id
+from schema.statistics.types import CityStatisticsType
+from services import statistics
+from services.errors import DomainError
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The city's headline figures (volunteers, growth, participation, hours, "
+        "satisfaction, orders, organisations, stations) for one district or, without "
+        "`district`, the whole city, as of `asOf` (default now; a future moment is clamped to "
+        "now; a moment without an offset is Huizhou time). Rates cover the 12 months up to "
+        "`asOf`. An unknown district is a top-level error coded UNKNOWN_DISTRICT. Public: the "
+        "city publishes these figures, and they are aggregates that name nobody."
+    )
+    async def city_statistics(
+        self, district: relay.GlobalID | None = None, as_of: datetime | None = None
+    ) -> CityStatisticsType:
+        district_id = None
+        if district is not None:
+            # An ID of another type names no district: reported like an unknown one.
+            district_id = decode_id(district, "District") or -1
+        try:
+            figures = await statistics.city_statistics(district_id, as_of)
+        except DomainError as error:
+            raise query_input_error(error) from error
+        return CityStatisticsType.from_statistics(figures)
