@@ -30,6 +30,19 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
 def _thresholds(raw: str | None) -> tuple[Decimal, ...]:
     if not raw:
         return tuple(Decimal(v) for v in DEFAULT_STAR_THRESHOLDS)
@@ -63,6 +76,9 @@ class Settings:
     bus_channel_prefix: str = "vc"
     # How often each process escalates overdue orders and expires unserved ones.
     dispatch_sweep_seconds: int = 60
+    # A quiet bus is checked (a round trip to itself) and the event log read this often: the
+    # longest a subscriber waits for an event whose bus message was lost, e.g. in a Redis restart.
+    hub_heartbeat_seconds: float = 5.0
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +117,7 @@ def from_environment() -> Settings:
         allowed_origins=origins,
         bus_channel_prefix=env.get("BUS_CHANNEL_PREFIX") or "vc",
         dispatch_sweep_seconds=_int("DISPATCH_SWEEP_SECONDS", 60),
+        hub_heartbeat_seconds=_seconds("HUB_HEARTBEAT_SECONDS", 5.0),
     )
     settings.check()
     return settings
