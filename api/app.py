@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.check()
     bus = Bus(settings.broadcast_url, channel_prefix=settings.bus_channel_prefix)
-    hub = EventHub(bus)
+    hub = EventHub(bus, heartbeat_seconds=settings.hub_heartbeat_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -43,6 +43,19 @@ def _decimal(name: str, default: Decimal) -> Decimal:
     return value
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
 def _thresholds(raw: str | None) -> tuple[Decimal, ...]:
     if not raw:
         return tuple(Decimal(v) for v in DEFAULT_STAR_THRESHOLDS)
@@ -82,6 +95,9 @@ class Settings:
     timebank_floor: Decimal = Decimal(0)
     timebank_cap: Decimal = Decimal(1500)
     timebank_min_star_level: int = 1
+    # A quiet bus is checked (a round trip to itself) and the event log read this often: the
+    # longest a subscriber waits for an event whose bus message was lost, e.g. in a Redis restart.
+    hub_heartbeat_seconds: float = 5.0
 
     @property
     def is_production(self) -> bool:
@@ -124,6 +140,7 @@ def from_environment() -> Settings:
         timebank_floor=_decimal("TIMEBANK_FLOOR", Decimal(0)),
         timebank_cap=_decimal("TIMEBANK_CAP", Decimal(1500)),
         timebank_min_star_level=_int("TIMEBANK_MIN_STAR_LEVEL", 1),
+        hub_heartbeat_seconds=_seconds("HUB_HEARTBEAT_SECONDS", 5.0),
     )
     settings.check()
     return settings

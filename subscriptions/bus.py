@@ -4,6 +4,11 @@
 broadcaster 0.3 never recovers from a lost Redis connection (its listener task dies and its
 subscribers wait forever), so the bus can be rebuilt with `reconnect()`; the hub decides when,
 from a heartbeat. Only small wake-ups travel here: the event log is the source of truth.
+
+On Redis we give broadcaster a backend of our own (`RedisPubSub`): broadcaster 0.3.1's
+`RedisBackend` wakes its reader before the SUBSCRIBE has completed, and redis-py (8.x) counts a
+channel as subscribed only once it has, so the reader finds no channel, stops, and is never
+started again: not one message is ever delivered.
 """
 
 from __future__ import annotations
@@ -15,20 +20,99 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from broadcaster import Broadcast
+from broadcaster import Broadcast, BroadcastBackend, Event
+from redis.asyncio import Redis
 
 log = logging.getLogger("volunteer_city.bus")
+# Wake-ups waiting for the hub; more than this means it is far behind, and re-reads the log.
+BACKLOG = 1024
 
 
 class Messages(Protocol):
     async def get(self) -> object: ...
 
 
+class _OwnedMessages:
+    """A subscription's messages that refuse to be read once the task reading them is being
+    cancelled. On Python 3.11, `asyncio.wait_for(messages.get(), t)` swallows a cancellation
+    that arrives as a message does (CPython gh-86296, fixed in 3.12): the reader would go on
+    heartbeating and `EventHub.stop()`, hence the server's shutdown, would wait for it forever.
+    The next `get()` raises the cancellation again instead."""
+
+    def __init__(self, messages: Messages, owner: asyncio.Task[object] | None) -> None:
+        self._messages = messages
+        self._owner = owner
+
+    def _raise_if_cancelled(self) -> None:
+        if self._owner is not None and self._owner.cancelling():
+            raise asyncio.CancelledError
+
+    async def get(self) -> object:
+        self._raise_if_cancelled()
+        message = await self._messages.get()
+        self._raise_if_cancelled()
+        return message
+
+
+class RedisPubSub(BroadcastBackend):
+    """Redis pub/sub for broadcaster, reading only once a SUBSCRIBE has completed. A lost
+    connection ends the reader; the hub's heartbeat notices the silence and rebuilds the bus."""
+
+    def __init__(self, url: str) -> None:
+        self._client = Redis.from_url(url)
+        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=BACKLOG)
+        self._reader: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        await self._pubsub.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+
+    async def disconnect(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._client.aclose()
+
+    async def subscribe(self, channel: str) -> None:
+        await self._pubsub.subscribe(channel)
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read(), name="redis-pubsub-reader")
+
+    async def unsubscribe(self, channel: str) -> None:
+        await self._pubsub.unsubscribe(channel)
+
+    async def publish(self, channel: str, message: object) -> None:
+        await self._client.publish(channel, str(message))
+
+    async def next_published(self) -> Event:
+        return await self._queue.get()
+
+    async def _read(self) -> None:
+        try:
+            async for message in self._pubsub.listen():
+                if message is None or message.get("type") != "message":
+                    continue
+                event = Event(channel=message["channel"].decode(), message=message["data"].decode())
+                with contextlib.suppress(asyncio.QueueFull):
+                    self._queue.put_nowait(event)
+        except Exception as exc:
+            log.warning("redis pub/sub reader stopped: %s", exc)
+
+
+def _broadcast(url: str) -> Broadcast:
+    if url.startswith(("redis://", "rediss://")):
+        return Broadcast(backend=RedisPubSub(url))
+    return Broadcast(url)
+
+
 class Bus:
     def __init__(self, url: str, channel_prefix: str = "vc") -> None:
         self.url = url
         self.channel_prefix = channel_prefix
-        self._broadcast = Broadcast(url)
+        self._broadcast = _broadcast(url)
         self._connected = False
 
     @property
@@ -51,7 +135,7 @@ class Bus:
 
     async def reconnect(self) -> None:
         await self.disconnect()
-        self._broadcast = Broadcast(self.url)
+        self._broadcast = _broadcast(self.url)
         await self.connect()
 
     async def publish(self, channel: str, message: str) -> None:
@@ -61,7 +145,7 @@ class Bus:
     async def subscribe(self, channel: str) -> AsyncIterator[Messages]:
         """Messages of one channel; `get()` returns objects with a `message` string."""
         async with self._broadcast.subscribe(channel) as subscriber:
-            yield subscriber
+            yield _OwnedMessages(subscriber, asyncio.current_task())
 
     async def ping(self) -> bool:
         """Whether the backend answers now; used by the readiness probe."""
@@ -69,8 +153,6 @@ class Bus:
             return False
         if not self.is_redis:
             return True
-        from redis.asyncio import Redis
-
         client: Redis = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
         try:
             return bool(await asyncio.wait_for(client.ping(), timeout=3))
