@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema import accounts, dispatch, geography, organizations, volunteers
+from schema.fanout import FanoutExecutor
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -80,6 +81,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
+        # Subscription events: one read and one execution per event and audience, not per
+        # subscriber.
+        execution_context_class=FanoutExecutor,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
