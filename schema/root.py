@@ -20,7 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema import accounts, dispatch, geography, organizations, volunteers
-from schema.fanout import FanoutExecutor
+from schema.fanout import FanoutExecutor, PlainEventExecutor
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -64,6 +64,16 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+class _MaskErrors(MaskErrors):
+    """strawberry's, without its `isinstance` against a runtime-checkable protocol: that costs
+    ~30 µs per result, which a subscription event pays once per subscriber."""
+
+    def _process_result(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
+
 class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -74,7 +84,9 @@ class Schema(strawberry.Schema):
             log.debug("graphql error: %s", error.message)
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> strawberry.Schema:
+    """`fanout=False` executes every subscriber's events on its own, as plain strawberry does:
+    only for measuring what fan-out saves (bench/fanout.py)."""
     settings = settings or get_settings()
     return Schema(
         query=_query(),
@@ -83,7 +95,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         # Subscription events: one read and one execution per event and audience, not per
         # subscriber.
-        execution_context_class=FanoutExecutor,
+        execution_context_class=FanoutExecutor if fanout else PlainEventExecutor,
         extensions=[
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
@@ -91,6 +103,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             # Bounded: the defaults are unbounded, and every distinct document would stay.
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
-            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+            lambda: _MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
         ],
     )

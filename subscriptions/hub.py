@@ -36,6 +36,8 @@ class BusLost(Exception):
 class _Subscriber:
     topic: str
     queue: asyncio.Queue[Item]
+    # Past its first replay from the log: from now on it is fed by the hub alone.
+    live: bool = False
 
     def offer(self, item: Item) -> None:
         try:
@@ -190,6 +192,7 @@ class EventHub:
             async for row in self._catch_up(topic, last):
                 last = row.id
                 yield row
+            subscriber.live = True
             while True:
                 item = await subscriber.queue.get()
                 if isinstance(item, str):
@@ -215,5 +218,6 @@ class EventHub:
             if len(rows) < self.batch_size:
                 return
 
-    def subscriber_count(self) -> int:
-        return sum(len(s) for s in self._subscribers.values())
+    def subscriber_count(self, live: bool = False) -> int:
+        """Attached subscribers; with `live`, only those past their first replay."""
+        return sum(sum(1 for one in s if one.live or not live) for s in self._subscribers.values())
