@@ -217,7 +217,10 @@ async def measure(
         sockets.append(socket)
         handlers.append(asyncio.create_task(handler.handle()))
         await socket.inbox.put({"type": "connection_init", "payload": {"token": world.token}})
-        await socket.acked.wait()
+        try:
+            await asyncio.wait_for(socket.acked.wait(), 60)
+        except TimeoutError:
+            raise RuntimeError(f"connection {n} not acknowledged: {socket.closed}") from None
         subscribe = {"query": WALL, "variables": {"center": center}}
         await socket.inbox.put({"id": f"wall-{n}", "type": "subscribe", "payload": subscribe})
 
@@ -225,7 +228,9 @@ async def measure(
     for batch in range(0, subscribers, 250):
         await asyncio.gather(*(connect(n) for n in range(batch, min(subscribers, batch + 250))))
     # Every subscription past its start-up replay from the log: fed by the hub alone.
+    print(f"    connected; {hub.subscriber_count(live=True) - start} live", file=sys.stderr)
     await until(lambda: hub.subscriber_count(live=True) - start >= subscribers)
+    print("    all live", file=sys.stderr)
     gc.collect()
 
     totals, firsts, statements, distinct = [], [], [], []
@@ -244,7 +249,10 @@ async def measure(
             gc.disable()
         began = time.perf_counter()
         await assignments.assign(world.dispatcher, order_id, [world.volunteer_id])
-        await asyncio.wait_for(arrivals.done.wait(), 120)
+        try:
+            await asyncio.wait_for(arrivals.done.wait(), 120)
+        except TimeoutError:
+            raise RuntimeError(f"only {len(arrivals.times)} of {subscribers} got it") from None
         gc.enable()
         db_log.removeHandler(counter)
         db_log.setLevel(logging.WARNING)
@@ -338,7 +346,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--baseline", type=int, default=1000, help="subscribers for the plain run (default 1000)"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="events per run (median shown)")
+    parser.add_argument("--rounds", type=int, default=1, help="events per run (median shown)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--no-uvloop", action="store_true", help="use asyncio's own loop")
     parser.add_argument(
