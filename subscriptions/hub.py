@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from models.events import Event
 from subscriptions import events
@@ -35,6 +36,8 @@ class BusLost(Exception):
 class _Subscriber:
     topic: str
     queue: asyncio.Queue[Item]
+    # Past its first replay from the log: from now on it is fed by the hub alone.
+    live: bool = False
 
     def offer(self, item: Item) -> None:
         try:
@@ -52,11 +55,15 @@ class EventHub:
     queue_size: int = 256
     heartbeat_seconds: float = 5.0
     batch_size: int = 500
+    # How many events keep their shared views; more than a batch, so that a whole batch's
+    # subscribers find what the first of them derived.
+    views_size: int = 1024
     _subscribers: dict[str, set[_Subscriber]] = field(default_factory=lambda: defaultdict(set))
     _last_seen: int | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _nonces: itertools.count[int] = field(default_factory=itertools.count)
+    _views: OrderedDict[int, dict[str, Any]] = field(default_factory=OrderedDict)
     reconnects: int = 0
 
     @property
@@ -87,6 +94,18 @@ class EventHub:
         for subscribers in self._subscribers.values():
             for subscriber in subscribers:
                 subscriber.offer(_CLOSED)
+        self._views.clear()
+
+    def views(self, event_id: int) -> dict[str, Any]:
+        """A place for what is derived from event `event_id`, shared by every subscriber of
+        this process. Bounded: the oldest events' views are dropped first (and rebuilt by
+        whoever needs them again)."""
+        found = self._views.get(event_id)
+        if found is None:
+            found = self._views[event_id] = {}
+            if len(self._views) > self.views_size:
+                self._views.popitem(last=False)
+        return found
 
     async def notify(self, event_id: int) -> None:
         # This process learns at once; the others through the bus.
@@ -173,6 +192,7 @@ class EventHub:
             async for row in self._catch_up(topic, last):
                 last = row.id
                 yield row
+            subscriber.live = True
             while True:
                 item = await subscriber.queue.get()
                 if isinstance(item, str):
@@ -198,5 +218,6 @@ class EventHub:
             if len(rows) < self.batch_size:
                 return
 
-    def subscriber_count(self) -> int:
-        return sum(len(s) for s in self._subscribers.values())
+    def subscriber_count(self, live: bool = False) -> int:
+        """Attached subscribers; with `live`, only those past their first replay."""
+        return sum(sum(1 for one in s if one.live or not live) for s in self._subscribers.values())

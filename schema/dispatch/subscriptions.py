@@ -1,5 +1,6 @@
 """Live streams. Each replays from the cursor, then continues live; each event carries its
-cursor. The context lives as long as the WebSocket, so every event gets fresh DataLoaders."""
+cursor. The context lives as long as the WebSocket, so every event gets fresh DataLoaders — the
+event's own, shared by its subscribers (schema/fanout.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from models.accounts import Role
 from schema.context import Info
 from schema.dispatch.types import DispatchEvent
 from schema.errors import access_error
-from schema.loaders import Loaders
+from schema.fanout import audience_of
 from schema.relay import bad_input, decode_id
 from services import lookups
 from services.dispatch import STAFF, center_topic, order_topic, volunteer_topic
@@ -31,13 +32,16 @@ def _cursor(after: str | None) -> int | None:
 
 
 async def _events(info: Info, topic: str, after: int | None) -> AsyncGenerator[DispatchEvent, None]:
+    """The stream's rows, as one payload object per event shared by all its subscribers: the
+    executor (schema/fanout.py) gives each event fresh loaders shared by its subscribers, and
+    one execution to all subscribers of the same document and audience."""
     hub = info.context.hub
     if hub is None:
         raise GraphQLError("Subscriptions are not available here.")
+    if info.context.audience is None:
+        info.context.audience = await audience_of(info.context)
     async for row in hub.stream(topic, after):
-        # Not shared with earlier events: they would serve rows as they were back then.
-        info.context.loaders = Loaders()
-        yield DispatchEvent.from_row(row)
+        yield DispatchEvent.shared(row, hub.views(row.id))
 
 
 def _signed_in(info: Info) -> int:

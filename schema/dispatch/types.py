@@ -252,6 +252,8 @@ class DispatchEvent:
     note: str = strawberry.field(description="Reason or remark.")
     order_id: relay.GlobalID = strawberry.field(description="The order.")
     row: strawberry.Private[Event]
+    # Marks the payload as the same for every subscriber of the event (schema/fanout.py).
+    event_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Event) -> DispatchEvent:
@@ -263,9 +265,22 @@ class DispatchEvent:
             note=str(row.payload.get("note", "")),
             order_id=relay.GlobalID("ServiceOrder", str(row.payload["orderId"])),
             row=row,
+            event_id=row.id,
         )
 
-    @strawberry.field(description="The order as it is now (read when the event is delivered).")
+    @classmethod
+    def shared(cls, row: Event, views: dict[str, Any]) -> DispatchEvent:
+        """One payload object per event for all its subscribers (`views`: the hub's)."""
+        event = views.get("DispatchEvent")
+        if event is None:
+            event = views["DispatchEvent"] = cls.from_row(row)
+        assert isinstance(event, DispatchEvent)
+        return event
+
+    @strawberry.field(
+        description="The order as it is when the event is delivered (read once per event for "
+        "all subscribers)."
+    )
     async def order(self, info: Info) -> OrderType | None:
         row = await info.context.loaders.order.load(int(self.row.payload["orderId"]))
         return OrderType.from_model(row) if row else None
