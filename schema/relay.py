@@ -13,6 +13,8 @@ from strawberry import relay
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from services import lookups
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 _CURSOR_PREFIX = "cursor:"
@@ -107,3 +109,19 @@ def decode_id(global_id: relay.GlobalID | None, type_name: str) -> int | None:
         return int(global_id.node_id)
     except ValueError:
         return None
+
+
+async def load_nodes(
+    model: type[M],
+    node_ids: Iterable[str],
+    to_node: Callable[[M], T],
+    *,
+    visible: bool = True,
+) -> list[T | None]:
+    """What `resolve_nodes` returns for rows fetched by id: None where the row is missing, the
+    id is malformed, or the caller may not see this kind of object at all (`visible`)."""
+    ids = list(node_ids)
+    if not visible:
+        return [None for _ in ids]
+    rows = await lookups.by_ids(model, database_ids(ids))
+    return [to_node(row) if row is not None else None for row in rows]

@@ -74,7 +74,12 @@ async def test_node_with_a_malformed_id_finds_nothing() -> None:
     from strawberry.relay import to_base64
 
     _, principal = await make_user("someone", Role.ADMIN)
-    for global_id in (to_base64("District", "abc"), to_base64("Volunteer", "-1")):
+    for global_id in (
+        to_base64("District", "abc"),
+        to_base64("Volunteer", "-1"),
+        to_base64("ServiceOrder", "x"),
+        to_base64("DispatchCenter", "1.5"),
+    ):
         result = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, principal)
         assert result.errors is None
         assert result.data == {"node": None}

@@ -23,6 +23,7 @@ from models.events import Event
 from models.volunteers import Skill, unpack_tags
 from schema.context import Info
 from schema.geography.types import DistrictType, GeoPoint
+from schema.relay import database_ids, load_nodes
 from schema.volunteers.types import SkillEnum, VolunteerType
 from services import lookups
 from services.dispatch import DispatchErrorCode, DispatchEventType
@@ -63,8 +64,7 @@ class DispatchCenterType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(DispatchCenter, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(DispatchCenter, node_ids, cls.from_model)
 
     @strawberry.field(description="The centre orders escalate to; null for the city centre.")
     async def parent(self, info: Info) -> DispatchCenterType | None:
@@ -98,10 +98,12 @@ class AssignmentType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        if not info.context.principal.is_authenticated:
-            return [None for _ in node_ids]
-        rows = await lookups.by_ids(OrderAssignment, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(
+            OrderAssignment,
+            node_ids,
+            cls.from_model,
+            visible=info.context.principal.is_authenticated,
+        )
 
     @strawberry.field(description="The volunteer; null while an organisation holds it.")
     async def volunteer(self, info: Info) -> VolunteerType | None:
@@ -160,8 +162,9 @@ class OrderType(relay.Node):
             return [None for _ in node_ids]
         volunteer = await lookups.volunteer_of_user(principal.user_id or -1)
         query = visible_orders(principal, volunteer.id if volunteer else None)
-        rows = {r.id: r for r in await query.filter(id__in=[int(i) for i in node_ids])}
-        return [cls.from_model(rows[int(i)]) if int(i) in rows else None for i in node_ids]
+        ids = database_ids(node_ids)
+        rows = {r.id: r for r in await query.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The centre following this order now.")
     async def dispatch_center(self, info: Info) -> DispatchCenterType:
@@ -207,10 +210,9 @@ class RecordType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        if not info.context.principal.is_authenticated:
-            return [None for _ in node_ids]
-        rows = await lookups.by_ids(ServiceRecord, [int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(
+            ServiceRecord, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
+        )
 
 
 @strawberry.type(description="One part of a suggestion's score, and why.")

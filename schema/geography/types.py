@@ -8,8 +8,7 @@ from strawberry import relay
 
 from models.geography import Community, District
 from schema.context import Info
-from schema.relay import database_ids
-from services import lookups
+from schema.relay import load_nodes
 
 
 @strawberry.type(description="A point on the map (WGS-84 degrees).")
@@ -42,8 +41,7 @@ class DistrictType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(District, database_ids(node_ids))
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(District, node_ids, cls.from_model)
 
     @strawberry.field(description="Communities and streets of this district.")
     async def communities(self, info: Info) -> list[CommunityType]:
@@ -73,8 +71,7 @@ class CommunityType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(Community, database_ids(node_ids))
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(Community, node_ids, cls.from_model)
 
     @strawberry.field(description="The district it belongs to.")
     async def district(self, info: Info) -> DistrictType:

@@ -16,9 +16,8 @@ from models.organizations import (
 )
 from schema.context import Info
 from schema.geography.types import DistrictType
-from schema.relay import database_ids
+from schema.relay import load_nodes
 from schema.volunteers.types import VolunteerType
-from services import lookups
 from services.organizations import OrganizationErrorCode
 
 CategoryEnum = strawberry.enum(
@@ -66,8 +65,7 @@ class OrganizationType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(Organization, database_ids(node_ids))
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(Organization, node_ids, cls.from_model)
 
     @strawberry.field(description="District it is registered in.")
     async def district(self, info: Info) -> DistrictType:
@@ -129,10 +127,9 @@ class MembershipType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        if not info.context.principal.is_authenticated:
-            return [None for _ in node_ids]
-        rows = await lookups.by_ids(Membership, database_ids(node_ids))
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(
+            Membership, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
+        )
 
     @strawberry.field(description="The volunteer.")
     async def volunteer(self, info: Info) -> VolunteerType:

@@ -14,8 +14,8 @@ from schema.context import Info
 from schema.dispatch.types import ServiceCategoryEnum
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.organizations.types import OrganizationType
-from schema.relay import database_ids
-from services import lookups, stations
+from schema.relay import load_nodes
+from services import stations
 from services.stations import StationErrorCode
 
 StationKindEnum = strawberry.enum(
@@ -59,8 +59,7 @@ class StationType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await lookups.by_ids(Station, database_ids(node_ids))
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(Station, node_ids, cls.from_model)
 
     @strawberry.field(description="District it stands in.")
     async def district(self, info: Info) -> DistrictType:

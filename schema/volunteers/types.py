@@ -11,8 +11,7 @@ from strawberry import relay
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
 from schema.context import Info
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
-from schema.relay import database_ids
-from services import lookups
+from schema.relay import load_nodes
 from services.identity import mask_id_number, mask_phone
 from services.privacy import PersonalDataAccess, access_to_volunteer
 from services.volunteers import VolunteerErrorCode, star_level
@@ -61,10 +60,9 @@ class VolunteerType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        if not info.context.principal.is_authenticated:
-            return [None for _ in node_ids]
-        rows = await lookups.by_ids(Volunteer, database_ids(node_ids))
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(
+            Volunteer, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
+        )
 
     async def _access(self, info: Info) -> PersonalDataAccess:
         principal = info.context.principal
