@@ -15,7 +15,7 @@ from models.accounts import Role
 from models.geography import Community
 from models.timebank import Movement, TimeAccount, Transfer, TransferKind
 from models.volunteers import Volunteer
-from services import assignments, service_records, timebank
+from services import assignments, service_records, timebank, timebank_ledger
 from services.errors import DomainError, NotPermitted
 from services.principal import Principal
 from subscriptions.events import atomic
@@ -35,11 +35,11 @@ async def fund(volunteer_id: int, amount: str) -> TimeAccount:
     account = await timebank.volunteer_account(volunteer_id)
     bank = await timebank.bank_account()
     async with atomic() as tx:
-        source, target = await timebank._locked(bank.id, account.id)
-        request = timebank._Request(
+        source, target = await timebank_ledger.locked(bank.id, account.id)
+        request = timebank_ledger.Request(
             TransferKind.DEPOSIT, bank.id, account.id, Decimal(amount), "seed"
         )
-        await timebank._write(tx, request, source, target, f"seed:{account.id}", None)
+        await timebank_ledger.write(tx, request, source, target, f"seed:{account.id}", None)
     await account.refresh_from_db()
     return account
 
