@@ -25,7 +25,17 @@ from models.organizations import (
     OrganizationCategory,
 )
 from models.stations import Station, StationKind
-from models.timebank import AccountKind, Movement, TimeAccount, Transfer, TransferKind
+from models.timebank import (
+    AccountKind,
+    FamilyLinkStatus,
+    FamilyMember,
+    FamilyRelation,
+    Movement,
+    OrderPayment,
+    TimeAccount,
+    Transfer,
+    TransferKind,
+)
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
 
 __all__ = [
@@ -39,12 +49,16 @@ __all__ = [
     "DispatchCenter",
     "District",
     "Event",
+    "FamilyLinkStatus",
+    "FamilyMember",
+    "FamilyRelation",
     "Gender",
     "Membership",
     "MembershipRole",
     "MembershipStatus",
     "Movement",
     "OrderAssignment",
+    "OrderPayment",
     "OrderStatus",
     "OrderTransition",
     "Organization",

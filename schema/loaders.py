@@ -12,10 +12,21 @@ from strawberry.dataloader import DataLoader
 from models.dispatch import DispatchCenter, OrderAssignment, ServiceOrder
 from models.geography import Community, District
 from models.organizations import Membership, Organization
+from models.timebank import FamilyMember, OrderPayment, Transfer
 from models.volunteers import Volunteer
-from services import lookups, orders
+from services import lookups, orders, timebank_lookups
 
-M = TypeVar("M", District, Community, Organization, Volunteer, DispatchCenter, ServiceOrder)
+M = TypeVar(
+    "M",
+    District,
+    Community,
+    Organization,
+    Volunteer,
+    DispatchCenter,
+    ServiceOrder,
+    Transfer,
+    FamilyMember,
+)
 
 
 def _by_id(model: type[M]) -> DataLoader[int, M | None]:
@@ -62,4 +73,16 @@ class Loaders:
     )
     order: DataLoader[int, ServiceOrder | None] = field(
         default_factory=lambda: _by_id(ServiceOrder)
+    )
+    time_transfer: DataLoader[int, Transfer | None] = field(
+        default_factory=lambda: _by_id(Transfer)
+    )
+    family_member: DataLoader[int, FamilyMember | None] = field(
+        default_factory=lambda: _by_id(FamilyMember)
+    )
+    payment_of_order: DataLoader[int, OrderPayment | None] = field(
+        default_factory=lambda: DataLoader(load_fn=timebank_lookups.payments_of_orders)
+    )
+    order_of_transfer: DataLoader[int, ServiceOrder | None] = field(
+        default_factory=lambda: DataLoader(load_fn=timebank_lookups.orders_of_transfers)
     )

@@ -1,12 +1,15 @@
 """The community service bank (社区服务银行, "serve to be served"): confirmed hours are deposited
 as credits, which a volunteer may give to another volunteer (a family member), donate to a
-community's pool, or spend on service for themselves.
+community's pool, or spend on a service order for themselves or a family member.
 
 The one way in for the rest of the code; the parts live in modules named by what they hold:
 `timebank_rules` (limits, input checks, error codes), `timebank_accounts` (opening accounts,
-who sees one), `timebank_ledger` (double entry under row locks, idempotency keys, the ledger
-check), `timebank_transfers` (transfer, donate, spend), `timebank_deposits` (credits for
-confirmed service) and `timebank_statements` (statements and CSV).
+who sees an account or a transfer), `timebank_ledger` (double entry under row locks,
+idempotency keys, the ledger check), `timebank_family` (registered relatives),
+`timebank_transfers` (transfer, donate), `timebank_spending` (buying a service order),
+`timebank_refunds` (giving it back when the order is cancelled or expires; dispatch calls it
+directly, as this module imports dispatch), `timebank_deposits` (credits for confirmed
+service) and `timebank_statements` (statements, CSV).
 """
 
 from __future__ import annotations
@@ -16,32 +19,53 @@ from services.timebank_accounts import (
     community_account,
     may_view,
     my_account,
+    visible_transfers,
     volunteer_account,
 )
 from services.timebank_deposits import deposit_for_record
+from services.timebank_family import (
+    NewFamilyMember,
+    confirm_family_member,
+    family_links_of,
+    may_view_family_member,
+    register_family_member,
+    remove_family_member,
+)
 from services.timebank_ledger import TIME_TRANSFERRED, LedgerCheck, account_topic, verify_ledger
 from services.timebank_rules import TimeBankErrorCode, credits_for
+from services.timebank_spending import Place, Purchase, Spent, price, spend
 from services.timebank_statements import Statement, StatementLine, statement, statement_csv
-from services.timebank_transfers import donate, spend, transfer
+from services.timebank_transfers import donate, transfer
 
 __all__ = [
     "TIME_TRANSFERRED",
     "LedgerCheck",
+    "NewFamilyMember",
+    "Place",
+    "Purchase",
+    "Spent",
     "Statement",
     "StatementLine",
     "TimeBankErrorCode",
     "account_topic",
     "bank_account",
     "community_account",
+    "confirm_family_member",
     "credits_for",
     "deposit_for_record",
     "donate",
+    "family_links_of",
     "may_view",
+    "may_view_family_member",
     "my_account",
+    "price",
+    "register_family_member",
+    "remove_family_member",
     "spend",
     "statement",
     "statement_csv",
     "transfer",
     "verify_ledger",
+    "visible_transfers",
     "volunteer_account",
 ]

@@ -1,12 +1,15 @@
 """Time accounts: opened on first use (one per volunteer, per community pool, and the bank's),
-and who may see one."""
+and who may see an account or a transfer."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from tortoise.expressions import Subquery
+
+from models.accounts import Role
 from models.geography import Community
-from models.timebank import AccountKind, TimeAccount
+from models.timebank import AccountKind, Movement, TimeAccount, Transfer
 from models.volunteers import Volunteer
 from services.errors import DomainError, NotPermitted
 from services.principal import Principal
@@ -92,3 +95,14 @@ async def own_source(principal: Principal, account_id: int | None) -> TimeAccoun
     if account.volunteer_id != volunteer.id:
         raise NotPermitted("Only the holder moves credits out of an account.")
     return account
+
+
+async def visible_transfers(principal: Principal, ids: list[int]) -> dict[int, Transfer]:
+    """The transfers among `ids` the caller may see: staff see all, a volunteer those that
+    moved credits in or out of their own account. One statement either way."""
+    query = Transfer.filter(id__in=list(set(ids)))
+    if not principal.has_role(Role.ADMIN, Role.DISPATCHER):
+        own = TimeAccount.filter(volunteer__user_id=principal.user_id or 0).values("id")
+        mine = Movement.filter(account_id__in=Subquery(own)).values("transfer_id")
+        query = query.filter(id__in=Subquery(mine))
+    return {row.id: row for row in await query}

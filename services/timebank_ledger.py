@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -40,9 +41,14 @@ class Request:
     target_id: int
     amount: Decimal
     memo: str
+    # What else the request asks for (a spend's order), so that a retry with another order
+    # under the same key is told apart. Empty for plain transfers, whose digests predate it.
+    detail: str = ""
 
     def digest(self) -> str:
         canonical = [self.kind.value, self.source_id, self.target_id, str(self.amount), self.memo]
+        if self.detail:
+            canonical.append(self.detail)
         return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -117,8 +123,15 @@ async def write(
     return transfer
 
 
-async def move(principal: Principal, request: Request, client_key: str) -> Transfer:
-    """One transaction: lock, check the limits, write the transfer."""
+# What a move writes with its transfer, in the same transaction (a spend's order).
+Then = Callable[[EventTransaction, Transfer], Awaitable[None]]
+
+
+async def move(
+    principal: Principal, request: Request, client_key: str, then: Then | None = None
+) -> Transfer:
+    """One transaction: lock, check the limits, write the transfer (and `then`). A replayed
+    key returns the first transfer and runs nothing."""
     user_id = principal.require_user()
     key = scoped_key(user_id, client_key)
     replayed = await replay(key, request)
@@ -128,7 +141,10 @@ async def move(principal: Principal, request: Request, client_key: str) -> Trans
         async with atomic() as tx:
             source, target = await locked(request.source_id, request.target_id)
             check_limits(source, target, request.amount)
-            return await write(tx, request, source, target, key, user_id)
+            transfer = await write(tx, request, source, target, key, user_id)
+            if then is not None:
+                await then(tx, transfer)
+            return transfer
     except IntegrityError:
         # The same key, committed by a concurrent request between our look-up and our insert.
         replayed = await replay(key, request)

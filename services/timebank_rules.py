@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 from models.timebank import TimeAccount
-from services.errors import Collector
+from services.errors import Collector, Problem
 from settings import get_settings
 
 CENT = Decimal("0.01")
@@ -33,6 +33,35 @@ class TimeBankErrorCode(str, Enum):
     ABOVE_CAP = "ABOVE_CAP"
     STAR_LEVEL_TOO_LOW = "STAR_LEVEL_TOO_LOW"
     INVALID_PERIOD = "INVALID_PERIOD"
+    INVALID_HOURS = "INVALID_HOURS"
+    ALREADY_REFUNDED = "ALREADY_REFUNDED"
+    # Family members.
+    NOT_A_FAMILY_MEMBER = "NOT_A_FAMILY_MEMBER"
+    FAMILY_MEMBER_NOT_FOUND = "FAMILY_MEMBER_NOT_FOUND"
+    FAMILY_MEMBER_NOT_CONFIRMED = "FAMILY_MEMBER_NOT_CONFIRMED"
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    SAME_PERSON = "SAME_PERSON"
+    ALREADY_REGISTERED = "ALREADY_REGISTERED"
+    TOO_MANY_FAMILY_MEMBERS = "TOO_MANY_FAMILY_MEMBERS"
+    INVALID_NAME = "INVALID_NAME"
+    PLACE_REQUIRED = "PLACE_REQUIRED"
+    PLACE_NOT_ALLOWED = "PLACE_NOT_ALLOWED"
+    # The order a spend buys, checked by dispatch: the same codes as DispatchErrorCode's.
+    INVALID_DESCRIPTION = "INVALID_DESCRIPTION"
+    INVALID_ADDRESS = "INVALID_ADDRESS"
+    INVALID_LOCATION = "INVALID_LOCATION"
+    INVALID_WINDOW = "INVALID_WINDOW"
+    INVALID_VOLUNTEER_COUNT = "INVALID_VOLUNTEER_COUNT"
+    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
+    UNKNOWN_COMMUNITY = "UNKNOWN_COMMUNITY"
+    NO_COVERING_CENTER = "NO_COVERING_CENTER"
+    INVALID_PHONE = "INVALID_PHONE"
+
+
+def translated(problems: list[Problem]) -> list[Problem]:
+    """Problems found by another domain's checks (an order's, a place's) under this domain's
+    codes of the same name, for the time bank's payloads."""
+    return [Problem(TimeBankErrorCode(p.code.value), p.message, p.field) for p in problems]
 
 
 def as_credits(value: Any) -> Decimal:

@@ -1,5 +1,5 @@
-"""What a volunteer does with credits: give them to another volunteer, donate them to a
-community's pool, or spend them on service."""
+"""Credits given away: to a family member who is a volunteer too, or to a community's pool.
+(Spending them on service is `timebank_spending`.)"""
 
 from __future__ import annotations
 
@@ -8,17 +8,10 @@ from decimal import Decimal
 from models.timebank import AccountKind, TimeAccount, Transfer, TransferKind
 from services.errors import DomainError
 from services.principal import Principal
-from services.timebank_accounts import (
-    bank_account,
-    community_account,
-    own_source,
-    own_volunteer,
-    volunteer_account,
-)
-from services.timebank_ledger import Request, move, replay, scoped_key
+from services.timebank_accounts import community_account, own_source
+from services.timebank_family import are_family
+from services.timebank_ledger import Request, move
 from services.timebank_rules import TimeBankErrorCode, check_input
-from services.volunteers import star_level
-from settings import get_settings
 
 
 async def transfer(
@@ -29,7 +22,7 @@ async def transfer(
     idempotency_key: str,
     memo: str = "",
 ) -> Transfer:
-    """Gives credits to another volunteer's account, e.g. a registered family member's.
+    """Gives credits to the account of a confirmed family member who volunteers too.
     `from_account_id` None means the caller's own account."""
     principal.require_user()
     value = check_input(amount, idempotency_key, memo)
@@ -45,6 +38,13 @@ async def transfer(
         )
     if target.id == source.id:
         raise DomainError(TimeBankErrorCode.SAME_ACCOUNT, "That is your own account.", "to")
+    if not await are_family(source.volunteer_id, target.volunteer_id):
+        raise DomainError(
+            TimeBankErrorCode.NOT_A_FAMILY_MEMBER,
+            "Credits go only to a family member you registered (or who registered you), "
+            "once they have confirmed.",
+            "to",
+        )
     request = Request(TransferKind.TRANSFER, source.id, target.id, value, memo.strip())
     return await move(principal, request, idempotency_key)
 
@@ -58,28 +58,4 @@ async def donate(
     source = await own_source(principal, None)
     target = await community_account(community_id)
     request = Request(TransferKind.DONATION, source.id, target.id, value, memo.strip())
-    return await move(principal, request, idempotency_key)
-
-
-async def spend(
-    principal: Principal, amount: Decimal, idempotency_key: str, memo: str = ""
-) -> Transfer:
-    """Withdraws credits back to the bank in exchange for service, from the configured star
-    level (TIMEBANK_MIN_STAR_LEVEL) up."""
-    user_id = principal.require_user()
-    value = check_input(amount, idempotency_key, memo)
-    volunteer = await own_volunteer(principal)
-    source = await volunteer_account(volunteer.id)
-    bank = await bank_account()
-    request = Request(TransferKind.WITHDRAWAL, source.id, bank.id, value, memo.strip())
-    # A retry of a spend that went through is answered even if the level has changed since.
-    replayed = await replay(scoped_key(user_id, idempotency_key), request)
-    if replayed is not None:
-        return replayed
-    needed = get_settings().timebank_min_star_level
-    if star_level(volunteer.total_hours) < needed:
-        raise DomainError(
-            TimeBankErrorCode.STAR_LEVEL_TOO_LOW,
-            f"Credits can be spent from star level {needed}.",
-        )
     return await move(principal, request, idempotency_key)
