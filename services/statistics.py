@@ -3,6 +3,9 @@ volunteers and their share of residents, growth, participation, hours per volunt
 satisfaction — for the whole city or one district, as of a moment.
 
 Every figure is an SQL aggregate: a fixed number of statements, whatever the size of the city.
+Each is answered from a covering index: counts count an indexed NOT NULL column rather than
+the id, which a PostgreSQL index does not hold (SQLite's hold the rowid), so that PostgreSQL
+scans the index alone too. Timings per aggregate: `python -m bench.statistics`.
 
 Periods. "The last 12 months" is the half-open period (as_of - 1 calendar year, as_of], the
 year counted on the city's calendar (Asia/Shanghai): 2024-02-29 12:00 in Huizhou looks back to
@@ -27,10 +30,11 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q, Subquery
-from tortoise.functions import Count, Sum
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.functions import Count
 
-from models.dispatch import OrderStatus, RecordStatus, ServiceOrder, ServiceRecord
+from models.dispatch import OrderStatus, RecordStatus, ServiceOrder
 from models.geography import District
 from models.organizations import Organization, OrganizationCategory
 from models.stations import Station, StationKind
@@ -137,8 +141,8 @@ async def _volunteers(where: dict[str, Any], as_of: datetime, start: datetime) -
     row = (
         await Volunteer.filter(status=VolunteerStatus.ACTIVE, registered_at__lte=as_of, **where)
         .annotate(
-            registered=Count("id"),
-            before=Count("id", _filter=Q(registered_at__lte=start)),
+            registered=Count("status"),
+            before=Count("status", _filter=Q(registered_at__lte=start)),
         )
         .first()
         .values("registered", "before")
@@ -146,24 +150,53 @@ async def _volunteers(where: dict[str, Any], as_of: datetime, start: datetime) -
     return (row["registered"] or 0, row["before"] or 0) if row else (0, 0)
 
 
-async def _service(where: dict[str, Any], as_of: datetime, start: datetime) -> tuple[int, Decimal]:
-    """Confirmed records that ended in the period, of the volunteers counted as registered."""
-    # A subquery, not a join: Tortoise groups a joined aggregate by every column.
-    registered = Volunteer.filter(
-        status=VolunteerStatus.ACTIVE, registered_at__lte=as_of, **where
-    ).values("id")
-    row = (
-        await ServiceRecord.filter(
-            status=RecordStatus.CONFIRMED,
-            ended_at__gt=start,
-            ended_at__lte=as_of,
-            volunteer_id__in=Subquery(registered),
-        )
-        .annotate(volunteers=Count("volunteer_id", distinct=True), hours=Sum("hours"))
-        .first()
-        .values("volunteers", "hours")
-    )
-    return (row["volunteers"] or 0, _hours(row["hours"])) if row else (0, _hours(0))
+# Who is not counted as registered at a moment: any status but ACTIVE, or registered later.
+# Few, and found by index, so the aggregates below leave them out by id.
+_NOT_COUNTED = "SELECT id FROM volunteer WHERE status IN ({statuses}) OR registered_at > ?"
+_NOT_ACTIVE = [s.value for s in VolunteerStatus if s != VolunteerStatus.ACTIVE]
+# The city: grouped per volunteer, which walks the (status, volunteer_id, ended_at, hours)
+# index in volunteer order, instead of a COUNT(DISTINCT) that sorts every participant.
+_CITY_SERVICE = """
+SELECT COUNT(*), SUM(hours) FROM (
+    SELECT volunteer_id, SUM(CAST(hours AS NUMERIC)) AS hours FROM service_record
+    WHERE status = ? AND ended_at > ? AND ended_at <= ? AND volunteer_id NOT IN ({not_counted})
+    GROUP BY volunteer_id
+) AS per_volunteer"""
+# A district: its volunteers' ids come from the (district_id, id) index alone.
+_DISTRICT_SERVICE = """
+SELECT COUNT(DISTINCT volunteer_id), SUM(CAST(hours AS NUMERIC)) FROM service_record
+WHERE status = ? AND ended_at > ? AND ended_at <= ?
+    AND volunteer_id IN (SELECT id FROM volunteer WHERE district_id = ?)
+    AND volunteer_id NOT IN ({not_counted})"""
+
+
+def _placeholders(sql: str, dialect: str) -> str:
+    """`?` as SQLite takes it, `$1, $2, ...` for PostgreSQL (asyncpg)."""
+    if dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+
+
+async def _service(
+    district_id: int | None, as_of: datetime, start: datetime
+) -> tuple[int, Decimal]:
+    """Confirmed records that ended in the period, of the volunteers counted as registered:
+    how many volunteers they are, and their hours. Raw SQL: Tortoise cannot aggregate over a
+    grouped subquery, and its IN-subquery of every counted volunteer made each participant a
+    look-up (4x slower for the city on SQLite, 2x on PostgreSQL: bench/statistics.py)."""
+    not_counted = _NOT_COUNTED.format(statuses=", ".join("?" for _ in _NOT_ACTIVE))
+    values: list[Any] = [RecordStatus.CONFIRMED.value, start, as_of]
+    if district_id is None:
+        template = _CITY_SERVICE
+    else:
+        template = _DISTRICT_SERVICE
+        values.append(district_id)
+    values += [*_NOT_ACTIVE, as_of]
+    connection = connections.get("default")
+    sql = _placeholders(template.format(not_counted=not_counted), connection.capabilities.dialect)
+    _, rows = await connection.execute_query(sql, values)
+    return int(rows[0][0] or 0), _hours(rows[0][1])
 
 
 async def _ratings(where: dict[str, Any], as_of: datetime, start: datetime) -> tuple[int, int]:
@@ -172,8 +205,8 @@ async def _ratings(where: dict[str, Any], as_of: datetime, start: datetime) -> t
             rating__isnull=False, rated_at__gt=start, rated_at__lte=as_of, **where
         )
         .annotate(
-            ratings=Count("id"),
-            satisfied=Count("id", _filter=Q(rating__gte=SATISFIED_RATING)),
+            ratings=Count("rating"),
+            satisfied=Count("rating", _filter=Q(rating__gte=SATISFIED_RATING)),
         )
         .first()
         .values("ratings", "satisfied")
@@ -187,7 +220,7 @@ async def _orders(
     """Orders submitted in the period, by their current status; every status present."""
     rows = (
         await ServiceOrder.filter(created_at__gt=start, created_at__lte=as_of, **where)
-        .annotate(count=Count("id"))
+        .annotate(count=Count("status"))
         .group_by("status")
         .values_list("status", "count")
     )
@@ -238,7 +271,7 @@ async def city_statistics(
         stations,
     ) = await asyncio.gather(
         _volunteers(where, moment, start),
-        _service(where, moment, start),
+        _service(district_id, moment, start),
         _ratings(where, moment, start),
         _orders(where, moment, start),
         _organizations(where, moment),
