@@ -14,7 +14,7 @@ from models.geography import Community, District
 from models.organizations import Membership, Organization
 from models.timebank import FamilyMember, OrderPayment, Transfer
 from models.volunteers import Volunteer
-from services import lookups, orders, timebank_lookups
+from services import lookups, orders, timebank
 
 M = TypeVar(
     "M",
@@ -81,8 +81,8 @@ class Loaders:
         default_factory=lambda: _by_id(FamilyMember)
     )
     payment_of_order: DataLoader[int, OrderPayment | None] = field(
-        default_factory=lambda: DataLoader(load_fn=timebank_lookups.payments_of_orders)
+        default_factory=lambda: DataLoader(load_fn=timebank.payments_of_orders)
     )
     order_of_transfer: DataLoader[int, ServiceOrder | None] = field(
-        default_factory=lambda: DataLoader(load_fn=timebank_lookups.orders_of_transfers)
+        default_factory=lambda: DataLoader(load_fn=timebank.orders_of_transfers)
     )

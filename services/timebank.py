@@ -9,7 +9,7 @@ idempotency keys, the ledger check), `timebank_family` (registered relatives),
 `timebank_transfers` (transfer, donate), `timebank_spending` (buying a service order),
 `timebank_refunds` (giving it back when the order is cancelled or expires; dispatch calls it
 directly, as this module imports dispatch), `timebank_deposits` (credits for confirmed
-service) and `timebank_statements` (statements, CSV).
+service), `timebank_statements` (statements, CSV) and `timebank_lookups` (DataLoader batches).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from services.timebank_family import (
     remove_family_member,
 )
 from services.timebank_ledger import TIME_TRANSFERRED, LedgerCheck, account_topic, verify_ledger
+from services.timebank_lookups import orders_of_transfers, payments_of_orders
 from services.timebank_rules import TimeBankErrorCode, credits_for
-from services.timebank_spending import Place, Purchase, Spent, price, spend
+from services.timebank_spending import Place, Purchase, Spent, spend
 from services.timebank_statements import Statement, StatementLine, statement, statement_csv
 from services.timebank_transfers import donate, transfer
 
@@ -58,7 +59,8 @@ __all__ = [
     "may_view",
     "may_view_family_member",
     "my_account",
-    "price",
+    "orders_of_transfers",
+    "payments_of_orders",
     "register_family_member",
     "remove_family_member",
     "spend",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from models.accounts import User
@@ -81,22 +82,32 @@ async def register_family_member(principal: Principal, data: NewFamilyMember) ->
         "confirmed_at": None if user else datetime.now(UTC),
         "removed_at": None,
     }
+    try:
+        return await _write_link(holder.id, key, values)
+    except IntegrityError as error:
+        # The same relative, registered by a concurrent request (SQLite takes no row lock).
+        raise DomainError(
+            TimeBankErrorCode.ALREADY_REGISTERED, "This relative is registered already."
+        ) from error
+
+
+async def _write_link(holder_id: int, key: str, values: dict[str, Any]) -> FamilyMember:
     async with atomic():
         # The holder's row serialises their registrations, so the count below holds.
-        await Volunteer.filter(id=holder.id).select_for_update().first()
-        existing = await FamilyMember.get_or_none(holder_id=holder.id, member_key=key)
+        await Volunteer.filter(id=holder_id).select_for_update().first()
+        existing = await FamilyMember.get_or_none(holder_id=holder_id, member_key=key)
         if existing is not None and existing.status != FamilyLinkStatus.REMOVED:
             raise DomainError(
                 TimeBankErrorCode.ALREADY_REGISTERED, "This relative is registered already."
             )
-        current = FamilyMember.filter(holder_id=holder.id).exclude(status=FamilyLinkStatus.REMOVED)
+        current = FamilyMember.filter(holder_id=holder_id).exclude(status=FamilyLinkStatus.REMOVED)
         if await current.count() >= MAX_FAMILY_MEMBERS:
             raise DomainError(
                 TimeBankErrorCode.TOO_MANY_FAMILY_MEMBERS,
                 f"At most {MAX_FAMILY_MEMBERS} family members.",
             )
         if existing is None:
-            return await FamilyMember.create(holder_id=holder.id, member_key=key, **values)
+            return await FamilyMember.create(holder_id=holder_id, member_key=key, **values)
         await FamilyMember.filter(id=existing.id).update(**values)
         await existing.refresh_from_db()
         return existing

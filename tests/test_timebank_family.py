@@ -4,6 +4,7 @@ bought for a relative is requested at their address."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,8 @@ from models.accounts import Role
 from models.timebank import FamilyLinkStatus, FamilyMember, FamilyRelation, OrderPayment
 from models.volunteers import Volunteer
 from services import timebank, timebank_family
-from services.errors import NotPermitted
+from services.errors import DomainError, NotPermitted
+from tests.conftest import Backend
 from tests.dispatch_support import HUICHENG_LAT, HUICHENG_LNG, make_centers
 from tests.support import (
     count_statements,
@@ -85,8 +87,6 @@ async def test_every_registration_problem_is_coded_and_writes_nothing(
     before = await FamilyMember.all().count()
 
     async def problems(**overrides: Any) -> list[tuple[str, str | None]]:
-        from services.errors import DomainError
-
         with pytest.raises(DomainError) as caught:
             await timebank.register_family_member(alice, await relative(**overrides))
         return [(p.code.value, p.field) for p in caught.value.problems]
@@ -106,6 +106,23 @@ async def test_every_registration_problem_is_coded_and_writes_nothing(
         "NOT_A_VOLUNTEER"
     )
     assert await FamilyMember.all().count() == before
+
+
+async def test_concurrent_registrations_of_one_relative_make_one_link(backend: Backend) -> None:
+    _, alice, _ = await make_volunteer("alice")
+    await make_volunteer("bob")
+    wanted = await relative(relation=FamilyRelation.SIBLING, member_username="bob")
+
+    async def register() -> str:
+        try:
+            await timebank.register_family_member(alice, wanted)
+        except DomainError as error:
+            return str(error.problems[0].code.value)
+        return "OK"
+
+    outcomes = await asyncio.gather(*(register() for _ in range(6)))
+    assert sorted(outcomes) == ["ALREADY_REGISTERED"] * 5 + ["OK"]
+    assert await FamilyMember.all().count() == 1
 
 
 async def test_credits_go_only_to_confirmed_family_either_way_round() -> None:
