@@ -7,6 +7,8 @@ before the file system is touched."""
 
 from __future__ import annotations
 
+from stat import S_ISREG
+
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -21,6 +23,15 @@ _HEADERS = {
 }
 
 
+def _not_modified(request: Request, response: Response) -> Response | None:
+    """A 304 for a client that has this very file (FileResponse answers ranges, not this)."""
+    etag = response.headers.get("etag")
+    wanted = request.headers.get("if-none-match", "")
+    if etag and etag in (tag.strip() for tag in wanted.split(",")):
+        return Response(status_code=304, headers={**_HEADERS, "etag": etag})
+    return None
+
+
 async def media(request: Request) -> Response:
     key = str(request.path_params.get("key", ""))
     if not is_valid_key(key):
@@ -29,9 +40,15 @@ async def media(request: Request) -> Response:
     content_type = content_type_of(key)
     path = storage.local_path(key)
     if path is not None:
-        if not path.is_file():
+        try:
+            stat = path.stat()
+        except OSError:
+            stat = None
+        if stat is None or not S_ISREG(stat.st_mode):
             return Response("Not found.", status_code=404, media_type="text/plain")
-        return FileResponse(path, media_type=content_type, headers=_HEADERS)
+        # Given the stat, FileResponse sets ETag and Last-Modified now, for the check below.
+        response = FileResponse(path, media_type=content_type, headers=_HEADERS, stat_result=stat)
+        return _not_modified(request, response) or response
     data = await storage.get(key)
     if data is None:
         return Response("Not found.", status_code=404, media_type="text/plain")
