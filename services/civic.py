@@ -140,7 +140,6 @@ async def report_issue(
     contact_name: str = "",
     contact_phone: str = "",
     contact_email: str = "",
-    reported_at: datetime | None = None,
 ) -> CivicIssue:
     """A resident, a civic supervisor (APP, 1-3 photos), a dispatcher taking a call (PHONE) or
     a third-party app (OPEN311, scope open311:write) reports a problem; 0-3 photos for the
@@ -187,7 +186,7 @@ async def report_issue(
                 district_id=district,
                 community_id=community,
                 dispatch_center_id=center.id,
-                reported_at=reported_at or now,
+                reported_at=now,
                 updated_at=now,
             )
             await civic_photos.attach(issue.id, PhotoPhase.REPORT, principal.user_id, stored, now)
@@ -210,6 +209,8 @@ async def report_issue(
 class IssueFilter:
     district_id: int | None = None
     category_ids: list[int] | None = None
+    # Open311's service_code filter: catalogue codes.
+    category_codes: list[str] | None = None
     status: list[CivicStatus] | None = None
     reporter_id: int | None = None
     dispatch_center_id: int | None = None
@@ -227,6 +228,8 @@ def list_issues(criteria: IssueFilter | None = None) -> QuerySet[CivicIssue]:
         query = query.filter(district_id=criteria.district_id)
     if criteria.category_ids is not None:
         query = query.filter(category_id__in=criteria.category_ids)
+    if criteria.category_codes is not None:
+        query = query.filter(category__code__in=criteria.category_codes)
     if criteria.status:
         query = query.filter(status__in=criteria.status)
     if criteria.reporter_id is not None:

@@ -440,3 +440,40 @@ async def test_supervisors_filed_reports_are_counted_in_their_record(who: dict[s
         volunteers = (await data_of(SUPERVISORS, principal=who["dispatcher"]))["volunteers"]
     assert sorted(v["civicReportsFiled"] for v in volunteers["nodes"]) == [0, 2]
     assert len(counter.statements) <= 4
+
+
+NODE = """query ($id: ID!) { node(id: $id) { id ... on CivicIssue { token status } } }"""
+
+
+async def test_issues_and_categories_are_nodes(who: dict[str, Any]) -> None:
+    issue = await report(who["resident"])
+    category = await CivicCategory.get(code="LITTERING")
+
+    found = (await data_of(NODE, {"id": gid("CivicIssue", issue.id)}))["node"]
+    assert found == {"id": gid("CivicIssue", issue.id), "token": issue.token, "status": "REPORTED"}
+    assert (await data_of(NODE, {"id": gid("CivicCategory", category.id)}))["node"] is not None
+    assert (await data_of(NODE, {"id": gid("CivicIssue", 999)}))["node"] is None
+
+
+SIMILAR_DEEP = """query ($lat: Float!, $lng: Float!, $category: ID!) {
+  similarIssues(lat: $lat, lng: $lng, category: $category) {
+    issue { token category { code } district { name } photos { url } reporter { name } }
+  }
+}"""
+
+
+async def test_similar_issues_cost_the_same_statements_for_one_or_many(
+    who: dict[str, Any],
+) -> None:
+    category = await CivicCategory.get(code="LITTERING")
+    variables = {"lat": 23.0837, "lng": 114.3828, "category": gid("CivicCategory", category.id)}
+    await report(who["resident"])
+    with count_statements() as one:
+        found = (await data_of(SIMILAR_DEEP, variables))["similarIssues"]
+    assert len(found) == 1
+    for index in range(9):
+        await report(who["resident"] if index % 2 else who["other"], photos=[("a.png", png())])
+    with count_statements() as many:
+        found = (await data_of(SIMILAR_DEEP, variables))["similarIssues"]
+    assert len(found) == 10
+    assert len(one.statements) == len(many.statements)

@@ -3,6 +3,7 @@ coded refusals that change nothing, duplicates, supervisors' credit, events."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -305,3 +306,36 @@ async def test_update_photos_by_reporter_after_photos_by_staff(who: dict[str, An
         await civic_lifecycle.add_photos(who["resident"], issue.id, [("x.jpg", b"GIF89a")])
     assert codes(caught.value) == [("UNSUPPORTED_IMAGE", "photos.0")]
     assert await CivicPhoto.filter(issue_id=issue.id).count() == 2
+
+
+async def test_racing_decisions_on_one_report_take_effect_once(who: dict[str, Any]) -> None:
+    issue = await report(who["resident"])
+    staff = who["dispatcher"]
+
+    async def decide(index: int) -> str:
+        try:
+            if index % 2:
+                await civic_lifecycle.file_issue(staff, issue.id)
+            else:
+                await civic_lifecycle.reject_issue(staff, issue.id, "not a city matter")
+            return "decided"
+        except DomainError as error:
+            return error.problems[0].code.value
+
+    outcomes = await asyncio.gather(*(decide(i) for i in range(8)))
+
+    assert sorted(outcomes) == ["ILLEGAL_TRANSITION"] * 7 + ["decided"]
+    assert await CivicIssueTransition.filter(issue_id=issue.id).count() == 2
+    assert await Event.all().count() == 2
+
+
+async def test_the_list_filters_open311_needs(who: dict[str, Any]) -> None:
+    noisy = await report(who["resident"], category_code="NOISE")
+    await report(who["resident"])
+
+    by_code = await civic.list_issues(civic.IssueFilter(category_codes=["NOISE", "NOPE"]))
+    by_token = await civic.list_issues(civic.IssueFilter(tokens=[noisy.token]))
+    later = await civic.list_issues(civic.IssueFilter(reported_from=noisy.reported_at))
+
+    assert [i.id for i in by_code] == [i.id for i in by_token] == [noisy.id]
+    assert len(later) == 2
