@@ -25,6 +25,7 @@ from schema import (
     dispatch,
     geography,
     organizations,
+    rewards,
     stations,
     statistics,
     timebank,
@@ -56,6 +57,7 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            rewards.Query,
         ),
     )
 
@@ -69,6 +71,7 @@ Mutation = merge_types(
         dispatch.Mutation,
         stations.Mutation,
         timebank.Mutation,
+        rewards.Mutation,
     ),
 )
 Subscription = dispatch.Subscription

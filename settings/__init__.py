@@ -98,6 +98,10 @@ class Settings:
     # A quiet bus is checked (a round trip to itself) and the event log read this often: the
     # longest a subscriber waits for an event whose bus message was lost, e.g. in a Redis restart.
     hub_heartbeat_seconds: float = 5.0
+    # Rewards: how long a redemption's one-time code stays valid, and how many service cards
+    # one provider account may look up per hour (a brake on guessing card numbers).
+    redemption_valid_days: int = 30
+    card_checks_per_hour: int = 300
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +117,10 @@ class Settings:
             raise ConfigurationError("SECRET_KEY must be set in production")
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+        if self.redemption_valid_days < 1 or self.card_checks_per_hour < 1:
+            raise ConfigurationError(
+                "REDEMPTION_VALID_DAYS and CARD_CHECKS_PER_HOUR must be at least 1"
+            )
 
 
 def from_environment() -> Settings:
@@ -141,6 +149,8 @@ def from_environment() -> Settings:
         timebank_cap=_decimal("TIMEBANK_CAP", Decimal(1500)),
         timebank_min_star_level=_int("TIMEBANK_MIN_STAR_LEVEL", 1),
         hub_heartbeat_seconds=_seconds("HUB_HEARTBEAT_SECONDS", 5.0),
+        redemption_valid_days=_int("REDEMPTION_VALID_DAYS", 30),
+        card_checks_per_hour=_int("CARD_CHECKS_PER_HOUR", 300),
     )
     settings.check()
     return settings
