@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
 from models.dispatch import RecordStatus, ServiceRecord
@@ -165,10 +166,8 @@ async def eligible_benefits(
     now = now or datetime.now(UTC)
     volunteer = await own_volunteer(principal)
     standing = await standing_of(volunteer, now)
-    offered = (
-        await Benefit.filter(active=True)
-        .exclude(valid_until__lte=now)
-        .order_by("min_star_level", "id")
-    )
+    offered = await Benefit.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=now), active=True
+    ).order_by("min_star_level", "id")
     assessed = [assess(benefit, standing, now) for benefit in offered]
     return assessed if include_ineligible else [a for a in assessed if a.eligible]
