@@ -187,6 +187,8 @@ async def test_a_volunteer_redeems_and_a_provider_account_verifies() -> None:
     assert error_codes(await gql(ELIGIBLE, {"all": False}, resident)) == ["NOT_A_VOLUNTEER"]
 
     # the code: the volunteer sees it, others do not
+    usable = "{ myRedemptions(first: 5, usableOnly: true) { totalCount } }"
+    assert (await data_of(usable, principal=who))["myRedemptions"]["totalCount"] == 1
     mine = (await data_of(MINE, principal=who))["myRedemptions"]
     assert mine == {
         "totalCount": 1,
@@ -205,6 +207,8 @@ async def test_a_volunteer_redeems_and_a_provider_account_verifies() -> None:
     used = (await data_of(VERIFY, {"code": redemption["code"].lower()}, nurse))["verifyRedemption"]
     assert used["errors"] == []
     assert (used["redemption"]["state"], used["redemption"]["holderName"]) == ("USED", "陈**")
+    usable = "{ myRedemptions(first: 5, usableOnly: true) { totalCount } }"
+    assert (await data_of(usable, principal=who))["myRedemptions"]["totalCount"] == 0
     again = (await data_of(VERIFY, {"code": redemption["code"]}, nurse))["verifyRedemption"]
     assert again == {"redemption": None, "errors": [{"code": "ALREADY_USED", "field": "code"}]}
     await rewards_providers.remove_staff(boss, hospital, nurse_user.id)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -72,7 +75,11 @@ class Query:
         "gets a top-level error coded NOT_A_VOLUNTEER."
     )
     async def eligible_benefits(
-        self, info: Info, include_ineligible: bool = False
+        self,
+        info: Info,
+        include_ineligible: Annotated[
+            bool, strawberry.argument(description="Also those you cannot have, with why not.")
+        ] = False,
     ) -> list[BenefitEligibility]:
         principal = info.context.principal
         require_user(principal)
@@ -91,7 +98,9 @@ class Query:
         info: Info,
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-        usable_only: bool = False,
+        usable_only: Annotated[
+            bool, strawberry.argument(description="Only codes not used and not expired.")
+        ] = False,
     ) -> Connection[RedemptionType]:
         principal = info.context.principal
         require_user(principal)
@@ -100,7 +109,7 @@ class Query:
         except DomainError:
             query = Redemption.filter(id__in=[])
         if usable_only:
-            query = query.filter(status=RedemptionStatus.ISSUED)
+            query = query.filter(status=RedemptionStatus.ISSUED, expires_at__gt=datetime.now(UTC))
         return await paginate(query, first, after, lambda r: RedemptionType.from_model(r, True))
 
     @strawberry.field(description="The signed-in volunteer's live service card, else the latest.")
@@ -116,7 +125,13 @@ class Query:
         "A number failing its check digit is a top-level error INVALID_CARD_NUMBER; too many "
         "look-ups, RATE_LIMITED."
     )
-    async def verify_service_card(self, info: Info, card_number: str) -> ServiceCardCheck:
+    async def verify_service_card(
+        self,
+        info: Info,
+        card_number: Annotated[
+            str, strawberry.argument(description="16 digits; spaces and dashes are ignored.")
+        ],
+    ) -> ServiceCardCheck:
         require_user(info.context.principal)
         try:
             result = await rewards_cards.check(info.context.principal, card_number)
