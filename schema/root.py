@@ -26,6 +26,7 @@ from schema import (
     dispatch,
     geography,
     organizations,
+    rewards,
     stations,
     statistics,
     timebank,
@@ -58,6 +59,7 @@ def _query() -> type:
             statistics.Query,
             timebank.Query,
             civic.Query,
+            rewards.Query,
         ),
     )
 
@@ -72,6 +74,7 @@ Mutation = merge_types(
         stations.Mutation,
         timebank.Mutation,
         civic.Mutation,
+        rewards.Mutation,
     ),
 )
 Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))

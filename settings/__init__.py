@@ -106,6 +106,10 @@ class Settings:
     media_base_url: str = "/media"
     max_photo_bytes: int = 8 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
+    # Rewards: how long a redemption's one-time code stays valid, and how many service cards
+    # one provider account may look up per hour (a brake on guessing card numbers).
+    redemption_valid_days: int = 30
+    card_checks_per_hour: int = 300
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +125,10 @@ class Settings:
             raise ConfigurationError("SECRET_KEY must be set in production")
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+        if self.redemption_valid_days < 1 or self.card_checks_per_hour < 1:
+            raise ConfigurationError(
+                "REDEMPTION_VALID_DAYS and CARD_CHECKS_PER_HOUR must be at least 1"
+            )
 
 
 def from_environment() -> Settings:
@@ -153,6 +161,8 @@ def from_environment() -> Settings:
         media_base_url=(env.get("MEDIA_BASE_URL") or "/media").rstrip("/"),
         max_photo_bytes=_int("MAX_PHOTO_BYTES", 8 * 1024 * 1024),
         max_photo_pixels=_int("MAX_PHOTO_PIXELS", 40_000_000),
+        redemption_valid_days=_int("REDEMPTION_VALID_DAYS", 30),
+        card_checks_per_hour=_int("CARD_CHECKS_PER_HOUR", 300),
     )
     settings.check()
     return settings
