@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    civic,
     dispatch,
     geography,
     organizations,
@@ -56,6 +57,7 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            civic.Query,
         ),
     )
 
@@ -69,9 +71,10 @@ Mutation = merge_types(
         dispatch.Mutation,
         stations.Mutation,
         timebank.Mutation,
+        civic.Mutation,
     ),
 )
-Subscription = dispatch.Subscription
+Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))
 
 
 def _should_mask(error: GraphQLError) -> bool:
