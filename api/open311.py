@@ -236,8 +236,12 @@ async def _form(request: Request) -> FormData:
             "Send the request as application/x-www-form-urlencoded, or as multipart/form-data "
             "with photos in `media`.",
         )
+    # The size is known before the body is read: a chunked upload could fill the disk.
     limit = settings.max_photo_bytes * civic.MAX_REPORT_PHOTOS + 1024 * 1024
-    if int(request.headers.get("content-length") or 0) > limit:
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise DomainError(Open311ErrorCode.UNREADABLE_REQUEST, "Send a Content-Length.")
+    if int(length) > limit:
         raise DomainError(
             Open311ErrorCode.UNREADABLE_REQUEST, f"The request is larger than {limit} bytes."
         )

@@ -410,6 +410,17 @@ async def test_bad_arguments_of_a_new_request_are_400_or_404(
         headers={"content-type": "application/json"},
     )
     assert len(error_json(as_json, 400)) == 1
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield f"api_key={api_key}&service_code=NOISE".encode()
+
+    form_type = {"content-type": "application/x-www-form-urlencoded"}
+    chunked = await http.post(f"{V2}/requests.json", content=chunks(), headers=form_type)
+    assert error_json(chunked, 400) == ["Send a Content-Length."]
+    huge = await http.post(
+        f"{V2}/requests.json", content=b"x", headers={**form_type, "content-length": "99999999"}
+    )
+    assert error_json(huge, 400) == ["The request is larger than 26214400 bytes."]
     assert await CivicIssue.all().count() == 0
 
 
