@@ -5,7 +5,7 @@ Every resource in both formats, chosen by the URL's extension (`services.xml`,
 (GET with the spec's filters; POST with an `api_key`), single requests and tokens. Errors are
 the spec's error document with its HTTP codes: 400 for bad arguments, 403 for a missing or
 invalid api_key, 404 for what does not exist. Parsing and rendering only: the mapping and the
-rules are in `services.open311` and `services.open311_submit`.
+rules are in `services.open311*`; POST is read in `api.open311_create`.
 """
 
 from __future__ import annotations
@@ -14,52 +14,29 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
+from api.open311_create import create
 from api.open311_render import FORMATS, JSON, XML, Many, Value, errors, render, w3
 from models.civic import CivicCategory
 from services import civic
 from services.errors import AccessError, DomainError, Problem
 from services.open311 import (
     NOT_FOUND_CODES,
-    Open311ErrorCode,
-    RequestSearch,
     RequestView,
     keywords,
-    parse_datetime,
     request_id_of_token,
     request_view,
-    search_requests,
     service,
-    service_notice,
 )
-from services.open311_submit import Submission, client_for, submit
+from services.open311_search import RequestSearch, parse_datetime, search_requests
 from settings import Settings
 
 log = logging.getLogger("volunteer_city.open311")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-TEXT_FIELDS = (
-    "service_code",
-    "lat",
-    "long",
-    "address_string",
-    "address_id",
-    "description",
-    "media_url",
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "device_id",
-    "account_id",
-)
 Handler = Callable[[Request, str], Awaitable[Response]]
 # Every route takes every method, so that a wrong one is answered in Open311's error format.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -227,71 +204,10 @@ async def _search(request: Request, format: str) -> Response:
     )
 
 
-async def _form(request: Request) -> FormData:
-    settings = _settings(request)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in FORM_TYPES:
-        raise DomainError(
-            Open311ErrorCode.UNREADABLE_REQUEST,
-            "Send the request as application/x-www-form-urlencoded, or as multipart/form-data "
-            "with photos in `media`.",
-        )
-    # The size is known before the body is read: a chunked upload could fill the disk.
-    limit = settings.max_photo_bytes * civic.MAX_REPORT_PHOTOS + 1024 * 1024
-    length = request.headers.get("content-length", "")
-    if not length.isdigit():
-        raise DomainError(Open311ErrorCode.UNREADABLE_REQUEST, "Send a Content-Length.")
-    if int(length) > limit:
-        raise DomainError(
-            Open311ErrorCode.UNREADABLE_REQUEST, f"The request is larger than {limit} bytes."
-        )
-    try:
-        return await request.form(max_files=civic.MAX_REPORT_PHOTOS + 1, max_fields=100)
-    except (HTTPException, MultiPartException) as error:
-        detail = error.detail if isinstance(error, HTTPException) else error.message
-        raise DomainError(
-            Open311ErrorCode.UNREADABLE_REQUEST, f"Unreadable form: {detail}"
-        ) from error
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-async def _media(form: FormData, max_bytes: int) -> list[tuple[str, bytes]]:
-    """The uploaded photos, each read no further than one byte past the size limit (enough
-    for the photo check to refuse it); none read when there are too many to accept."""
-    uploads = [item for item in form.getlist("media") if isinstance(item, UploadFile)]
-    if len(uploads) > civic.MAX_REPORT_PHOTOS:
-        return [(upload.filename or "", b"") for upload in uploads]
-    return [(upload.filename or "", await upload.read(max_bytes + 1)) for upload in uploads]
-
-
-async def _create(request: Request, format: str) -> Response:
-    """POST Service Request; the answer has the service_request_id (we are `realtime`)."""
-    form = await _form(request)
-    try:
-        principal = await client_for(_text(form, "api_key"))
-        fields = {name: _text(form, name) for name in TEXT_FIELDS}
-        media = await _media(form, _settings(request).max_photo_bytes)
-        issue = await submit(principal, Submission(**fields, media=media))
-    finally:
-        await form.close()
-    category = await CivicCategory.get(id=issue.category_id)
-    created = {
-        "service_request_id": issue.token,
-        "service_notice": service_notice(category),
-        # The app's own account ids are not kept: its users have no account with us.
-        "account_id": None,
-    }
-    return render(format, "service_requests", Many("request", [created]), 201)
-
-
 @endpoint("GET", "POST")
 async def service_requests(request: Request, format: str) -> Response:
     if request.method == "POST":
-        return await _create(request, format)
+        return await create(request, format, _settings(request))
     return await _search(request, format)
 
 

@@ -432,3 +432,17 @@ async def test_unknown_formats_paths_and_methods(http: httpx.AsyncClient) -> Non
     deleted = await http.delete(f"{V2}/requests.json")
     assert error_json(deleted, 405) == ["Use GET or POST here."]
     assert deleted.headers["allow"] == "GET, HEAD, POST"
+
+
+async def test_an_unexpected_failure_is_500_without_its_details(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("connection string postgres://admin:hunter2@db/prod")
+
+    monkeypatch.setattr("api.open311.search_requests", broken)
+
+    response = await http.get(f"{V2}/requests.xml")
+
+    assert error_xml(response, 500) == ["Unexpected error; try again later."]
+    assert b"hunter2" not in response.content

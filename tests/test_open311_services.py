@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from models.civic import CivicIssue, CivicSource, CivicStatus
-from services import accounts, civic, civic_lifecycle, open311
+from services import accounts, civic, civic_lifecycle, open311, open311_search
 from services.errors import DomainError, NotAuthenticated, NotPermitted
-from services.open311 import RequestSearch, search_requests, window
+from services.open311_search import RequestSearch, search_requests, window
 from services.open311_submit import Submission, client_for, contact_name, submit
 from services.principal import Principal, Scope
 from services.storage import media_url
@@ -162,16 +162,18 @@ def test_the_window_is_the_most_recent_90_days_unless_given() -> None:
 
 
 def test_dates_are_w3_datetimes_with_a_zone() -> None:
-    assert open311.parse_datetime("2010-01-01T00:00:00Z", "start_date") == datetime(
+    assert open311_search.parse_datetime("2010-01-01T00:00:00Z", "start_date") == datetime(
         2010, 1, 1, tzinfo=UTC
     )
-    assert open311.parse_datetime("1994-11-05T08:15:30-05:00", "start_date") == datetime(
+    assert open311_search.parse_datetime("1994-11-05T08:15:30-05:00", "start_date") == datetime(
         1994, 11, 5, 13, 15, 30, tzinfo=UTC
     )
-    assert open311.parse_datetime("2010-01-01", "end_date") == datetime(2010, 1, 1, tzinfo=UTC)
+    assert open311_search.parse_datetime("2010-01-01", "end_date") == datetime(
+        2010, 1, 1, tzinfo=UTC
+    )
     for wrong in ("2010-01-01T00:00:00", "yesterday", "2010-13-01T00:00:00Z"):
         with pytest.raises(DomainError) as refused:
-            open311.parse_datetime(wrong, "end_date")
+            open311_search.parse_datetime(wrong, "end_date")
         assert codes(refused.value) == [("INVALID_DATE", "end_date")]
 
 
@@ -225,7 +227,7 @@ async def test_at_most_the_cap_newest_first(
     who: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the cap is 1,000; three stand for it here
-    monkeypatch.setattr(open311, "MAX_REQUESTS", 3)
+    monkeypatch.setattr(open311_search, "MAX_REQUESTS", 3)
     now = datetime.now(UTC)
     issues = [await report(who["resident"], reported_at=now - timedelta(hours=h)) for h in range(5)]
 
