@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -58,8 +57,10 @@ def serve(
     """Serve the API (GraphQL at /graphql, probes at /healthz and /readyz)."""
     import uvicorn
 
+    from api.logs import configure_logging
+
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings)
     if workers > 1 and not settings.uses_postgres:
         raise typer.BadParameter("several workers need DATABASE_URL to point at PostgreSQL")
     uvicorn.run(
@@ -73,6 +74,10 @@ def serve(
         ws_ping_timeout=settings.ws_ping_interval,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
+        # Logging is ours (api/logs.py): JSON or text, request ids, redaction; our middleware
+        # writes the access line.
+        log_config=None,
+        access_log=False,
     )
 
 

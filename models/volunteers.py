@@ -7,6 +7,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
+from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 
 if TYPE_CHECKING:
@@ -93,6 +94,9 @@ class Volunteer(Model):
     registered_at = fields.DatetimeField(db_index=True)
     status = fields.CharEnumField(VolunteerStatus, max_length=16, default=VolunteerStatus.ACTIVE)
     total_hours = fields.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # Any change to the row: what the national system's export syncs by. The database default
+    # only serves rows that predate the column (the migration sets them to registered_at).
+    updated_at = fields.DatetimeField(auto_now=True, db_default=Now())
 
     class Meta:
         table = "volunteer"
@@ -100,10 +104,11 @@ class Volunteer(Model):
         # The list pages by id (keyset) under a filter: (filter column, id) lets the database
         # walk the index in id order and stop after a page, instead of sorting every match.
         # (status, district_id, registered_at) answers cityStatistics' registry counts from
-        # the index alone, for the city and for one district.
+        # the index alone, for the city and for one district. (updated_at, id) pages exports.
         indexes = (
             ("district_id", "id"),
             ("community_id", "id"),
             ("total_hours",),
             ("status", "district_id", "registered_at"),
+            ("updated_at", "id"),
         )
