@@ -1,6 +1,5 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from tortoise.fields.db_defaults import Now
 from tortoise import fields
 from tortoise.indexes import Index
 
@@ -17,7 +16,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Volunteer',
             name='updated_at',
-            field=fields.DatetimeField(db_default=Now(), auto_now=True, auto_now_add=False),
+            field=fields.DatetimeField(null=True, auto_now=True, auto_now_add=False),
         ),
         # Rows registered before the column existed last changed, as far as we know, when
         # they registered (and in the format the ORM writes, which keyset reads compare).

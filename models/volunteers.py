@@ -7,7 +7,6 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
-from tortoise.fields.db_defaults import Now
 from tortoise.models import Model
 
 if TYPE_CHECKING:
@@ -94,9 +93,11 @@ class Volunteer(Model):
     registered_at = fields.DatetimeField(db_index=True)
     status = fields.CharEnumField(VolunteerStatus, max_length=16, default=VolunteerStatus.ACTIVE)
     total_hours = fields.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
-    # Any change to the row: what the national system's export syncs by. The database default
-    # only serves rows that predate the column (the migration sets them to registered_at).
-    updated_at = fields.DatetimeField(auto_now=True, db_default=Now())
+    # Any change to the row: what the national system's export syncs by. A queryset update()
+    # does not stamp it by itself: set it there too. Nullable only so that the column could
+    # be added to a filled table in place (SQLite's table rebuild for NOT NULL would drop the
+    # indexes): every insert and update states it, and the migration filled the older rows.
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
 
     class Meta:
         table = "volunteer"
