@@ -170,5 +170,27 @@ def create_api_client(
     typer.echo(key)
 
 
+@app.command("set-cost-budget")
+def set_cost_budget(
+    client_id: int,
+    budget: Annotated[str, typer.Argument(help="Cost points per window, or `default`.")],
+) -> None:
+    """Give an API client its own cost budget per RATE_LIMIT_WINDOW_SECONDS (0: unlimited)."""
+    from services import rate_limits
+    from services.errors import DomainError
+
+    try:
+        points = None if budget == "default" else int(budget)
+    except ValueError as error:
+        raise typer.BadParameter("a whole number, or `default`", param_hint="BUDGET") from error
+    try:
+        client = _with_database(lambda: rate_limits.set_client_budget(client_id, points))
+    except DomainError as error:
+        console.print(f"[red]{error.problems[0].code.value}[/red]: {error.problems[0].message}")
+        raise typer.Exit(1) from error
+    shown = "the default" if client.cost_budget is None else f"{client.cost_budget} points"
+    console.print(f"API client {client.name} (id {client.id}) now has {shown} per window")
+
+
 if __name__ == "__main__":
     app()

@@ -141,11 +141,11 @@ class Settings:
     hub_heartbeat_seconds: float = 5.0
     # Query cost (see schema/cost.py): the most one request may cost, and the cost budgets per
     # window of an anonymous caller (per IP), a user and an API client; 0 is no budget at all.
-    max_query_cost: int = 5000
+    max_query_cost: int = 20_000
     rate_limit_window_seconds: int = 60
-    rate_limit_anonymous: int = 10_000
-    rate_limit_user: int = 30_000
-    rate_limit_client: int = 60_000
+    rate_limit_anonymous: int = 20_000
+    rate_limit_user: int = 50_000
+    rate_limit_client: int = 100_000
     # Where budgets are counted: empty follows BROADCAST_URL when it is Redis (shared by every
     # process), and is in-process memory otherwise.
     rate_limit_storage_url: str = ""
@@ -216,11 +216,11 @@ def from_environment() -> Settings:
         timebank_cap=_decimal("TIMEBANK_CAP", Decimal(1500)),
         timebank_min_star_level=_int("TIMEBANK_MIN_STAR_LEVEL", 1),
         hub_heartbeat_seconds=_seconds("HUB_HEARTBEAT_SECONDS", 5.0),
-        max_query_cost=_int("MAX_QUERY_COST", 5000),
+        max_query_cost=_int("MAX_QUERY_COST", 20_000),
         rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 60),
-        rate_limit_anonymous=_int("RATE_LIMIT_ANONYMOUS", 10_000),
-        rate_limit_user=_int("RATE_LIMIT_USER", 30_000),
-        rate_limit_client=_int("RATE_LIMIT_CLIENT", 60_000),
+        rate_limit_anonymous=_int("RATE_LIMIT_ANONYMOUS", 20_000),
+        rate_limit_user=_int("RATE_LIMIT_USER", 50_000),
+        rate_limit_client=_int("RATE_LIMIT_CLIENT", 100_000),
         rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL", ""),
         export_settle_seconds=_non_negative_seconds("EXPORT_SETTLE_SECONDS", 5.0),
         log_format=_choice("LOG_FORMAT", ("json", "text", ""), ""),

@@ -110,7 +110,7 @@ async def test_every_result_reports_its_cost() -> None:
 
     # then the result says what it cost and what one request may cost
     assert result.errors is None
-    assert result.extensions == {"cost": {"requested": 11, "maximum": 5000}}
+    assert result.extensions == {"cost": {"requested": 11, "maximum": 20000}}
 
 
 async def test_a_too_costly_document_is_refused_before_anything_runs() -> None:

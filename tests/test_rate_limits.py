@@ -4,6 +4,9 @@ one budget shared by every process."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -124,7 +127,7 @@ async def test_a_budget_of_zero_means_no_budget(backend: Backend) -> None:
         answers = [await post(http, SIX) for _ in range(5)]
 
     assert [a.status_code for a in answers] == [200] * 5
-    assert answers[-1].json()["extensions"]["cost"] == {"requested": 6, "maximum": 5000}
+    assert answers[-1].json()["extensions"]["cost"] == {"requested": 6, "maximum": 20000}
 
 
 async def test_a_too_costly_request_is_refused_and_costs_nothing(backend: Backend) -> None:
@@ -216,3 +219,31 @@ async def test_subscriptions_are_charged_when_they_start(backend: Backend) -> No
     errors = payload if isinstance(payload, list) else payload["errors"]
     assert [e["extensions"]["code"] for e in errors] == ["RATE_LIMITED"]
     assert query.status_code == 429
+
+
+async def test_the_command_line_sets_and_resets_an_app_budget(backend: Backend) -> None:
+    client, _ = await accounts.create_api_client("national system", [Scope.READ])
+
+    given = _cli(backend, "set-cost-budget", str(client.id), "250000")
+    assert given.returncode == 0, given.stderr
+    assert await rate_limits.client_budget(client.id) == 250000
+
+    reset = _cli(backend, "set-cost-budget", str(client.id), "default")
+    refused = _cli(backend, "set-cost-budget", "999999", "5")
+    assert reset.returncode == 0 and await rate_limits.client_budget(client.id) is None
+    assert refused.returncode == 1 and "CLIENT_NOT_FOUND" in refused.stdout
+
+
+def _cli(backend: Backend, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": backend.settings.database_url,
+        "BROADCAST_URL": "memory://",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
