@@ -34,6 +34,9 @@ log = logging.getLogger("volunteer_city.ratelimit")
 CLIENT_BUDGET_TTL = 60.0
 # A failing storage is reported at most this often, not once per request.
 FAILURE_LOG_INTERVAL = 60.0
+# After a storage failure, requests go unbudgeted for this long instead of each waiting for
+# the storage's timeout.
+FAILURE_PAUSE = 5.0
 
 
 def _storage(settings: Settings) -> Storage:
@@ -74,11 +77,8 @@ class RateLimiter:
         self.storage = _storage(settings)
         self.strategy = SlidingWindowCounterRateLimiter(self.storage)
         self._client_budgets: dict[int, tuple[float, int | None]] = {}
-        self._last_failure_log = 0.0
-
-    @property
-    def shared(self) -> bool:
-        return not isinstance(self.storage, MemoryStorage)
+        self._last_failure_log = -FAILURE_LOG_INTERVAL
+        self._paused_until = 0.0
 
     async def _budget(self, kind: str, identifier: str) -> int:
         if kind == "user":
@@ -105,7 +105,7 @@ class RateLimiter:
     async def _consult(self, context: Context, cost: int | None) -> BudgetState | None:
         kind, identifier = caller_key(context.principal, address_of(context))
         budget = await self._budget(kind, identifier)
-        if budget <= 0:
+        if budget <= 0 or time.monotonic() < self._paused_until:
             return None
         item = self._item(budget)
         try:
@@ -126,10 +126,7 @@ class RateLimiter:
 
     def _storage_failed(self, exc: Exception) -> None:
         now = time.monotonic()
+        self._paused_until = now + FAILURE_PAUSE
         if now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
             self._last_failure_log = now
             log.warning("rate-limit storage unavailable, letting requests through: %s", exc)
-
-    async def reset(self) -> None:
-        """Forgets every budget spent (tests, and an operator after changing budgets)."""
-        await self.storage.reset()

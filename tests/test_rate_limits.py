@@ -21,7 +21,7 @@ from services import accounts, rate_limits
 from services.principal import Scope
 from settings import Settings
 from tests.conftest import Backend
-from tests.server import ServerProcess
+from tests.server import ServerProcess, free_port
 from tests.support import make_user
 from tests.ws_client import authenticated
 
@@ -247,3 +247,20 @@ def _cli(backend: Backend, *args: str) -> subprocess.CompletedProcess[str]:
         env=env,
         timeout=120,
     )
+
+
+async def test_requests_go_through_unbudgeted_while_the_budget_store_is_down(
+    backend: Backend,
+) -> None:
+    # given budgets kept in a Redis that is not there
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    app = create_app(budgets(backend.settings, rate_limit_storage_url=down))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://app"
+    ) as http:
+        # when more is asked than the budget of 20 would allow
+        answers = [await post(http, SIX) for _ in range(5)]
+
+    # then everything is served, and no budget is reported
+    assert [a.status_code for a in answers] == [200] * 5
+    assert "budget" not in answers[-1].json()["extensions"]["cost"]
