@@ -16,9 +16,10 @@ a dictionary look-up and, when `first` is a variable, a walk of the plan.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -311,6 +312,17 @@ class Budget(Protocol):
     async def peek(self, context: Context) -> BudgetState | None: ...
 
 
+async def _consult(waiting: Awaitable[BudgetState | None]) -> BudgetState | None:
+    """A budget's answer, unless the operation was cancelled meanwhile (a client completing
+    a subscription as it starts): redis-py can swallow a cancellation that lands as its reply
+    does, and the subscription would then run on, unknown to the connection."""
+    state = await waiting
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return state
+
+
 def _error(message: str, code: str, **extra: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extra})
 
@@ -341,7 +353,7 @@ class QueryCost(SchemaExtension):
         owner = context.context if isinstance(context.context, Context) else None
         if cost > self.analysis.maximum:
             if self.budget is not None and owner is not None:
-                self.state = await self.budget.peek(owner)
+                self.state = await _consult(self.budget.peek(owner))
             raise _error(
                 f"This request would cost {cost}; one request may cost at most "
                 f"{self.analysis.maximum}. Ask for fewer rows (`first`) or fewer nested lists.",
@@ -351,7 +363,7 @@ class QueryCost(SchemaExtension):
             )
         if self.budget is not None and owner is not None:
             # A request that asks only for scalars still counts.
-            self.state = await self.budget.spend(owner, max(cost, 1))
+            self.state = await _consult(self.budget.spend(owner, max(cost, 1)))
             if self.state is not None and not self.state.allowed:
                 retry_after = max(1, math.ceil(self.state.reset_after))
                 response = owner.response
