@@ -104,6 +104,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.bus = bus
     app.state.hub = hub
-    app.state.rate_limiter = limiter
     app.state.settings = settings
     return app

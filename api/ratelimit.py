@@ -23,8 +23,8 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
+from schema.budget import BudgetState
 from schema.context import Context
-from schema.cost import BudgetState
 from services import rate_limits
 from services.principal import Principal
 from settings import Settings

@@ -30,7 +30,8 @@ from schema import (
     timebank,
     volunteers,
 )
-from schema.cost import Budget, CostAnalysis, QueryCost
+from schema.budget import Budget, QueryCost
+from schema.cost import CostAnalysis
 from schema.fanout import FanoutExecutor, PlainEventExecutor
 from schema.metrics import OperationMetrics
 from settings import Settings, get_settings
