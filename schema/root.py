@@ -32,7 +32,10 @@ from schema import (
     timebank,
     volunteers,
 )
+from schema.budget import Budget, QueryCost
+from schema.cost import CostAnalysis
 from schema.fanout import FanoutExecutor, PlainEventExecutor
+from schema.metrics import OperationMetrics
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -110,10 +113,15 @@ class Schema(strawberry.Schema):
             log.debug("graphql error: %s", error.message)
 
 
-def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> strawberry.Schema:
+def build_schema(
+    settings: Settings | None = None, *, fanout: bool = True, budget: Budget | None = None
+) -> strawberry.Schema:
     """`fanout=False` executes every subscriber's events on its own, as plain strawberry does:
-    only for measuring what fan-out saves (bench/fanout.py)."""
+    only for measuring what fan-out saves (bench/fanout.py). `budget` charges each request's
+    cost to its caller (the server's rate limiter); without it, cost is only measured and
+    capped."""
     settings = settings or get_settings()
+    costs = CostAnalysis(settings.max_query_cost, settings.graphql_cache_size)
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
@@ -134,6 +142,9 @@ def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> st
             # Bounded: the defaults are unbounded, and every distinct document would stay.
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
+            # Before OperationMetrics: a refused request never enters the later extensions.
+            lambda: QueryCost(costs, budget),
+            OperationMetrics,
             lambda: _MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
         ],
     )

@@ -184,6 +184,7 @@ VOLUNTEER_COLUMNS = (
     "registered_at",
     "status",
     "total_hours",
+    "updated_at",
 )
 _SKILLS = [s.value for s in Skill]
 _SLOTS = [a.value for a in Availability]
@@ -242,6 +243,7 @@ class VolunteerFactory:
         lng = round(community.center_lng + rng.uniform(-0.01, 0.01), 6)
         skills = pack_tags(rng.sample(_SKILLS, k=rng.randint(1, 3)))
         availability = pack_tags(rng.sample(_SLOTS, k=rng.randint(1, 3)))
+        registered = self.now - timedelta(days=years_ago * 365)
         return [
             real_name,
             phone,
@@ -255,9 +257,10 @@ class VolunteerFactory:
             lng,
             skills,
             availability,
-            self.now - timedelta(days=years_ago * 365),
+            registered,
             VolunteerStatus.ACTIVE.value,
             Decimal(str(hours)).quantize(_CENT),
+            registered,
         ]
 
     def rows(self, start: int, stop: int) -> list[list[Any]]:

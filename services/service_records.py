@@ -208,7 +208,7 @@ async def _decide(
             raise DomainError(DispatchErrorCode.RECORD_ALREADY_DECIDED, "Already decided.")
         if status == RecordStatus.CONFIRMED:
             await Volunteer.filter(id=record.volunteer_id).update(
-                total_hours=F("total_hours") + counted
+                total_hours=F("total_hours") + counted, updated_at=datetime.now(UTC)
             )
             await record_star_levels(tx, record, counted)
         order = await ServiceOrder.get(id=record.order_id)
