@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.auth import BearerAuthMiddleware
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
+from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.escalation import sweep
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

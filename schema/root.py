@@ -29,6 +29,7 @@ from schema import (
     statistics,
     timebank,
     volunteers,
+    wall,
 )
 from schema.fanout import FanoutExecutor, PlainEventExecutor
 from settings import Settings, get_settings
@@ -56,6 +57,7 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            wall.Query,
         ),
     )
 
