@@ -352,3 +352,89 @@ async def test_a_screen_without_a_credential_or_with_a_revoked_one_says_so(
         await server.astop()
         server.close()
     assert problems == []
+
+
+class Cable:
+    """A TCP relay between the screen and the server that can be unplugged. Unplugged, its open
+    connections go silent (nothing relayed, nothing closed: what a dead link looks like) and new
+    ones are refused; plugged back, new connections go through and the dead ones are dropped."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.unplugged = False
+        self.port = 0
+        self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Cable:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._drop_links()
+        if self._server is not None:
+            self._server.close()
+
+    def unplug(self) -> None:
+        self.unplugged = True
+
+    def plug(self) -> None:
+        self.unplugged = False
+        self._drop_links()
+
+    def _drop_links(self) -> None:
+        for near, far in self._links:
+            near.transport.abort()
+            far.transport.abort()
+        self._links.clear()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.unplugged:
+            writer.transport.abort()
+            return
+        far_reader, far_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._links.add((writer, far_writer))
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with suppress(ConnectionError):
+                while data := await source.read(65536):
+                    if not self.unplugged:
+                        sink.write(data)
+                        await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, far_writer), pipe(far_reader, writer))
+
+
+async def test_the_wall_notices_a_dropped_network_and_catches_up(
+    chromium: Path, backend: Backend
+) -> None:
+    # given a wall showing its centre through a cable
+    desk = await a_desk()
+    credential = await wall.issue_wall_credential(await wall.find_center(str(desk.center_id)), 30)
+    server = ServerProcess(backend.settings, env={"HUB_HEARTBEAT_SECONDS": "1"})
+    await server.astart()
+    http = Http(server)
+    problems: list[str] = []
+    try:
+        async with browser(chromium) as opened, Cable(server.port) as cable:
+            url = f"http://127.0.0.1:{cable.port}/wall/{desk.center_id}#token={credential.token}"
+            page = await wall_page(opened, url, problems)
+            await page.wait_for_selector('body[data-connection="live"]')
+
+            # when the screen's cable is pulled (no close, just silence), and an order arrives
+            cable.unplug()
+            # (noticed by the page's pings: one every 10 s, and 5 s to answer)
+            await page.wait_for_selector('body[data-connection="reconnecting"]', timeout=30_000)
+            order = await http.submit(desk, await http.login("resident1"))
+            cable.plug()
+
+            # then it is back as soon as the network is, with the order it missed
+            await page.wait_for_selector('body[data-connection="live"]', timeout=RECOVERED)
+            await page.wait_for_selector(on_page(order, "ORDER_SUBMITTED"), timeout=SHOWN)
+            assert await page.evaluate("document.body.dataset.duplicates") == "0"
+    finally:
+        await server.astop()
+        server.close()
+    assert problems == []

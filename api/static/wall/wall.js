@@ -246,9 +246,8 @@ const client = graphqlWs.createClient({
     },
     ping: (received) => {
       if (received) return;
-      pongTimer = setTimeout(() => {
-        if (socket && socket.readyState === WebSocket.OPEN) socket.close(4408, 'Pong timeout');
-      }, PONG_TIMEOUT_MS);
+      // A dead connection's close handshake could take a minute: drop it at once (4499) instead.
+      pongTimer = setTimeout(() => client.terminate(), PONG_TIMEOUT_MS);
     },
     pong: (received) => received && clearTimeout(pongTimer),
     closed: (event) => {
