@@ -45,6 +45,7 @@ const RETRY_CAP_MS = 30_000;
 const CREDENTIAL_RETRY_MS = 60_000;
 const PONG_TIMEOUT_MS = 5_000;
 const SNAPSHOT_SPACING_MS = 2_000; // after events, the figures are read again at most this often
+const SNAPSHOT_EVERY_MS = 5 * 60_000; // and this often without events (midnight, the clock)
 const REMEMBERED_EVENTS = 500;
 
 const center = document.body.dataset.center;
@@ -84,6 +85,7 @@ function setState(name) {
     document.getElementById('banner-detail').textContent = `数据暂停于 ${since} · data paused since ${since}`;
   } else if (state === 'live') {
     reconnectingSince = null;
+    showCredentialExpiry();
   }
   if (state === 'credential') {
     document.getElementById('credential-expiry').textContent = `凭证无效 credential rejected: ${credentialProblem}`;
@@ -93,8 +95,13 @@ function setState(name) {
 const tokens = {
   access: null,
   expiresAt: 0,
+  exchanging: null,
   async get() {
     if (this.access && this.expiresAt - Date.now() > TOKEN_MARGIN_MS) return this.access;
+    this.exchanging ??= this.exchange().finally(() => (this.exchanging = null));
+    return this.exchanging;
+  },
+  async exchange() {
     // refreshToken also returns a new short refresh token: the wall keeps its own, longer one.
     const data = await post(EXCHANGE, { credential }, null);
     const payload = data.refreshToken;
@@ -201,14 +208,18 @@ function receive(entry) {
   refreshFiguresSoon();
 }
 
-// Events of a kind the wall has a panel for. Civic issues (数字城管) are pending: when they
-// reach dispatchFeed, a `civic` handler fills the #civic panel by status.
-const kindOf = () => 'order';
+// Each kind of event feeds its panels. Civic issues (数字城管) are pending: they do not reach
+// dispatchFeed yet. When they do, their handler fills the #civic panel by status (and the
+// feed's document selects their fields); until then one would only be listed with the others.
+const kindOf = (entry) => (entry.orderId ? 'order' : 'civic');
 const HANDLERS = {
   order(entry) {
     board.apply(entry);
     draw.event(entry, true);
     redraw();
+  },
+  civic(entry) {
+    draw.event(entry, true);
   },
 };
 
@@ -314,7 +325,6 @@ async function start() {
     setState('setup');
     return;
   }
-  showCredentialExpiry();
   for (let attempt = 0; ; attempt += 1) {
     try {
       await loadSnapshot();
@@ -325,6 +335,7 @@ async function start() {
       await sleep(credentialProblem ? CREDENTIAL_RETRY_MS : backoff(attempt));
     }
   }
+  setInterval(() => loadSnapshot().catch(() => {}), SNAPSHOT_EVERY_MS);
   follow();
 }
 
