@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.auth import BearerAuthMiddleware
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
+from api.media import media
 from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
@@ -78,13 +79,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         connection_init_wait_timeout=timedelta(seconds=10),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=settings.allowed_origins,
+        # Photos of civic issues; api/graphql.py refuses uploads without the CSRF header.
+        multipart_uploads_enabled=True,
     )
+    graphql.max_upload_bytes = 3 * settings.max_photo_bytes + 1024 * 1024
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/media/{key:path}", media, methods=["GET", "HEAD"]),
             Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -1,6 +1,16 @@
 """Tortoise models, one module per domain. Relations are declared by string ("models.X")."""
 
 from models.accounts import ApiClient, Role, User
+from models.civic import (
+    CivicAction,
+    CivicCategory,
+    CivicIssue,
+    CivicIssueTransition,
+    CivicPhoto,
+    CivicSource,
+    CivicStatus,
+    PhotoPhase,
+)
 from models.dispatch import (
     AssignmentStatus,
     CenterCoverage,
@@ -35,6 +45,13 @@ __all__ = [
     "Availability",
     "CenterCoverage",
     "CenterLevel",
+    "CivicAction",
+    "CivicCategory",
+    "CivicIssue",
+    "CivicIssueTransition",
+    "CivicPhoto",
+    "CivicSource",
+    "CivicStatus",
     "Community",
     "DispatchCenter",
     "District",
@@ -49,6 +66,7 @@ __all__ = [
     "OrderTransition",
     "Organization",
     "OrganizationCategory",
+    "PhotoPhase",
     "RecordStatus",
     "Role",
     "ServiceCategory",

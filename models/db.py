@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "models.dispatch",
     "models.stations",
     "models.timebank",
+    "models.civic",
     "models.events",
 ]
 

@@ -9,13 +9,26 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from models.accounts import User
+from models.civic import CivicCategory, CivicIssue, CivicIssueTransition, CivicPhoto
 from models.dispatch import DispatchCenter, OrderAssignment, ServiceOrder
 from models.geography import Community, District
 from models.organizations import Membership, Organization
 from models.volunteers import Volunteer
-from services import lookups, orders
+from services import civic_lookups, lookups, orders
 
-M = TypeVar("M", District, Community, Organization, Volunteer, DispatchCenter, ServiceOrder)
+M = TypeVar(
+    "M",
+    District,
+    Community,
+    Organization,
+    Volunteer,
+    DispatchCenter,
+    ServiceOrder,
+    User,
+    CivicCategory,
+    CivicIssue,
+)
 
 
 def _by_id(model: type[M]) -> DataLoader[int, M | None]:
@@ -62,4 +75,20 @@ class Loaders:
     )
     order: DataLoader[int, ServiceOrder | None] = field(
         default_factory=lambda: _by_id(ServiceOrder)
+    )
+    user: DataLoader[int, User | None] = field(default_factory=lambda: _by_id(User))
+    civic_category: DataLoader[int, CivicCategory | None] = field(
+        default_factory=lambda: _by_id(CivicCategory)
+    )
+    civic_issue: DataLoader[int, CivicIssue | None] = field(
+        default_factory=lambda: _by_id(CivicIssue)
+    )
+    photos_of_civic_issue: DataLoader[int, list[CivicPhoto]] = field(
+        default_factory=lambda: DataLoader(load_fn=civic_lookups.photos_of_issues)
+    )
+    timeline_of_civic_issue: DataLoader[int, list[CivicIssueTransition]] = field(
+        default_factory=lambda: DataLoader(load_fn=civic_lookups.timelines_of_issues)
+    )
+    civic_reports_filed: DataLoader[int, int] = field(
+        default_factory=lambda: DataLoader(load_fn=civic_lookups.filed_reports_of_volunteers)
     )

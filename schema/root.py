@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    civic,
     dispatch,
     geography,
     organizations,
@@ -57,6 +58,7 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            civic.Query,
             wall.Query,
         ),
     )
@@ -71,9 +73,10 @@ Mutation = merge_types(
         dispatch.Mutation,
         stations.Mutation,
         timebank.Mutation,
+        civic.Mutation,
     ),
 )
-Subscription = dispatch.Subscription
+Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -36,6 +36,7 @@ from models.volunteers import (
     pack_tags,
 )
 from services.accounts import hash_password
+from services.demo_civic import seed_civic
 from services.demo_dispatch import seed_dispatch
 from services.demo_stations import seed_stations
 from services.geography import ensure_reference_data
@@ -413,6 +414,7 @@ async def seed(scale: str | Scale = "demo", progress: Progress = _noop) -> dict[
     await _link_demo_accounts(users, organizations)
     await seed_dispatch()
     await seed_stations()
+    await seed_civic()
     return {
         "volunteers": await Volunteer.all().count() - before["volunteers"],
         "organizations": await Organization.all().count() - before["organizations"],

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-change-me-not-for-production"  # noqa: S105 - the refused default
 DEFAULT_DATABASE_URL = "sqlite://var/volunteer-city.sqlite3"
+DEFAULT_MEDIA_DIR = "var/media"
 DEFAULT_STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)
 
 
@@ -98,6 +99,13 @@ class Settings:
     # A quiet bus is checked (a round trip to itself) and the event log read this often: the
     # longest a subscriber waits for an event whose bus message was lost, e.g. in a Redis restart.
     hub_heartbeat_seconds: float = 5.0
+    # Uploaded civic-issue photos: where the local storage keeps them (beside the SQLite
+    # database by default), the URL prefix they are served under (a CDN's, or our /media
+    # route), and the limits of one upload.
+    media_dir: str = DEFAULT_MEDIA_DIR
+    media_base_url: str = "/media"
+    max_photo_bytes: int = 8 * 1024 * 1024
+    max_photo_pixels: int = 40_000_000
 
     @property
     def is_production(self) -> bool:
@@ -141,6 +149,10 @@ def from_environment() -> Settings:
         timebank_cap=_decimal("TIMEBANK_CAP", Decimal(1500)),
         timebank_min_star_level=_int("TIMEBANK_MIN_STAR_LEVEL", 1),
         hub_heartbeat_seconds=_seconds("HUB_HEARTBEAT_SECONDS", 5.0),
+        media_dir=env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR,
+        media_base_url=(env.get("MEDIA_BASE_URL") or "/media").rstrip("/"),
+        max_photo_bytes=_int("MAX_PHOTO_BYTES", 8 * 1024 * 1024),
+        max_photo_pixels=_int("MAX_PHOTO_PIXELS", 40_000_000),
     )
     settings.check()
     return settings

@@ -104,6 +104,13 @@ class VolunteerType(relay.Node):
     async def personal_data_visible(self, info: Info) -> bool:
         return (await self._access(info)).phone
 
+    @strawberry.field(
+        description="Civic-issue reports of this volunteer that were filed as cases while they "
+        "were a civic supervisor (CIVIC_SUPERVISION skill): their supervision record."
+    )
+    async def civic_reports_filed(self, info: Info) -> int:
+        return await info.context.loaders.civic_reports_filed.load(self.row.id)
+
     @strawberry.field(description="District of residence.")
     async def district(self, info: Info) -> DistrictType:
         row = await info.context.loaders.district.load(self.row.district_id)
