@@ -8,7 +8,11 @@ before that transaction's snapshot. Event ids commit in id order (subscriptions/
 the snapshot reflects exactly the events up to `cursor`: a screen that applies only the feed's
 events after `cursor` on top of it neither misses nor repeats a change.
 
-Today. "Today" and the hours of the chart are Huizhou's calendar (Asia/Shanghai)."""
+Today. "Today" and the hours of the chart are Huizhou's calendar (Asia/Shanghai).
+
+Civic issues (数字城管) routed to the centre: the open ones by status and how many cases are past
+their deadline now, and the rectification rate of the issues reported in the last 30 days, by
+civicIssueStatistics' rule (rectified ÷ filed: a fix that stands, over cases ever filed)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from models.accounts import Role, User
+from models.civic import FIXED, OPEN_CASE, OPEN_ISSUE, CivicIssue, CivicStatus
 from models.dispatch import (
     AssignmentStatus,
     CenterCoverage,
@@ -54,8 +59,9 @@ NOT_STARTED = (OrderStatus.SUBMITTED, OrderStatus.ASSIGNED, OrderStatus.ACCEPTED
 ORDER_LIMIT = 500
 # The map of a centre is a sketch, not a register: a city has ~350 stations.
 STATION_LIMIT = 2000
-# Satisfaction of a day's few ratings jumps about; a month is steadier.
+# Satisfaction of a day's few ratings jumps about, and so does rectification: a month is steadier.
 SATISFACTION_DAYS = 30
+RECTIFICATION_DAYS = 30
 # Order points are rounded to ~100 m: the screen hangs in a room, and homes are personal data.
 MAP_DECIMALS = 3
 WALL_USERNAME = "wall-center-{id}"
@@ -99,6 +105,13 @@ class Area:
 
 
 @dataclass(frozen=True)
+class CivicFigures:
+    open_by_status: dict[CivicStatus, int]
+    overdue: int
+    rectification: Fraction
+
+
+@dataclass(frozen=True)
 class WallSnapshot:
     center: DispatchCenter
     as_of: datetime
@@ -113,6 +126,7 @@ class WallSnapshot:
     overdue: int
     orders: list[WallOrder]
     area: Area
+    civic: CivicFigures
 
 
 def local_day_start(moment: datetime) -> datetime:
@@ -242,6 +256,32 @@ async def _on_duty(center: DispatchCenter) -> int:
     return int((row or {}).get("volunteers") or 0)
 
 
+async def _civic(center: DispatchCenter, now: datetime) -> CivicFigures:
+    """The centre's civic issues, in one statement."""
+    recent = Q(reported_at__gt=now - timedelta(days=RECTIFICATION_DAYS))
+    # Prefixed: SQLite's column names ignore case, and FILED would be `filed`.
+    counts: dict[str, Any] = {
+        f"open_{s.value}": Count("id", _filter=Q(status=s)) for s in OPEN_ISSUE
+    }
+    row = await (
+        CivicIssue.filter(dispatch_center_id=center.id)
+        .annotate(
+            overdue=Count("id", _filter=Q(status__in=OPEN_CASE, deadline__lt=now)),
+            filed=Count("id", _filter=recent & Q(filed_at__isnull=False)),
+            rectified=Count("id", _filter=recent & Q(status__in=FIXED)),
+            **counts,
+        )
+        .first()
+        .values("overdue", "filed", "rectified", *counts)
+    )
+    row = row or {}
+    return CivicFigures(
+        open_by_status={s: int(row.get(f"open_{s.value}") or 0) for s in OPEN_ISSUE},
+        overdue=int(row.get("overdue") or 0),
+        rectification=Fraction(int(row.get("rectified") or 0), int(row.get("filed") or 0)),
+    )
+
+
 async def _orders(center: DispatchCenter) -> list[WallOrder]:
     rows = (
         await ServiceOrder.filter(dispatch_center_id=center.id, status__in=OPEN_STATUSES)
@@ -303,6 +343,7 @@ async def wall_snapshot(center_id: int, now: datetime | None = None) -> WallSnap
         satisfaction = await _satisfaction(center, moment)
         on_duty = await _on_duty(center)
         orders = await _orders(center)
+        civic = await _civic(center, moment)
         area = await _area(center)
     return WallSnapshot(
         center=center,
@@ -318,6 +359,7 @@ async def wall_snapshot(center_id: int, now: datetime | None = None) -> WallSnap
         overdue=overdue,
         orders=orders,
         area=area,
+        civic=civic,
     )
 
 

@@ -28,7 +28,9 @@ from strawberry.relay import to_base64
 from models.accounts import Role
 from models.geography import District
 from services import orders, wall
+from services.civic_catalogue import ensure_categories
 from subscriptions import events
+from tests.civic_support import report
 from tests.conftest import Backend
 from tests.dispatch_support import make_centers, new_order
 from tests.server import REPO_ROOT, ServerProcess
@@ -200,7 +202,7 @@ def card(column: str, order: str) -> str:
 
 
 async def test_the_wall_follows_its_centre_live_and_survives_restarts_and_crashes(
-    chromium: Path, backend: Backend, capsys: pytest.CaptureFixture[str]
+    chromium: Path, backend: Backend, media_storage: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given Huicheng's district centre, a credential for its wall, and the server
     desk = await a_desk()
@@ -234,6 +236,19 @@ async def test_the_wall_follows_its_centre_live_and_survives_restarts_and_crashe
             await page.wait_for_selector(on_page(first, "ORDER_ASSIGNED"), timeout=SHOWN)
             await page.wait_for_selector(card("assigned", first), timeout=SHOWN)
             await expect(page.locator("#f-orders-today")).to_have_text("1", timeout=SHOWN)
+
+            # when a civic issue is reported in the centre's area
+            await ensure_categories()
+            district = await District.get(code="HUICHENG")
+            issue = to_base64(
+                "CivicIssue", (await report(desk.resident, district_id=district.id)).id
+            )
+
+            # then it is listed with the orders' events, and counted among the open issues
+            reported = f'#events li[data-issue="{issue}"][data-type="CIVIC_ISSUE_REPORTED"]'
+            await page.wait_for_selector(reported, timeout=SHOWN)
+            opened = page.locator('#civic li[data-status="REPORTED"] output')
+            await expect(opened).to_have_text("1", timeout=SHOWN)
             await page.screenshot(path=keep("wall-live", backend))
 
             # when the server is stopped (a deploy), and an order arrives meanwhile

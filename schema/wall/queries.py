@@ -17,7 +17,8 @@ from services.errors import DomainError, NotPermitted
 class Query:
     @strawberry.field(
         description="What a dispatch centre's wall screen shows: today's figures, its open "
-        "orders, orders per hour, its map, and the cursor to follow `dispatchFeed` from. "
+        "orders and civic issues, orders per hour, its map, and the cursor to follow "
+        "`dispatchFeed` from. "
         "Dispatchers, wall screens and administrators. An unknown centre is a top-level error "
         "coded CENTER_NOT_FOUND."
     )

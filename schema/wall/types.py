@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from schema.civic.types import CivicStatusEnum
 from schema.context import Info
 from schema.dispatch.types import (
     DispatchCenterType,
@@ -63,6 +64,12 @@ class WallOrder:
         )
 
 
+@strawberry.type(description="How many of a centre's civic issues are in one open status.")
+class WallCivicCount:
+    status: CivicStatusEnum = strawberry.field(description="The status.")  # type: ignore[valid-type]
+    count: int = strawberry.field(description="Issues in it now (0 included).")
+
+
 @strawberry.type(description="The area a centre answers for, to draw without map tiles.")
 class WallMap:
     districts: list[DistrictType] = strawberry.field(
@@ -109,9 +116,22 @@ class WallSnapshotType:
         description="Its open orders (submitted, assigned, accepted, in progress) by status."
     )
     overdue_orders: int = strawberry.field(description="Of its open orders, those overdue.")
+    civic_issues: list[WallCivicCount] = strawberry.field(
+        description="Its open civic issues (数字城管) by status: reported, filed, dispatched, "
+        "rectifying."
+    )
+    civic_issues_overdue: int = strawberry.field(
+        description="Of its open cases, those past their rectification deadline."
+    )
+    civic_issues_filed: int = strawberry.field(
+        description=f"Its civic issues reported in the last {wall.RECTIFICATION_DAYS} days and "
+        "ever filed as a case."
+    )
+    civic_issues_rectified: int = strawberry.field(
+        description="Of those, the ones whose fix stands (rectified or verified)."
+    )
     civic_issue_rectification_rate: float | None = strawberry.field(
-        description="Rectified ÷ filed civic issues (数字城管) of its area. Always null for now: "
-        "the slot is kept for when civic issues reach the wall."
+        description="civicIssuesRectified ÷ civicIssuesFiled, 0-1; null when none was filed."
     )
     orders: list[WallOrder] = strawberry.field(
         description=f"Its open orders, soonest window first (at most {wall.ORDER_LIMIT})."
@@ -142,7 +162,14 @@ class WallSnapshotType:
                 for status, count in snapshot.open_by_status.items()
             ],
             overdue_orders=snapshot.overdue,
-            civic_issue_rectification_rate=None,
+            civic_issues=[
+                WallCivicCount(status=status, count=count)
+                for status, count in snapshot.civic.open_by_status.items()
+            ],
+            civic_issues_overdue=snapshot.civic.overdue,
+            civic_issues_filed=snapshot.civic.rectification.denominator,
+            civic_issues_rectified=snapshot.civic.rectification.numerator,
+            civic_issue_rectification_rate=snapshot.civic.rectification.value,
             orders=[WallOrder.from_order(o, snapshot.as_of) for o in snapshot.orders],
             orders_truncated=open_total > len(snapshot.orders),
             map=WallMap(

@@ -98,3 +98,24 @@ export class Board {
     return columns;
   }
 }
+
+// The centre's open civic issues by status: loaded from a snapshot, then moved by the
+// CivicIssueEvents of the feed (each says the status before and after it).
+export class CivicCounts {
+  constructor() {
+    this.counts = {};
+    this.overdue = 0;
+  }
+
+  load(snapshot) {
+    this.counts = Object.fromEntries(snapshot.civicIssues.map((c) => [c.status, c.count]));
+    this.overdue = snapshot.civicIssuesOverdue;
+  }
+
+  apply(event) {
+    const [from, to] = [event.previousIssueStatus, event.issueStatus];
+    if (from === to) return;
+    if (from in this.counts) this.counts[from] = Math.max(0, this.counts[from] - 1);
+    if (to in this.counts) this.counts[to] += 1;
+  }
+}

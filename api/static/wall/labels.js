@@ -44,6 +44,32 @@ export const CATEGORY = {
   OTHER: ['其他', 'Other'],
 };
 
+export const CIVIC_STATUS = {
+  REPORTED: ['待受理', 'Reported'],
+  FILED: ['已立案', 'Filed'],
+  NOT_FILED: ['不予立案', 'Not filed'],
+  DUPLICATE: ['重复', 'Duplicate'],
+  DISPATCHED: ['已派遣', 'Dispatched'],
+  RECTIFYING: ['整改中', 'Rectifying'],
+  RECTIFIED: ['已整改', 'Rectified'],
+  VERIFIED: ['已核查', 'Verified'],
+  CLOSED_UNRESOLVED: ['未解决结案', 'Closed unresolved'],
+};
+
+export const CIVIC_EVENT = {
+  CIVIC_ISSUE_REPORTED: ['城管上报', 'Civic issue reported'],
+  CIVIC_ISSUE_FILED: ['案件立案', 'Case filed'],
+  CIVIC_ISSUE_NOT_FILED: ['不予立案', 'Not filed'],
+  CIVIC_ISSUE_MARKED_DUPLICATE: ['重复上报', 'Duplicate'],
+  CIVIC_ISSUE_DISPATCHED: ['案件派遣', 'Case dispatched'],
+  CIVIC_ISSUE_RECTIFICATION_STARTED: ['开始整改', 'Rectification started'],
+  CIVIC_ISSUE_RECTIFIED: ['整改完成', 'Rectified'],
+  CIVIC_ISSUE_VERIFIED: ['核查通过', 'Fix verified'],
+  CIVIC_ISSUE_REOPENED: ['案件重开', 'Case reopened'],
+  CIVIC_ISSUE_CLOSED_UNRESOLVED: ['未解决结案', 'Closed unresolved'],
+  CIVIC_ISSUE_PHOTOS_ADDED: ['补充照片', 'Photos added'],
+};
+
 export const URGENCY = {
   LOW: ['一般', 'Low'],
   NORMAL: ['普通', 'Normal'],

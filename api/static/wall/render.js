@@ -3,7 +3,8 @@
 
 import { COLUMNS } from './board.js';
 import {
-  CATEGORY, EVENT, STATUS, URGENCY, bilingual, cityHour, clockTime, hourMinute, labelOf,
+  CATEGORY, CIVIC_EVENT, CIVIC_STATUS, EVENT, STATUS, URGENCY, bilingual, cityHour, clockTime,
+  hourMinute, labelOf,
 } from './labels.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -35,6 +36,7 @@ export function figures(snapshot, overdue) {
   $('#f-on-duty').textContent = snapshot.volunteersOnDuty;
   $('#f-overdue').textContent = overdue;
   $('#f-rectification').textContent = percent(snapshot.civicIssueRectificationRate);
+  $('#f-rectification-detail').textContent = `${snapshot.civicIssuesRectified} / ${snapshot.civicIssuesFiled}`;
   $('#as-of').textContent = `数据时间 ${clockTime(new Date(snapshot.asOf))} · figures as of`;
 }
 
@@ -75,19 +77,27 @@ export function board(columns, truncated) {
   }
 }
 
+// One line of the live list: an order's event or a civic issue's.
 export function event(entry, fresh) {
   const item = element('li', fresh ? 'fresh' : '');
   item.dataset.cursor = entry.cursor;
-  item.dataset.order = entry.orderId;
-  item.dataset.type = entry.type;
   item.append(element('time', '', clockTime(new Date(entry.occurredAt))));
-  item.append(bilingual(element('span', 'what'), labelOf(EVENT, entry.type)));
-  const order = entry.order;
-  const where = element('span', 'where');
-  const category = order ? labelOf(CATEGORY, order.category)[0] : '';
-  const district = order && order.district ? order.district.name : '';
-  where.textContent = [category, district, labelOf(STATUS, entry.status)[0]].filter(Boolean).join(' · ');
-  item.append(where);
+  let details;
+  if (entry.__typename === 'CivicIssueEvent') {
+    item.dataset.issue = entry.civicIssueId;
+    item.dataset.type = entry.eventType;
+    item.classList.add('civic');
+    item.append(bilingual(element('span', 'what'), labelOf(CIVIC_EVENT, entry.eventType)));
+    const issue = entry.civicIssue;
+    details = [issue?.category?.nameZh, issue?.district?.name, labelOf(CIVIC_STATUS, entry.issueStatus)[0]];
+  } else {
+    item.dataset.order = entry.orderId;
+    item.dataset.type = entry.type;
+    item.append(bilingual(element('span', 'what'), labelOf(EVENT, entry.type)));
+    const order = entry.order;
+    details = [order && labelOf(CATEGORY, order.category)[0], order?.district?.name, labelOf(STATUS, entry.status)[0]];
+  }
+  item.append(element('span', 'where', details.filter(Boolean).join(' · ')));
   const list = $('#events');
   list.prepend(item);
   while (list.children.length > EVENTS_SHOWN) list.lastElementChild.remove();
@@ -197,4 +207,17 @@ export function chart(perHour, now) {
     if (hour % 3 === 0) bars.push(svg('text', { class: 'axis', x: x + step * 0.35, y: height - 4 }, `${hour}时`));
   });
   canvas.replaceChildren(...bars);
+}
+
+export function civic(counts) {
+  const items = Object.entries(counts.counts).map(([status, count]) => {
+    const item = element('li');
+    item.dataset.status = status;
+    item.append(bilingual(element('span'), labelOf(CIVIC_STATUS, status)), element('output', '', count));
+    return item;
+  });
+  const late = element('li', 'alert');
+  late.dataset.status = 'OVERDUE';
+  late.append(bilingual(element('span'), ['超期', 'Overdue']), element('output', '', counts.overdue));
+  $('#civic ol').replaceChildren(...items, late);
 }

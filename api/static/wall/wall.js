@@ -10,7 +10,7 @@
 // - the credential itself expires or is revoked: the page says so and keeps trying slowly,
 //   until someone opens a new URL from `volunteer-city create-wall-token` on the screen.
 
-import { Board, position } from './board.js';
+import { Board, CivicCounts, position } from './board.js';
 import { STATE, bilingual, clockTime, longDate } from './labels.js';
 import * as draw from './render.js';
 
@@ -18,7 +18,9 @@ const SNAPSHOT = `query WallSnapshot($center: ID!) {
   wallSnapshot(dispatchCenterId: $center) {
     center { id name escalateAfterMinutes }
     asOf cursor ordersToday ordersPerHour servedToday ratings satisfiedRatings satisfactionRate
-    volunteersOnDuty overdueOrders civicIssueRectificationRate ordersTruncated
+    volunteersOnDuty overdueOrders ordersTruncated
+    civicIssues { status count } civicIssuesOverdue civicIssuesFiled civicIssuesRectified
+    civicIssueRectificationRate
     orders { id status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
       district { id name nameEn } }
     map {
@@ -30,9 +32,16 @@ const SNAPSHOT = `query WallSnapshot($center: ID!) {
 }`;
 const FEED = `subscription WallFeed($center: ID!, $after: String) {
   dispatchFeed(dispatchCenterId: $center, after: $after) {
-    cursor type occurredAt status orderId
-    order { id category urgency windowStart windowEnd location { lat lng }
-      district { id name nameEn } dispatchCenter { id } }
+    __typename cursor occurredAt
+    ... on DispatchEvent {
+      type status orderId
+      order { id category urgency windowStart windowEnd location { lat lng }
+        district { id name nameEn } dispatchCenter { id } }
+    }
+    ... on CivicIssueEvent {
+      eventType issueStatus previousIssueStatus civicIssueId
+      civicIssue { category { nameZh nameEn } district { name } }
+    }
   }
 }`;
 const EXCHANGE = `mutation WallSignIn($credential: String!) {
@@ -50,6 +59,7 @@ const REMEMBERED_EVENTS = 500;
 
 const center = document.body.dataset.center;
 const board = new Board(center);
+const civic = new CivicCounts();
 const recent = []; // the last events received, in order: re-applied on top of a new snapshot
 const seen = new Set();
 let snapshot = null;
@@ -150,6 +160,7 @@ function redraw() {
   draw.figures(snapshot, columns.overdue.length);
   draw.map(snapshot, [...board.orders.values()], (order) => board.columnOf(order, now));
   draw.chart(snapshot.ordersPerHour, new Date(now));
+  draw.civic(civic);
 }
 
 let snapshotRunning = null;
@@ -168,8 +179,9 @@ async function loadSnapshot() {
     lastSnapshot = Date.now();
     credentialProblem = null;
     board.load(snapshot);
+    civic.load(snapshot);
     const reflected = position(snapshot.cursor);
-    for (const entry of recent) if (position(entry.cursor) > reflected) board.apply(entry);
+    for (const entry of recent) if (position(entry.cursor) > reflected) apply(entry);
     cursor ??= snapshot.cursor;
     redraw();
   })();
@@ -204,24 +216,20 @@ function receive(entry) {
   if (recent.length > REMEMBERED_EVENTS) seen.delete(recent.shift().cursor);
   cursor = entry.cursor;
   document.body.dataset.events = Number(document.body.dataset.events) + 1;
-  HANDLERS[kindOf(entry)](entry);
+  apply(entry);
+  draw.event(entry, true);
+  redraw();
   refreshFiguresSoon();
 }
 
-// Each kind of event feeds its panels. Civic issues (数字城管) are pending: they do not reach
-// dispatchFeed yet. When they do, their handler fills the #civic panel by status (and the
-// feed's document selects their fields); until then one would only be listed with the others.
-const kindOf = (entry) => (entry.orderId ? 'order' : 'civic');
-const HANDLERS = {
-  order(entry) {
-    board.apply(entry);
-    draw.event(entry, true);
-    redraw();
-  },
-  civic(entry) {
-    draw.event(entry, true);
-  },
+// Each kind of dispatchFeed event moves its own panel: orders the board, civic issues theirs.
+const PANELS = {
+  DispatchEvent: board,
+  CivicIssueEvent: civic,
 };
+function apply(entry) {
+  PANELS[entry.__typename]?.apply(entry);
+}
 
 const backoff = (attempt) => {
   const ceiling = Math.min(RETRY_CAP_MS, 1000 * 2 ** attempt);
