@@ -20,6 +20,7 @@ from api.auth import BearerAuthMiddleware
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
 from api.media import media
+from api.open311 import app as open311
 from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/media/{key:path}", media, methods=["GET", "HEAD"]),
+            # Open311 GeoReport v2 for third-party civic apps.
+            Mount("/open311/v2", app=open311),
             Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

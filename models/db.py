@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.stations",
     "models.timebank",
     "models.civic",
+    "models.rewards",
     "models.events",
 ]
 

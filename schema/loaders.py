@@ -14,8 +14,17 @@ from models.civic import CivicCategory, CivicIssue, CivicIssueTransition, CivicP
 from models.dispatch import DispatchCenter, OrderAssignment, ServiceOrder
 from models.geography import Community, District
 from models.organizations import Membership, Organization
+from models.rewards import (
+    Benefit,
+    BenefitProvider,
+    Commendation,
+    InsuranceCoverage,
+    InsurancePolicy,
+    ServiceCard,
+    StarLevelAchievement,
+)
 from models.volunteers import Volunteer
-from services import civic_lookups, lookups, orders
+from services import civic_lookups, lookups, orders, rewards_lookups
 
 M = TypeVar(
     "M",
@@ -28,6 +37,9 @@ M = TypeVar(
     User,
     CivicCategory,
     CivicIssue,
+    Benefit,
+    BenefitProvider,
+    InsurancePolicy,
 )
 
 
@@ -91,4 +103,29 @@ class Loaders:
     )
     civic_reports_filed: DataLoader[int, int] = field(
         default_factory=lambda: DataLoader(load_fn=civic_lookups.filed_reports_of_volunteers)
+    )
+    benefit: DataLoader[int, Benefit | None] = field(default_factory=lambda: _by_id(Benefit))
+    benefit_provider: DataLoader[int, BenefitProvider | None] = field(
+        default_factory=lambda: _by_id(BenefitProvider)
+    )
+    benefits_of_provider: DataLoader[int, list[Benefit]] = field(
+        default_factory=lambda: DataLoader(load_fn=rewards_lookups.benefits_of_providers)
+    )
+    insurance_policy: DataLoader[int, InsurancePolicy | None] = field(
+        default_factory=lambda: _by_id(InsurancePolicy)
+    )
+    covered_count: DataLoader[int, int] = field(
+        default_factory=lambda: DataLoader(load_fn=rewards_lookups.covered_counts)
+    )
+    star_levels_of_volunteer: DataLoader[int, list[StarLevelAchievement]] = field(
+        default_factory=lambda: DataLoader(load_fn=rewards_lookups.star_levels_of_volunteers)
+    )
+    card_of_volunteer: DataLoader[int, ServiceCard | None] = field(
+        default_factory=lambda: DataLoader(load_fn=rewards_lookups.cards_of_volunteers)
+    )
+    coverage_of_volunteer: DataLoader[int, list[InsuranceCoverage]] = field(
+        default_factory=lambda: DataLoader(load_fn=rewards_lookups.coverage_of_volunteers)
+    )
+    commendations_of_volunteer: DataLoader[int, list[Commendation]] = field(
+        default_factory=lambda: DataLoader(load_fn=rewards_lookups.commendations_of_volunteers)
     )

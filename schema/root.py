@@ -26,6 +26,7 @@ from schema import (
     dispatch,
     geography,
     organizations,
+    rewards,
     stations,
     statistics,
     timebank,
@@ -59,6 +60,7 @@ def _query() -> type:
             statistics.Query,
             timebank.Query,
             civic.Query,
+            rewards.Query,
             wall.Query,
         ),
     )
@@ -74,6 +76,7 @@ Mutation = merge_types(
         stations.Mutation,
         timebank.Mutation,
         civic.Mutation,
+        rewards.Mutation,
     ),
 )
 Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))

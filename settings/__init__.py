@@ -15,6 +15,12 @@ DEFAULT_SECRET_KEY = "dev-insecure-secret-change-me-not-for-production"  # noqa:
 DEFAULT_DATABASE_URL = "sqlite://var/volunteer-city.sqlite3"
 DEFAULT_MEDIA_DIR = "var/media"
 DEFAULT_STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)
+OPEN311_CONTACT = "Huizhou digital city management (数字城管) command centre, 12319."
+OPEN311_KEY_SERVICE = (
+    "Ask the city's IT department for an API client with the open311:write scope "
+    "(volunteer-city create-api-client NAME --scope open311:write)."
+)
+OPEN311_CHANGESET = "2026-11-30T00:00:00Z"
 
 
 class ConfigurationError(RuntimeError):
@@ -106,6 +112,15 @@ class Settings:
     media_base_url: str = "/media"
     max_photo_bytes: int = 8 * 1024 * 1024
     max_photo_pixels: int = 40_000_000
+    # Rewards: how long a redemption's one-time code stays valid, and how many service cards
+    # one provider account may look up per hour (a brake on guessing card numbers).
+    redemption_valid_days: int = 30
+    card_checks_per_hour: int = 300
+    # Open311 service discovery: who to ask, how an app gets a key, and the changeset that tells
+    # apps to refresh their cached service list (bump it when the catalogue changes).
+    open311_contact: str = OPEN311_CONTACT
+    open311_key_service: str = OPEN311_KEY_SERVICE
+    open311_changeset: str = OPEN311_CHANGESET
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +136,10 @@ class Settings:
             raise ConfigurationError("SECRET_KEY must be set in production")
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
+        if self.redemption_valid_days < 1 or self.card_checks_per_hour < 1:
+            raise ConfigurationError(
+                "REDEMPTION_VALID_DAYS and CARD_CHECKS_PER_HOUR must be at least 1"
+            )
 
 
 def from_environment() -> Settings:
@@ -153,6 +172,11 @@ def from_environment() -> Settings:
         media_base_url=(env.get("MEDIA_BASE_URL") or "/media").rstrip("/"),
         max_photo_bytes=_int("MAX_PHOTO_BYTES", 8 * 1024 * 1024),
         max_photo_pixels=_int("MAX_PHOTO_PIXELS", 40_000_000),
+        redemption_valid_days=_int("REDEMPTION_VALID_DAYS", 30),
+        card_checks_per_hour=_int("CARD_CHECKS_PER_HOUR", 300),
+        open311_contact=env.get("OPEN311_CONTACT") or OPEN311_CONTACT,
+        open311_key_service=env.get("OPEN311_KEY_SERVICE") or OPEN311_KEY_SERVICE,
+        open311_changeset=env.get("OPEN311_CHANGESET") or OPEN311_CHANGESET,
     )
     settings.check()
     return settings
