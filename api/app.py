@@ -25,6 +25,7 @@ from api.media import media
 from api.metrics import MetricsMiddleware, metrics
 from api.open311 import app as open311
 from api.ratelimit import RateLimiter
+from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.escalation import sweep
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/open311/v2", app=open311),
             Route("/metrics", metrics),
             Route("/exports/{dataset}.{format}", export),
+            Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -192,5 +192,39 @@ def set_cost_budget(
     console.print(f"API client {client.name} (id {client.id}) now has {shown} per window")
 
 
+@app.command("create-wall-token")
+def create_wall_token(
+    center: Annotated[str, typer.Option(help="The dispatch centre: its id or exact name.")],
+    days: Annotated[int, typer.Option(help="How long the credential lasts.")] = 365,
+    base_url: Annotated[str, typer.Option(help="Where screens reach the API.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    revoke_previous: Annotated[
+        bool, typer.Option(help="Sign out every screen of this centre holding an older one.")
+    ] = False,
+) -> None:
+    """A long-lived credential for a centre's wall screen; prints the URL to open on it once."""
+    from services import wall
+    from services.errors import DomainError
+
+    async def issue() -> wall.WallCredential:
+        found = await wall.find_center(center)
+        return await wall.issue_wall_credential(found, days, revoke_previous=revoke_previous)
+
+    try:
+        credential = _with_database(issue)
+    except DomainError as error:
+        for problem in error.problems:
+            console.print(f"[red]{problem.code.value}[/red]: {problem.message}")
+        raise typer.Exit(1) from error
+    console.print(
+        f"wall credential for {credential.center.name} (user {credential.user.username}), "
+        f"valid until {credential.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    console.print("Open this URL on the screen once; it keeps the credential (treat it as a key):")
+    # The credential rides in the fragment, which browsers never send to the server.
+    typer.echo(f"{base_url.rstrip('/')}/wall/{credential.center.id}#token={credential.token}")
+
+
 if __name__ == "__main__":
     app()

@@ -31,6 +31,7 @@ from schema import (
     statistics,
     timebank,
     volunteers,
+    wall,
 )
 from schema.budget import Budget, QueryCost
 from schema.cost import CostAnalysis
@@ -63,6 +64,7 @@ def _query() -> type:
             timebank.Query,
             civic.Query,
             rewards.Query,
+            wall.Query,
         ),
     )
 
