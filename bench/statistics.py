@@ -43,6 +43,7 @@ from models.geography import District
 from models.volunteers import Volunteer, VolunteerStatus
 from schema.root import build_schema
 from services import demo_data, statistics
+from services.civic_statistics import rectification_counts
 from settings import get_settings
 
 console = Console(width=None if Console().is_terminal else 170)
@@ -85,6 +86,7 @@ def _parts(district_id: int | None, now: datetime) -> dict[str, Work]:
         "orders by status": lambda: statistics._orders(where, now, start),
         "organisations by category": lambda: statistics._organizations(where, now),
         "stations by kind": lambda: statistics._stations(where, now),
+        "civic rectification": lambda: rectification_counts(district_id, start, now),
         "city_statistics(): all of them, concurrently": lambda: statistics.city_statistics(
             district_id, now, now
         ),

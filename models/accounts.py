@@ -43,6 +43,8 @@ class ApiClient(Model):
     scopes: fields.Field[list[str]] = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Query-cost points per rate-limit window; null means the RATE_LIMIT_CLIENT default.
+    cost_budget = fields.IntField(null=True)
 
     class Meta:
         table = "api_client"

@@ -277,12 +277,14 @@ class ServiceRecord(Model):
     class Meta:
         table = "service_record"
         ordering = ["id"]
-        # The last two serve cityStatistics' participation and hours of a period. Grouped by
-        # volunteer, the third streams the distinct count (SQLite otherwise sorts every
-        # participant); PostgreSQL may prefer the second, with a hash, once records span
-        # many years.
+        # The second and fourth serve cityStatistics' participation and hours of a period:
+        # grouped by volunteer, the fourth streams the city's distinct count (SQLite
+        # otherwise sorts every participant); PostgreSQL may prefer the second, with a hash,
+        # once records span many years. The third pages the export of confirmed records by
+        # confirmation time.
         indexes = (
             ("volunteer_id", "status"),
             ("status", "ended_at", "volunteer_id", "hours"),
+            ("status", "decided_at", "id"),
             ("status", "volunteer_id", "ended_at", "hours"),
         )

@@ -22,15 +22,21 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    civic,
     dispatch,
     geography,
     organizations,
+    rewards,
     stations,
     statistics,
     timebank,
     volunteers,
+    wall,
 )
+from schema.budget import Budget, QueryCost
+from schema.cost import CostAnalysis
 from schema.fanout import FanoutExecutor, PlainEventExecutor
+from schema.metrics import OperationMetrics
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -56,6 +62,9 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            civic.Query,
+            rewards.Query,
+            wall.Query,
         ),
     )
 
@@ -69,9 +78,11 @@ Mutation = merge_types(
         dispatch.Mutation,
         stations.Mutation,
         timebank.Mutation,
+        civic.Mutation,
+        rewards.Mutation,
     ),
 )
-Subscription = dispatch.Subscription
+Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -104,10 +115,15 @@ class Schema(strawberry.Schema):
             log.debug("graphql error: %s", error.message)
 
 
-def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> strawberry.Schema:
+def build_schema(
+    settings: Settings | None = None, *, fanout: bool = True, budget: Budget | None = None
+) -> strawberry.Schema:
     """`fanout=False` executes every subscriber's events on its own, as plain strawberry does:
-    only for measuring what fan-out saves (bench/fanout.py)."""
+    only for measuring what fan-out saves (bench/fanout.py). `budget` charges each request's
+    cost to its caller (the server's rate limiter); without it, cost is only measured and
+    capped."""
     settings = settings or get_settings()
+    costs = CostAnalysis(settings.max_query_cost, settings.graphql_cache_size)
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
@@ -128,6 +144,9 @@ def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> st
             # Bounded: the defaults are unbounded, and every distinct document would stay.
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
+            # Before OperationMetrics: a refused request never enters the later extensions.
+            lambda: QueryCost(costs, budget),
+            OperationMetrics,
             lambda: _MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
         ],
     )
