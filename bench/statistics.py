@@ -44,6 +44,7 @@ from models.volunteers import Volunteer, VolunteerStatus
 from schema.root import build_schema
 from services import demo_data, statistics
 from services.civic_statistics import rectification_counts
+from services.statistics_participation import participation
 from settings import get_settings
 
 console = Console(width=None if Console().is_terminal else 170)
@@ -81,7 +82,7 @@ def _parts(district_id: int | None, now: datetime) -> dict[str, Work]:
         "registry: registered now and a year ago": lambda: statistics._volunteers(
             where, now, start
         ),
-        "participation and hours": lambda: statistics._service(district_id, now, start),
+        "participation and hours": lambda: participation(district_id, now, start),
         "ratings": lambda: statistics._ratings(where, now, start),
         "orders by status": lambda: statistics._orders(where, now, start),
         "organisations by category": lambda: statistics._organizations(where, now),
@@ -116,7 +117,7 @@ async def _aggregates(rounds: int) -> list[cases.Row]:
                     f"{await statements_of(work)} SQL statement(s)",
                 )
             )
-        current = await statistics._service(district_id, now, start)
+        current = await participation(district_id, now, start)
         before = await participation_before(district_id, now, start)
         if current != before:
             raise SystemExit(f"the rewrite changed the figures: {current} != {before}")

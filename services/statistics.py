@@ -5,7 +5,8 @@ satisfaction — for the whole city or one district, as of a moment.
 Every figure is an SQL aggregate: a fixed number of statements, whatever the size of the city.
 Each is answered from a covering index: counts count an indexed NOT NULL column rather than
 the id, which a PostgreSQL index does not hold (SQLite's hold the rowid), so that PostgreSQL
-scans the index alone too. Timings per aggregate: `python -m bench.statistics`.
+scans the index alone too (participation and hours, the costliest, are in
+`statistics_participation`). Timings per aggregate: `python -m bench.statistics`.
 
 Periods. "The last 12 months" is the half-open period (as_of - 1 calendar year, as_of], the
 year counted on the city's calendar (Asia/Shanghai): 2024-02-29 12:00 in Huizhou looks back to
@@ -31,22 +32,21 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
-from models.dispatch import OrderStatus, RecordStatus, ServiceOrder
+from models.dispatch import OrderStatus, ServiceOrder
 from models.geography import District
 from models.organizations import Organization, OrganizationCategory
 from models.stations import Station, StationKind
 from models.volunteers import Volunteer, VolunteerStatus
 from services.civic_statistics import rectification_counts
 from services.errors import DomainError
+from services.statistics_participation import participation
 
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
 # A rating at or above this is a satisfied resident (ratings run 1-5).
 SATISFIED_RATING = 4
-_CENT = Decimal("0.01")
 
 
 class StatisticsErrorCode(str, Enum):
@@ -131,11 +131,6 @@ def _as_of(given: datetime | None, now: datetime) -> datetime:
     return min(given.astimezone(UTC), now)
 
 
-def _hours(value: Any) -> Decimal:
-    # PostgreSQL sums NUMERIC exactly; SQLite (Decimal stored as text) sums as a float.
-    return Decimal(str(value or 0)).quantize(_CENT)
-
-
 async def _population(district_id: int | None) -> tuple[District | None, int]:
     """One statement: every district (there are eight), the chosen one among them."""
     districts = await District.all()
@@ -158,55 +153,6 @@ async def _volunteers(where: dict[str, Any], as_of: datetime, start: datetime) -
         .values("registered", "before")
     )
     return (row["registered"] or 0, row["before"] or 0) if row else (0, 0)
-
-
-# Who is not counted as registered at a moment: any status but ACTIVE, or registered later.
-# Few, and found by index, so the aggregates below leave them out by id.
-_NOT_COUNTED = "SELECT id FROM volunteer WHERE status IN ({statuses}) OR registered_at > ?"
-_NOT_ACTIVE = [s.value for s in VolunteerStatus if s != VolunteerStatus.ACTIVE]
-# The city: grouped per volunteer, which walks the (status, volunteer_id, ended_at, hours)
-# index in volunteer order, instead of a COUNT(DISTINCT) that sorts every participant.
-_CITY_SERVICE = """
-SELECT COUNT(*), SUM(hours) FROM (
-    SELECT volunteer_id, SUM(CAST(hours AS NUMERIC)) AS hours FROM service_record
-    WHERE status = ? AND ended_at > ? AND ended_at <= ? AND volunteer_id NOT IN ({not_counted})
-    GROUP BY volunteer_id
-) AS per_volunteer"""
-# A district: its volunteers' ids come from the (district_id, id) index alone.
-_DISTRICT_SERVICE = """
-SELECT COUNT(DISTINCT volunteer_id), SUM(CAST(hours AS NUMERIC)) FROM service_record
-WHERE status = ? AND ended_at > ? AND ended_at <= ?
-    AND volunteer_id IN (SELECT id FROM volunteer WHERE district_id = ?)
-    AND volunteer_id NOT IN ({not_counted})"""
-
-
-def _placeholders(sql: str, dialect: str) -> str:
-    """`?` as SQLite takes it, `$1, $2, ...` for PostgreSQL (asyncpg)."""
-    if dialect != "postgres":
-        return sql
-    parts = sql.split("?")
-    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
-
-
-async def _service(
-    district_id: int | None, as_of: datetime, start: datetime
-) -> tuple[int, Decimal]:
-    """Confirmed records that ended in the period, of the volunteers counted as registered:
-    how many volunteers they are, and their hours. Raw SQL: Tortoise cannot aggregate over a
-    grouped subquery, and its IN-subquery of every counted volunteer made each participant a
-    look-up (4x slower for the city on SQLite, 2x on PostgreSQL: bench/statistics.py)."""
-    not_counted = _NOT_COUNTED.format(statuses=", ".join("?" for _ in _NOT_ACTIVE))
-    values: list[Any] = [RecordStatus.CONFIRMED.value, start, as_of]
-    if district_id is None:
-        template = _CITY_SERVICE
-    else:
-        template = _DISTRICT_SERVICE
-        values.append(district_id)
-    values += [*_NOT_ACTIVE, as_of]
-    connection = connections.get("default")
-    sql = _placeholders(template.format(not_counted=not_counted), connection.capabilities.dialect)
-    _, rows = await connection.execute_query(sql, values)
-    return int(rows[0][0] or 0), _hours(rows[0][1])
 
 
 async def _ratings(where: dict[str, Any], as_of: datetime, start: datetime) -> tuple[int, int]:
@@ -283,7 +229,7 @@ async def city_statistics(
         stations,
     ) = await asyncio.gather(
         _volunteers(where, moment, start),
-        _service(district_id, moment, start),
+        participation(district_id, moment, start),
         _ratings(where, moment, start),
         _orders(where, moment, start),
         _organizations(where, moment),
