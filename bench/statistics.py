@@ -123,7 +123,7 @@ async def _aggregates(rounds: int) -> list[cases.Row]:
             raise SystemExit(f"the rewrite changed the figures: {current} != {before}")
         result = await compare(
             partial(participation_before, district_id, now, start),
-            partial(statistics._service, district_id, now, start),
+            partial(participation, district_id, now, start),
             rounds,
         )
         rows.append(

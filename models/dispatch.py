@@ -277,11 +277,10 @@ class ServiceRecord(Model):
     class Meta:
         table = "service_record"
         ordering = ["id"]
-        # The second and fourth serve cityStatistics' participation and hours of a period:
-        # grouped by volunteer, the fourth streams the city's distinct count (SQLite
-        # otherwise sorts every participant); PostgreSQL may prefer the second, with a hash,
-        # once records span many years. The third pages the export of confirmed records by
-        # confirmation time.
+        # The second and fourth serve cityStatistics' participation and hours of a period
+        # (the fourth lets SQLite count the participants grouped in volunteer order, see
+        # services/statistics_participation.py). The third pages the export of confirmed
+        # records by confirmation time.
         indexes = (
             ("volunteer_id", "status"),
             ("status", "ended_at", "volunteer_id", "hours"),
