@@ -27,6 +27,7 @@ from models.organizations import (
 from models.stations import Station, StationKind
 from models.timebank import AccountKind, Movement, TimeAccount, Transfer, TransferKind
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
+from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "AccountKind",
@@ -36,6 +37,7 @@ __all__ = [
     "CenterCoverage",
     "CenterLevel",
     "Community",
+    "DeliveryStatus",
     "DispatchCenter",
     "District",
     "Event",
@@ -64,4 +66,7 @@ __all__ = [
     "User",
     "Volunteer",
     "VolunteerStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "models.stations",
     "models.timebank",
     "models.events",
+    "models.webhooks",
 ]
 
 

@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    api_clients,
     dispatch,
     geography,
     organizations,
@@ -29,7 +30,9 @@ from schema import (
     statistics,
     timebank,
     volunteers,
+    webhooks,
 )
+from schema.api_clients.recheck import ApiKeyRecheck
 from schema.fanout import FanoutExecutor, PlainEventExecutor
 from settings import Settings, get_settings
 
@@ -56,6 +59,8 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            api_clients.Query,
+            webhooks.Query,
         ),
     )
 
@@ -69,6 +74,8 @@ Mutation = merge_types(
         dispatch.Mutation,
         stations.Mutation,
         timebank.Mutation,
+        api_clients.Mutation,
+        webhooks.Mutation,
     ),
 )
 Subscription = dispatch.Subscription
@@ -129,5 +136,6 @@ def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> st
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
             lambda: _MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+            ApiKeyRecheck,
         ],
     )

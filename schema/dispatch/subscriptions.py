@@ -19,6 +19,7 @@ from schema.relay import bad_input, decode_id
 from services import lookups
 from services.dispatch import STAFF, center_topic, order_topic, volunteer_topic
 from services.errors import NotAuthenticated, NotPermitted
+from services.principal import Scope
 from subscriptions.events import decode_cursor
 
 
@@ -54,14 +55,20 @@ def _signed_in(info: Info) -> int:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        description="A dispatch centre's wall: every order event of it (DISPATCHER, WALL_DISPLAY)."
+        description="A dispatch centre's wall: every order event of it (DISPATCHER, WALL_DISPLAY, "
+        "or an app with the dispatch scope)."
     )
     async def dispatch_feed(
         self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
-        _signed_in(info)
-        if not info.context.principal.has_role(*STAFF, Role.WALL_DISPLAY):
-            raise access_error(NotPermitted("Dispatch staff and wall screens only."))
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise access_error(NotAuthenticated())
+        # Apps follow a centre with the `dispatch` scope, which grants what the role would.
+        if not (
+            principal.has_role(*STAFF, Role.WALL_DISPLAY) or principal.has_scope(Scope.DISPATCH)
+        ):
+            raise access_error(NotPermitted("Dispatch staff, wall screens and dispatch apps only."))
         center = decode_id(dispatch_center_id, "DispatchCenter") or -1
         async for event in _events(info, center_topic(center), _cursor(after)):
             yield event
