@@ -5,12 +5,14 @@ An app's WebSocket connection is watched for as long as it is open: when its key
 rotated away or reaches the end of its grace period, the connection is closed with 4403 (which
 graphql-ws clients take as final, not as a reason to reconnect). The watcher learns of
 revocations from the event log (they are events under the client's topic), so it is prompt on
-every process and costs no polling of the database."""
+every process; it reads the key again only then, at the end of a grace period, and once a
+minute in case it missed something."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import UTC, datetime
 
 from starlette.requests import HTTPConnection
@@ -23,10 +25,13 @@ from schema.context import Context
 from services.accounts import authenticate
 from services.api_clients import KeyCheck, api_client_topic, check_key, is_api_key
 from services.principal import ANONYMOUS, Principal
+from subscriptions import events
 
 KEY_STOPPED_CLOSE_CODE = 4403
-# How often a watcher looks whether its connection is still open (a local check, no I/O).
+# How often a watcher looks whether its connection is still open (a local check, no I/O), and
+# how often it checks the key anyway, should it have missed an event (one indexed read).
 _WATCH_TICK_SECONDS = 5.0
+_RECHECK_SECONDS = 60.0
 _watchers: set[asyncio.Task[None]] = set()
 
 
@@ -85,11 +90,14 @@ async def authenticate_websocket(context: Context) -> Principal | None:
         return None
     if not is_api_key(credential):
         return await authenticate(credential)
+    # Read before the check: a revocation committed after it is an event after this cursor.
+    cursor = await events.latest_id()
     checked = await check_key(credential)
     if checked is None:
         return None
     if isinstance(context.request, WebSocket):
-        task = asyncio.create_task(_watch(context, context.request, credential, checked))
+        watch = _watch(context, context.request, credential, checked, cursor)
+        task = asyncio.create_task(watch)
         _watchers.add(task)
         task.add_done_callback(_watchers.discard)
     return checked.principal
@@ -102,16 +110,20 @@ def _open(websocket: WebSocket) -> bool:
     )
 
 
-async def _watch(context: Context, websocket: WebSocket, credential: str, key: KeyCheck) -> None:
+async def _watch(
+    context: Context, websocket: WebSocket, credential: str, key: KeyCheck, cursor: int
+) -> None:
     changed = asyncio.Event()
 
     async def listen() -> None:
         assert context.hub is not None and key.principal.api_client_id is not None
-        async for _ in context.hub.stream(api_client_topic(key.principal.api_client_id), None):
+        topic = api_client_topic(key.principal.api_client_id)
+        async for _ in context.hub.stream(topic, cursor):
             changed.set()
 
     listener = asyncio.create_task(listen()) if context.hub is not None else None
     expires_at = key.expires_at
+    checked_at = time.monotonic()
     try:
         while _open(websocket):
             wait = _WATCH_TICK_SECONDS
@@ -120,9 +132,11 @@ async def _watch(context: Context, websocket: WebSocket, credential: str, key: K
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), wait)
             expired = expires_at is not None and datetime.now(UTC) >= expires_at
-            if not _open(websocket) or not (changed.is_set() or expired):
+            stale = time.monotonic() - checked_at >= _RECHECK_SECONDS
+            if not _open(websocket) or not (changed.is_set() or expired or stale):
                 continue
             changed.clear()
+            checked_at = time.monotonic()
             checked = await check_key(credential)
             if checked is None:
                 context.principal = ANONYMOUS

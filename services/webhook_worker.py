@@ -88,7 +88,6 @@ class WebhookWorker:
     owner: str = field(default_factory=_owner_name)
     _http: httpx.AsyncClient | None = None
     _task: asyncio.Task[None] | None = None
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebhookWorker:
@@ -123,9 +122,6 @@ class WebhookWorker:
             await self._http.aclose()
             self._http = None
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def _run(self) -> None:
         while True:
             try:
@@ -136,9 +132,7 @@ class WebhookWorker:
                 log.exception("webhook round failed; trying again")
                 busy = False
             if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                self._wake.clear()
+                await asyncio.sleep(self.poll_seconds)
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
@@ -158,7 +152,12 @@ class WebhookWorker:
 
         async def serve(webhook_id: int) -> bool:
             async with semaphore:
-                return await self._serve(webhook_id)
+                try:
+                    return await self._serve(webhook_id)
+                except Exception:
+                    # One webhook's trouble (say, its database write failed) is not the others'.
+                    log.exception("serving webhook %s failed; trying again", webhook_id)
+                    return False
 
         # No transaction is open here: each webhook's work runs its own.
         return any(await asyncio.gather(*(serve(i) for i in candidates)))

@@ -128,8 +128,8 @@ class Settings:
             raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
         if self.is_production and self.webhook_retry_window_seconds < 24 * 3600:
             raise ConfigurationError("WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more")
-        if self.api_key_grace_seconds < 0:
-            raise ConfigurationError("API_KEY_GRACE_SECONDS must not be negative")
+        if not 0 <= self.api_key_grace_seconds <= 30 * 24 * 3600:
+            raise ConfigurationError("API_KEY_GRACE_SECONDS must be between 0 and 30 days")
         if self.webhook_concurrency < 1:
             raise ConfigurationError("WEBHOOK_CONCURRENCY must be at least 1")
 
