@@ -152,7 +152,8 @@ async def test_an_app_follows_a_centre_with_its_key_and_is_cut_off_when_revoked(
         # then its open connection is closed promptly, with a code clients take as final
         code, reason = await ws.wait_closed(within=10)
         assert code == 4403 and "revoked" in reason
-        assert time.monotonic() - started < 5
+        # (it takes well under a second; the bound leaves room for a loaded test machine)
+        assert time.monotonic() - started < 8
 
     # and the key opens nothing any more, over HTTP or WebSocket
     response = await post(server, DISTRICTS, {}, key)
