@@ -36,11 +36,14 @@ from strawberry.http.async_base_view import AsyncWebSocketAdapter
 
 WALL = """subscription Wall($center: ID!) {
   dispatchFeed(dispatchCenterId: $center) {
-    cursor type status occurredAt note
-    order {
-      id status category urgency description address windowStart windowEnd volunteersNeeded
-      district { name } dispatchCenter { name }
-      assignments { status volunteer { realName phone starLevel personalDataVisible } }
+    cursor occurredAt note
+    ... on DispatchEvent {
+      type status
+      order {
+        id status category urgency description address windowStart windowEnd volunteersNeeded
+        district { name } dispatchCenter { name }
+        assignments { status volunteer { realName phone starLevel personalDataVisible } }
+      }
     }
   }
 }"""

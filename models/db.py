@@ -17,6 +17,8 @@ MODEL_MODULES = [
     "models.dispatch",
     "models.stations",
     "models.timebank",
+    "models.civic",
+    "models.rewards",
     "models.events",
     "models.webhooks",
 ]

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.accounts import Role, User
+from services.api_clients import API_KEY_PREFIX as API_KEY_PREFIX
 from services.api_clients import check_key, is_api_key
 from services.api_clients import create_api_client as create_api_client
 from services.errors import Collector, DomainError

@@ -3,7 +3,8 @@
 The registry is generic over the log's `type` column: a domain offers its events to apps with one
 `offer(...)` call below, naming the scope an app needs to receive them and the payload fields
 that are personal (left out unless the app also has `personal_data:read`). Types not offered here
-(e.g. time-bank transfers, which only their holder may see) cannot be subscribed to."""
+(e.g. time-bank transfers, which only their holder may see, or rewards) cannot be subscribed
+to."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from services.civic_events import CivicEventType
 from services.dispatch import DispatchEventType
 from services.principal import Scope
 
@@ -57,5 +59,16 @@ offer(
     Scope.DISPATCH,
     "A service order, an assignment or a service record changed "
     "(data: orderId, dispatchCenterId, previousStatus, status, volunteerIds, note, ...).",
+    personal_fields=("note",),
+)
+
+# Civic issues (数字城管): public cases, as on Open311, the reporter never named. A note is free
+# text of the command centre's or a department's.
+offer(
+    [t.value for t in CivicEventType],
+    Scope.READ,
+    "A civic issue was reported, filed, dispatched, rectified, verified, reopened or closed "
+    "(data: civicIssueId, token, districtId, dispatchCenterId, categoryId, previousStatus, "
+    "status, action, note).",
     personal_fields=("note",),
 )

@@ -43,7 +43,9 @@ mutation Revoke($input: RevokeApiClientInput!) {
 }"""
 FEED = """
 subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) { cursor type orderId }
+  dispatchFeed(dispatchCenterId: $center, after: $after) {
+    cursor ... on DispatchEvent { type orderId }
+  }
 }"""
 DISTRICTS = "query { districts { code } }"
 ENV = {"HUB_HEARTBEAT_SECONDS": "1", "BUS_CHANNEL_PREFIX": f"vc-keys-{uuid.uuid4().hex[:8]}"}

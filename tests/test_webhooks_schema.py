@@ -142,6 +142,8 @@ async def test_the_event_type_registry_is_public() -> None:
         "personalFields": ["note"],
     }
     assert "RECORD_CONFIRMED" in kinds
+    # civic issues are public cases (as on Open311): an app with `read` may follow them
+    assert kinds["CIVIC_ISSUE_REPORTED"]["scope"] == "read"
     # time-bank movements are their holder's business: no app may subscribe to them
     assert "TIME_TRANSFERRED" not in kinds
 

@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_statistics_indexes')]
+    dependencies = [('models', '0010_ops_exports')]
 
     initial = False
 
