@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
 import time
 import uuid
@@ -41,33 +40,17 @@ from tortoise.transactions import in_transaction
 
 from models.events import Event
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
+from services.webhook_attempts import Backoff, Outcome, record_attempt
 from services.webhook_events import kind_of
 from services.webhook_payloads import request_of
 from settings import Settings
 from subscriptions import events
 
 log = logging.getLogger("volunteer_city.webhooks")
-# The attempt log of a delivery keeps this many of the latest attempts (the count is complete).
-MAX_LOGGED_ATTEMPTS = 50
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Seconds to wait after the n-th failed attempt: doubling from `base` up to `cap`, with
-    "equal jitter" (half fixed, half random), so that the webhooks of a receiver that was down
-    do not all come back at the same moment."""
-
-    base: float
-    cap: float
-    random: Callable[[], float] = random.random
-
-    def delay(self, attempt: int) -> float:
-        ceiling = min(self.cap, self.base * 2.0 ** min(max(attempt, 1) - 1, 60))
-        return ceiling / 2 + self.random() * ceiling / 2
 
 
 def _owner_name() -> str:
@@ -284,51 +267,8 @@ class WebhookWorker:
             error = f"{type(exc).__name__}: {exc}"[:300]
         latency = round((time.perf_counter() - started) * 1000)
         ok = status is not None and 200 <= status < 300
-        await self._record(webhook, delivery, ok, status, latency, error)
-        return ok
-
-    async def _record(
-        self,
-        webhook: Webhook,
-        delivery: WebhookDelivery,
-        ok: bool,
-        status: int | None,
-        latency: int,
-        error: str,
-    ) -> None:
-        now = self.clock()
-        number = delivery.attempts + 1
-        first = delivery.first_attempt_at or now
-        entry = {
-            "number": number,
-            "at": now.isoformat(),
-            "responseStatus": status,
-            "latencyMs": latency,
-            "error": error,
-        }
-        updates: dict[str, Any] = {
-            "attempts": number,
-            "first_attempt_at": first,
-            "last_attempt_at": now,
-            "response_status": status,
-            "latency_ms": latency,
-            "last_error": error,
-            "attempt_log": [*delivery.attempt_log, entry][-MAX_LOGGED_ATTEMPTS:],
-        }
-        give_up = not ok and now - first >= self.retry_window
-        if ok:
-            updates |= {"status": DeliveryStatus.SUCCEEDED, "delivered_at": now}
-            updates["next_attempt_at"] = None
-        elif give_up:
-            updates |= {"status": DeliveryStatus.FAILED, "next_attempt_at": None}
-        else:
-            updates["next_attempt_at"] = now + timedelta(seconds=self.backoff.delay(number))
-        await WebhookDelivery.filter(id=delivery.id, status=DeliveryStatus.PENDING).update(
-            **updates
+        outcome = Outcome(ok, status, latency, error)
+        await record_attempt(
+            webhook, delivery, outcome, self.clock(), self.retry_window, self.backoff
         )
-        if give_up:
-            reason = f"Delivery {delivery.id} failed for {self.retry_window}; fix and re-enable."
-            await Webhook.filter(id=webhook.id, status=WebhookStatus.ACTIVE).update(
-                status=WebhookStatus.DISABLED, disabled_reason=reason[:200]
-            )
-            log.warning("webhook %s disabled: delivery %s given up", webhook.id, delivery.id)
+        return ok

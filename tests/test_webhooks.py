@@ -20,9 +20,10 @@ from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookSta
 from services import api_clients, webhooks
 from services.errors import DomainError, NotAuthenticated, NotPermitted
 from services.principal import ANONYMOUS, Principal, Scope
+from services.webhook_attempts import Backoff
 from services.webhook_payloads import global_id
 from services.webhook_signing import signature_header
-from services.webhook_worker import Backoff, WebhookWorker
+from services.webhook_worker import WebhookWorker
 from subscriptions.events import atomic
 from tests.support import make_user
 from tests.webhook_receiver import FAIL, OK, SLOW, Receiver, running_receiver
