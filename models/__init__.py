@@ -54,6 +54,7 @@ from models.rewards import (
 from models.stations import Station, StationKind
 from models.timebank import AccountKind, Movement, TimeAccount, Transfer, TransferKind
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
+from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "AccountKind",
@@ -77,6 +78,7 @@ __all__ = [
     "CivicStatus",
     "Commendation",
     "Community",
+    "DeliveryStatus",
     "DispatchCenter",
     "District",
     "Event",
@@ -114,4 +116,7 @@ __all__ = [
     "User",
     "Volunteer",
     "VolunteerStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]
