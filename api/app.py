@@ -29,9 +29,12 @@ from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.escalation import sweep
+from services.webhook_worker import WebhookWorker
+from services.webhooks import backlog as webhook_backlog
 from settings import Settings, get_settings
 from subscriptions.bus import Bus
 from subscriptions.hub import EventHub
+from subscriptions.metrics import register_backlog_probe
 
 log = logging.getLogger("volunteer_city.app")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -53,6 +56,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     bus = Bus(settings.broadcast_url, channel_prefix=settings.bus_channel_prefix)
     hub = EventHub(bus, heartbeat_seconds=settings.hub_heartbeat_seconds)
     limiter = RateLimiter(settings)
+    # Every process may send webhooks; leases make sure one at a time serves each webhook.
+    webhooks = WebhookWorker.from_settings(settings) if settings.webhook_worker else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -60,6 +65,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await bus.connect()
         await hub.start()
         sweeper = asyncio.create_task(_sweep_forever(settings.dispatch_sweep_seconds))
+        if webhooks is not None:
+            await webhooks.start()
+        register_backlog_probe("webhooks", webhook_backlog)
         log.info(
             "serving with database %s and bus %s",
             settings.database_url.split("://")[0],
@@ -68,6 +76,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            if webhooks is not None:
+                await webhooks.stop()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper

@@ -157,14 +157,9 @@ def create_api_client(
     scope: Annotated[list[str], typer.Option(help="Repeat for several scopes.")],
 ) -> None:
     """Register a third-party app; prints its API key once."""
-    from services import accounts
-    from services.errors import DomainError
+    from services import api_clients
 
-    try:
-        client, key = _with_database(lambda: accounts.create_api_client(name, scope))
-    except DomainError as error:
-        console.print(f"[red]{error.problems[0].code.value}[/red]: {error.problems[0].message}")
-        raise typer.Exit(1) from error
+    client, key = _or_exit(lambda: api_clients.create_api_client(name, scope))
     console.print(f"created API client {client.name} (id {client.id}), scopes {client.scopes}")
     console.print("API key (shown once, store it now):")
     typer.echo(key)
@@ -224,6 +219,68 @@ def create_wall_token(
     console.print("Open this URL on the screen once; it keeps the credential (treat it as a key):")
     # The credential rides in the fragment, which browsers never send to the server.
     typer.echo(f"{base_url.rstrip('/')}/wall/{credential.center.id}#token={credential.token}")
+
+
+@app.command("rotate-api-key")
+def rotate_api_key(
+    client_id: int,
+    grace_seconds: Annotated[
+        int | None,
+        typer.Option(help="How long the current key keeps working (0: stops now)."),
+    ] = None,
+) -> None:
+    """Issue a new key for an app; prints it once. The current key keeps working for the grace
+    period (default API_KEY_GRACE_SECONDS)."""
+    from services import api_clients
+
+    client, key = _or_exit(lambda: api_clients.rotate_key(client_id, grace_seconds))
+    until = client.previous_key_expires_at
+    console.print(
+        f"rotated the key of {client.name} (id {client.id}); the previous key "
+        + (f"works until {until.isoformat()}" if until else "stopped working")
+    )
+    console.print("new API key (shown once, store it now):")
+    typer.echo(key)
+
+
+@app.command("revoke-api-client")
+def revoke_api_client(
+    client_id: int,
+    previous_key_only: Annotated[
+        bool, typer.Option(help="End only the key before the last rotation.")
+    ] = False,
+) -> None:
+    """Stop an app's keys at once (and disable its webhooks), or only its previous key."""
+    from services import api_clients
+
+    client = _or_exit(lambda: api_clients.revoke(client_id, previous_key_only=previous_key_only))
+    what = "the previous key of" if previous_key_only else "every key of"
+    console.print(f"revoked {what} {client.name} (id {client.id})")
+
+
+@app.command("list-api-clients")
+def list_api_clients() -> None:
+    """The registered apps, their scopes and key state (never a key)."""
+    from models.accounts import ApiClient
+
+    for client in _with_database(lambda: ApiClient.all().order_by("id")):
+        state = "enabled" if client.enabled else "revoked"
+        console.print(
+            f"{client.id}\t{client.name}\t{','.join(client.scopes)}\tvc_{client.key_prefix}_…"
+            f"\t{state}"
+        )
+
+
+def _or_exit(work: Callable[[], Awaitable[T]]) -> T:
+    """Runs a service call; its coded problems are printed and end the command with 1."""
+    from services.errors import DomainError
+
+    try:
+        return _with_database(work)
+    except DomainError as error:
+        for problem in error.problems:
+            console.print(f"[red]{problem.code.value}[/red]: {problem.message}")
+        raise typer.Exit(1) from error
 
 
 if __name__ == "__main__":

@@ -17,9 +17,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import principal_of
+from api.auth import authenticate_websocket, principal_of
 from schema.context import Context
-from services.accounts import authenticate
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 GRAPHIQL_PAGE = Path(__file__).with_name("static") / "graphiql" / "graphiql.html"
@@ -91,12 +90,10 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(principal=principal_of(request), request=request, response=response, hub=hub)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """WebSockets authenticate in `connection_init` ({"token": ...} or {"Authorization":
-        "Bearer ..."}); a connection without a valid token is closed (4403)."""
-        raw = context.connection_params
-        params: dict[str, object] = raw if isinstance(raw, dict) else {}
-        token = params.get("token") or str(params.get("Authorization", "")).removeprefix("Bearer ")
-        principal = await authenticate(str(token)) if token else None
+        """WebSockets authenticate in `connection_init` ({"token": ...}, {"apiKey": ...} or
+        {"Authorization": "Bearer ..."}, with a user token or an API key); a connection without
+        a valid one is closed (4403), and so is an app's when its key stops working."""
+        principal = await authenticate_websocket(context)
         if principal is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
         context.principal = principal

@@ -64,6 +64,7 @@ from models.timebank import (
     TransferKind,
 )
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
+from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "AccountKind",
@@ -87,6 +88,7 @@ __all__ = [
     "CivicStatus",
     "Commendation",
     "Community",
+    "DeliveryStatus",
     "DispatchCenter",
     "District",
     "Event",
@@ -128,4 +130,7 @@ __all__ = [
     "User",
     "Volunteer",
     "VolunteerStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]

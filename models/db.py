@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "models.civic",
     "models.rewards",
     "models.events",
+    "models.webhooks",
 ]
 
 

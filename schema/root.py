@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    api_clients,
     civic,
     dispatch,
     geography,
@@ -32,7 +33,9 @@ from schema import (
     timebank,
     volunteers,
     wall,
+    webhooks,
 )
+from schema.api_clients.recheck import ApiKeyRecheck
 from schema.budget import Budget, QueryCost
 from schema.cost import CostAnalysis
 from schema.fanout import FanoutExecutor, PlainEventExecutor
@@ -65,6 +68,8 @@ def _query() -> type:
             civic.Query,
             rewards.Query,
             wall.Query,
+            api_clients.Query,
+            webhooks.Query,
         ),
     )
 
@@ -80,6 +85,8 @@ Mutation = merge_types(
         timebank.Mutation,
         civic.Mutation,
         rewards.Mutation,
+        api_clients.Mutation,
+        webhooks.Mutation,
     ),
 )
 Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))
@@ -144,6 +151,8 @@ def build_schema(
             # Bounded: the defaults are unbounded, and every distinct document would stay.
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
+            # An app's WebSocket key is checked again before each operation is costed and run.
+            ApiKeyRecheck,
             # Before OperationMetrics: a refused request never enters the later extensions.
             lambda: QueryCost(costs, budget),
             OperationMetrics,

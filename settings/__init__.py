@@ -179,6 +179,19 @@ class Settings:
     log_format: str = ""
     log_level: str = "INFO"
     metrics_allowed_networks: tuple[str, ...] = DEFAULT_METRICS_NETWORKS
+    # API keys: how long the previous key keeps working after a rotation (0: it dies at once).
+    api_key_grace_seconds: int = 24 * 3600
+    # Webhooks (see services/webhook_worker.py): whether this process sends them, the receiver's
+    # time limit, the retry window and the back-off between attempts, how often the event log is
+    # scanned, and how many webhooks one process serves at once.
+    webhook_worker: bool = True
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_window_seconds: float = 3 * 24 * 3600
+    webhook_backoff_base_seconds: float = 10.0
+    webhook_backoff_cap_seconds: float = 3600.0
+    webhook_poll_seconds: float = 1.0
+    webhook_concurrency: int = 8
+    webhook_require_https: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -215,6 +228,23 @@ class Settings:
             raise ConfigurationError(
                 "MAX_QUERY_COST must be positive and RATE_LIMIT_* not negative"
             )
+        if self.is_production and self.webhook_retry_window_seconds < 24 * 3600:
+            raise ConfigurationError("WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more")
+        if not 0 <= self.api_key_grace_seconds <= 30 * 24 * 3600:
+            raise ConfigurationError("API_KEY_GRACE_SECONDS must be between 0 and 30 days")
+        if self.webhook_concurrency < 1:
+            raise ConfigurationError("WEBHOOK_CONCURRENCY must be at least 1")
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def from_environment() -> Settings:
@@ -262,6 +292,18 @@ def from_environment() -> Settings:
         log_format=_choice("LOG_FORMAT", ("json", "text", ""), ""),
         log_level=_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
         metrics_allowed_networks=_networks(env.get("METRICS_ALLOWED_NETWORKS")),
+        api_key_grace_seconds=_int("API_KEY_GRACE_SECONDS", 24 * 3600),
+        webhook_worker=_flag("WEBHOOK_WORKER", True),
+        webhook_timeout_seconds=_seconds("WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        webhook_retry_window_seconds=_seconds("WEBHOOK_RETRY_WINDOW_SECONDS", 3 * 24 * 3600),
+        webhook_backoff_base_seconds=_seconds("WEBHOOK_BACKOFF_BASE_SECONDS", 10.0),
+        webhook_backoff_cap_seconds=_seconds("WEBHOOK_BACKOFF_CAP_SECONDS", 3600.0),
+        webhook_poll_seconds=_seconds("WEBHOOK_POLL_SECONDS", 1.0),
+        webhook_concurrency=_int("WEBHOOK_CONCURRENCY", 8),
+        # Signing secrets and payloads should not cross the network in clear in production.
+        webhook_require_https=_flag(
+            "WEBHOOK_REQUIRE_HTTPS", env.get("ENVIRONMENT", "development") == "production"
+        ),
     )
     settings.check()
     return settings

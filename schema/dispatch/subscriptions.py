@@ -22,6 +22,7 @@ from services import lookups
 from services.civic_events import CIVIC_EVENT_TYPES
 from services.dispatch import STAFF, center_topic, order_topic, volunteer_topic
 from services.errors import NotAuthenticated, NotPermitted
+from services.principal import Scope
 from subscriptions.events import decode_cursor
 
 
@@ -67,14 +68,19 @@ class Subscription:
     @strawberry.subscription(
         description="A dispatch centre's wall: every event of its orders (`DispatchEvent`) and "
         "of the civic issues it follows (`CivicIssueEvent`), in one ordered stream "
-        "(DISPATCHER, WALL_DISPLAY)."
+        "(DISPATCHER, WALL_DISPLAY, or an app with the dispatch scope)."
     )
     async def dispatch_feed(
         self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[WallEvent, None]:
-        signed_in(info)
-        if not info.context.principal.has_role(*STAFF, Role.WALL_DISPLAY):
-            raise access_error(NotPermitted("Dispatch staff and wall screens only."))
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise access_error(NotAuthenticated())
+        # Apps follow a centre with the `dispatch` scope, which grants what the role would.
+        if not (
+            principal.has_role(*STAFF, Role.WALL_DISPLAY) or principal.has_scope(Scope.DISPATCH)
+        ):
+            raise access_error(NotPermitted("Dispatch staff, wall screens and dispatch apps only."))
         # Here, not at the top: schema.civic builds on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
 

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_timebank_orders')]
+    dependencies = [('models', '0012_timebank_orders')]
 
     initial = False
 

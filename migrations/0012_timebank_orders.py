@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_ops_exports')]
+    dependencies = [('models', '0011_webhooks')]
 
     initial = False
 
