@@ -15,7 +15,6 @@ import time
 from dataclasses import replace
 
 from rich.console import Console
-from rich.table import Table
 
 from bench import cases, history
 from bench.database import scratch_database
@@ -76,7 +75,7 @@ async def _run(arguments: argparse.Namespace) -> None:
             rows = await _benchmarks(settings, scale, arguments)
         finally:
             await close_database()
-    _print(rows)
+    cases.print_rows(console, rows)
 
 
 async def _benchmarks(
@@ -110,28 +109,6 @@ async def _benchmarks(
         rows += await cases.caches(schema, principal, arguments.rounds)
         rows += await cases.city_statistics(schema, principal, arguments.rounds)
     return rows
-
-
-def _print(rows: list[cases.Row]) -> None:
-    table = Table(title="Ratios against a baseline measured in the same run (median of rounds)")
-    table.add_column("benchmark")
-    table.add_column("case")
-    table.add_column("baseline")
-    table.add_column("case", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("ratio", justify="right", style="bold")
-    table.add_column("note")
-    for row in rows:
-        table.add_row(
-            row.group,
-            row.case,
-            row.baseline,
-            row.case_figure,
-            row.baseline_figure,
-            f"{row.ratio:.2f}x",
-            row.note,
-        )
-    console.print(table)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from rich.console import Console
+from rich.table import Table
 from strawberry import relay
 from strawberry.extensions import ParserCache, ValidationCache
 from tortoise import connections
@@ -54,7 +56,29 @@ class Row:
     note: str = ""
 
 
-def _ms(seconds: float) -> str:
+def print_rows(console: Console, rows: list[Row]) -> None:
+    table = Table(title="Ratios against a baseline measured in the same run (median of rounds)")
+    table.add_column("benchmark")
+    table.add_column("case")
+    table.add_column("baseline")
+    table.add_column("case", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("ratio", justify="right", style="bold")
+    table.add_column("note")
+    for row in rows:
+        table.add_row(
+            row.group,
+            row.case,
+            row.baseline,
+            row.case_figure,
+            row.baseline_figure,
+            f"{row.ratio:.2f}x",
+            row.note,
+        )
+    console.print(table)
+
+
+def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
@@ -90,8 +114,8 @@ async def page_size(schema: strawberry.Schema, principal: Principal, rounds: int
                 "page size",
                 f"{label}(first: 100)",
                 f"{label}(first: 1)",
-                _ms(result.case_seconds),
-                _ms(result.baseline_seconds),
+                ms(result.case_seconds),
+                ms(result.baseline_seconds),
                 result.ratio,
                 f"SQL statements {big} vs {small}: " + ("equal" if big == small else "DIFFER"),
             )
@@ -141,8 +165,8 @@ async def filters(schema: strawberry.Schema, principal: Principal, rounds: int) 
                 "filter",
                 f"volunteers(filter: {{{label}}})",
                 "no filter",
-                _ms(result.case_seconds),
-                _ms(result.baseline_seconds),
+                ms(result.case_seconds),
+                ms(result.baseline_seconds),
                 result.ratio,
                 f"{total:,} match; {statements} SQL statements",
             )
@@ -190,8 +214,8 @@ async def caches(cached: strawberry.Schema, principal: Principal, rounds: int) -
                 "parser/validation cache",
                 f"{label}, no caches",
                 "with caches (as built)",
-                _ms(result.case_seconds),
-                _ms(result.baseline_seconds),
+                ms(result.case_seconds),
+                ms(result.baseline_seconds),
                 result.ratio,
                 f"cost without / with; validation cache hits {_hits(cached, before, requests)}",
             )
@@ -315,8 +339,8 @@ async def city_statistics(
                 "statistics",
                 f"cityStatistics({label})",
                 "volunteers(first: 1) { totalCount }",
-                _ms(result.case_seconds),
-                _ms(result.baseline_seconds),
+                ms(result.case_seconds),
+                ms(result.baseline_seconds),
                 result.ratio,
                 f"{figures['registeredVolunteers']:,} volunteers, participation "
                 f"{figures['participationRate']:.0%}, {figures['hoursPerVolunteer']:.1f} h each; "

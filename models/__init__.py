@@ -52,7 +52,17 @@ from models.rewards import (
     StarLevelAchievement,
 )
 from models.stations import Station, StationKind
-from models.timebank import AccountKind, Movement, TimeAccount, Transfer, TransferKind
+from models.timebank import (
+    AccountKind,
+    FamilyLinkStatus,
+    FamilyMember,
+    FamilyRelation,
+    Movement,
+    OrderPayment,
+    TimeAccount,
+    Transfer,
+    TransferKind,
+)
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 
@@ -82,6 +92,9 @@ __all__ = [
     "DispatchCenter",
     "District",
     "Event",
+    "FamilyLinkStatus",
+    "FamilyMember",
+    "FamilyRelation",
     "Gender",
     "InsuranceCoverage",
     "InsurancePolicy",
@@ -90,6 +103,7 @@ __all__ = [
     "MembershipStatus",
     "Movement",
     "OrderAssignment",
+    "OrderPayment",
     "OrderStatus",
     "OrderTransition",
     "Organization",

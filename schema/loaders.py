@@ -23,8 +23,9 @@ from models.rewards import (
     ServiceCard,
     StarLevelAchievement,
 )
+from models.timebank import FamilyMember, OrderPayment, Transfer
 from models.volunteers import Volunteer
-from services import civic_lookups, lookups, orders, rewards_lookups
+from services import civic_lookups, lookups, orders, rewards_lookups, timebank
 
 M = TypeVar(
     "M",
@@ -40,6 +41,8 @@ M = TypeVar(
     Benefit,
     BenefitProvider,
     InsurancePolicy,
+    Transfer,
+    FamilyMember,
 )
 
 
@@ -128,4 +131,16 @@ class Loaders:
     )
     commendations_of_volunteer: DataLoader[int, list[Commendation]] = field(
         default_factory=lambda: DataLoader(load_fn=rewards_lookups.commendations_of_volunteers)
+    )
+    time_transfer: DataLoader[int, Transfer | None] = field(
+        default_factory=lambda: _by_id(Transfer)
+    )
+    family_member: DataLoader[int, FamilyMember | None] = field(
+        default_factory=lambda: _by_id(FamilyMember)
+    )
+    payment_of_order: DataLoader[int, OrderPayment | None] = field(
+        default_factory=lambda: DataLoader(load_fn=timebank.payments_of_orders)
+    )
+    order_of_transfer: DataLoader[int, ServiceOrder | None] = field(
+        default_factory=lambda: DataLoader(load_fn=timebank.orders_of_transfers)
     )

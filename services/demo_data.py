@@ -40,6 +40,7 @@ from services.demo_civic import seed_civic
 from services.demo_dispatch import seed_dispatch
 from services.demo_rewards import seed_rewards
 from services.demo_stations import seed_stations
+from services.demo_timebank import seed_timebank
 from services.geography import ensure_reference_data
 from services.identity import id_number_hash, make_id_number
 
@@ -420,6 +421,7 @@ async def seed(scale: str | Scale = "demo", progress: Progress = _noop) -> dict[
     await seed_stations()
     await seed_civic()
     await seed_rewards()
+    await seed_timebank()
     return {
         "volunteers": await Volunteer.all().count() - before["volunteers"],
         "organizations": await Organization.all().count() - before["organizations"],

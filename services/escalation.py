@@ -22,6 +22,7 @@ from services.dispatch import (
     move,
     record_transition,
 )
+from services.timebank_refunds import refund_if_paid
 from subscriptions.events import atomic
 
 
@@ -85,6 +86,8 @@ async def expire_overdue(now: datetime | None = None) -> int:
                 note="the requested window passed unserved",
                 volunteer_ids=volunteers,
             )
+            # Bought with time-bank credits: refunded in this same transaction, once.
+            await refund_if_paid(tx, order, None)
             expired += 1
     return expired
 

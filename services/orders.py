@@ -15,6 +15,7 @@ from models.accounts import Role
 from models.dispatch import (
     OPEN_ASSIGNMENT,
     AssignmentStatus,
+    DispatchCenter,
     OrderAssignment,
     OrderStatus,
     ServiceCategory,
@@ -39,8 +40,9 @@ from services.dispatch import (
 from services.errors import Collector, DomainError, NotPermitted
 from services.identity import normalise_phone
 from services.principal import Principal
+from services.timebank_refunds import refund_if_paid
 from services.volunteers import CITY_BOUNDS
-from subscriptions.events import atomic
+from subscriptions.events import EventTransaction, atomic
 
 
 @dataclass
@@ -61,19 +63,40 @@ class NewOrder:
     caller_phone: str = ""
 
 
-async def _check_new_order(principal: Principal, data: NewOrder, now: datetime) -> Collector:
+async def check_place(
+    collector: Collector,
+    address: str,
+    lat: float,
+    lng: float,
+    district_id: int,
+    community_id: int | None,
+) -> None:
+    """Where help is wanted: an address in Huizhou, in a known district (and community)."""
+    if not 2 <= len(address.strip()) <= 256:
+        collector.add(DispatchErrorCode.INVALID_ADDRESS, "Give the address (2-256).", "address")
+    lat_min, lat_max, lng_min, lng_max = CITY_BOUNDS
+    if not (lat_min <= lat <= lat_max and lng_min <= lng <= lng_max):
+        collector.add(
+            DispatchErrorCode.INVALID_LOCATION, "The place must be in Huizhou.", "location"
+        )
+    if not await District.exists(id=district_id):
+        collector.add(DispatchErrorCode.UNKNOWN_DISTRICT, "No such district.", "district")
+    elif community_id is not None and not await Community.exists(
+        id=community_id, district_id=district_id
+    ):
+        collector.add(DispatchErrorCode.UNKNOWN_COMMUNITY, "No such community.", "community")
+
+
+async def check_new_order(principal: Principal, data: NewOrder, now: datetime) -> None:
+    """Every problem of a new order at once, as a DomainError."""
     collector = Collector()
     if not 2 <= len(data.description.strip()) <= 2000:
         collector.add(
             DispatchErrorCode.INVALID_DESCRIPTION, "Describe the need (2-2000).", "description"
         )
-    if not 2 <= len(data.address.strip()) <= 256:
-        collector.add(DispatchErrorCode.INVALID_ADDRESS, "Give the address (2-256).", "address")
-    lat_min, lat_max, lng_min, lng_max = CITY_BOUNDS
-    if not (lat_min <= data.lat <= lat_max and lng_min <= data.lng <= lng_max):
-        collector.add(
-            DispatchErrorCode.INVALID_LOCATION, "The place must be in Huizhou.", "location"
-        )
+    await check_place(
+        collector, data.address, data.lat, data.lng, data.district_id, data.community_id
+    )
     if data.window_end <= data.window_start or data.window_end <= now:
         collector.add(
             DispatchErrorCode.INVALID_WINDOW,
@@ -90,66 +113,78 @@ async def _check_new_order(principal: Principal, data: NewOrder, now: datetime) 
             "Ask for 1-50 volunteers.",
             "volunteersNeeded",
         )
-    if not await District.exists(id=data.district_id):
-        collector.add(DispatchErrorCode.UNKNOWN_DISTRICT, "No such district.", "district")
-    elif data.community_id is not None and not await Community.exists(
-        id=data.community_id, district_id=data.district_id
-    ):
-        collector.add(DispatchErrorCode.UNKNOWN_COMMUNITY, "No such community.", "community")
     if (
         principal.has_role(*STAFF)
         and data.caller_phone
         and normalise_phone(data.caller_phone) is None
     ):
         collector.add(DispatchErrorCode.INVALID_PHONE, "Not a phone number.", "callerPhone")
-    return collector
-
-
-async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
-    """A resident asks for help (一键提交); a dispatcher may enter it for a phone caller, who
-    then has no account and is named instead."""
-    user_id = principal.require_user()
-    now = datetime.now(UTC)
-    for_caller = principal.has_role(*STAFF) and bool(data.caller_name.strip())
-    collector = await _check_new_order(principal, data, now)
     collector.raise_if_any()
-    center = await route(data.district_id, data.community_id)
-    async with atomic() as tx:
-        order = await ServiceOrder.create(
-            requester_id=None if for_caller else user_id,
-            entered_by_id=user_id,
-            caller_name=data.caller_name.strip()[:64] if for_caller else "",
-            caller_phone=(normalise_phone(data.caller_phone) or "") if for_caller else "",
-            category=data.category,
-            description=data.description.strip(),
-            address=data.address.strip(),
-            lat=data.lat,
-            lng=data.lng,
-            district_id=data.district_id,
-            community_id=data.community_id,
-            window_start=data.window_start,
-            window_end=data.window_end,
-            volunteers_needed=data.volunteers_needed,
-            required_skills=pack_tags([s.value for s in data.required_skills]),
-            urgency=data.urgency,
-            dispatch_center_id=center.id,
-            routed_at=now,
-        )
-        await record_transition(
-            tx,
-            order,
-            None,
-            OrderStatus.SUBMITTED,
-            user_id,
-            DispatchEventType.ORDER_SUBMITTED,
-            f"routed to {center.name}",
-        )
+
+
+async def open_order(
+    tx: EventTransaction,
+    principal: Principal,
+    data: NewOrder,
+    center: DispatchCenter,
+    now: datetime,
+) -> ServiceOrder:
+    """Inside the caller's transaction: the checked order, routed to `center`, and its first
+    transition and event. Used by `submit` and by the time bank, whose spending buys one."""
+    user_id = principal.require_user()
+    for_caller = principal.has_role(*STAFF) and bool(data.caller_name.strip())
+    order = await ServiceOrder.create(
+        requester_id=None if for_caller else user_id,
+        entered_by_id=user_id,
+        caller_name=data.caller_name.strip()[:64] if for_caller else "",
+        caller_phone=(normalise_phone(data.caller_phone) or "") if for_caller else "",
+        category=data.category,
+        description=data.description.strip(),
+        address=data.address.strip(),
+        lat=data.lat,
+        lng=data.lng,
+        district_id=data.district_id,
+        community_id=data.community_id,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        volunteers_needed=data.volunteers_needed,
+        required_skills=pack_tags([s.value for s in data.required_skills]),
+        urgency=data.urgency,
+        dispatch_center_id=center.id,
+        routed_at=now,
+    )
+    await record_transition(
+        tx,
+        order,
+        None,
+        OrderStatus.SUBMITTED,
+        user_id,
+        DispatchEventType.ORDER_SUBMITTED,
+        f"routed to {center.name}",
+    )
+    return order
+
+
+async def after_submit(order: ServiceOrder, center: DispatchCenter) -> ServiceOrder:
+    """After the order's transaction committed: a centre that assigns by itself does so."""
     if center.auto_assign:
         from services.assignments import auto_assign
 
         await auto_assign(order.id)
         await order.refresh_from_db()
     return order
+
+
+async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
+    """A resident asks for help (一键提交); a dispatcher may enter it for a phone caller, who
+    then has no account and is named instead."""
+    principal.require_user()
+    now = datetime.now(UTC)
+    await check_new_order(principal, data, now)
+    center = await route(data.district_id, data.community_id)
+    async with atomic() as tx:
+        order = await open_order(tx, principal, data, center, now)
+    return await after_submit(order, center)
 
 
 def is_requester(principal: Principal, order: ServiceOrder) -> bool:
@@ -179,6 +214,8 @@ async def cancel(principal: Principal, order_id: int, reason: str = "") -> Servi
             note=reason.strip(),
             volunteer_ids=volunteers,
         )
+        # Bought with time-bank credits: refunded in this same transaction, once.
+        await refund_if_paid(tx, order, user_id)
     return order
 
 

@@ -296,6 +296,40 @@ async def test_a_later_moment_counts_the_later_rows() -> None:
     assert figures["stations"] == 4
 
 
+async def test_records_of_volunteers_not_counted_are_left_out_in_city_and_district() -> None:
+    """The service figures leave out, by id, whoever is not counted as registered at asOf:
+    any status but ACTIVE, or registered later (a record from before registration, as a
+    data-entry slip would make)."""
+    await city_fixture()
+    given = Fixture()
+    given.sequence = 100
+    await given.volunteer("S", "HUICHENG", at("2020-01-01T00:00"), VolunteerStatus.SUSPENDED)
+    await given.volunteer("L", "HUIYANG", at("2024-12-01T00:00"), VolunteerStatus.ACTIVE)
+    await given.record("S", at("2024-05-01T00:00"), "9.00", RecordStatus.CONFIRMED)
+    await given.record("L", at("2024-05-01T00:00"), "8.00", RecordStatus.CONFIRMED)
+
+    city = await _statistics()
+    huicheng = await _statistics(await _district_id("HUICHENG"))
+    huiyang = await _statistics(await _district_id("HUIYANG"))
+
+    # The same figures as without S and L (see the hand counts above).
+    assert (city["participatingVolunteers"], Decimal(city["confirmedHours"])) == (3, Decimal(7))
+    assert (huicheng["participatingVolunteers"], Decimal(huicheng["confirmedHours"])) == (
+        1,
+        Decimal("3.5"),
+    )
+    assert (huiyang["participatingVolunteers"], Decimal(huiyang["confirmedHours"])) == (
+        2,
+        Decimal("3.5"),
+    )
+    # Once L is registered, L's record counts for 惠阳区 and the city.
+    later = await _statistics(as_of=datetime(2025, 1, 1, 12, 0))
+    assert (later["participatingVolunteers"], Decimal(later["confirmedHours"])) == (
+        5,
+        Decimal("16.75"),
+    )
+
+
 async def test_an_empty_city_has_no_rates_rather_than_zero_rates() -> None:
     figures = await _statistics()
 

@@ -12,16 +12,25 @@ from typing import Any
 import pytest
 
 from models.accounts import Role
+from models.dispatch import ServiceCategory
 from models.geography import Community
-from models.timebank import Movement, TimeAccount, Transfer, TransferKind
+from models.timebank import FamilyRelation, Movement, TimeAccount, Transfer, TransferKind
 from models.volunteers import Volunteer
-from services import assignments, service_records, timebank
+from services import assignments, service_records, timebank, timebank_ledger
 from services.errors import DomainError, NotPermitted
 from services.principal import Principal
 from subscriptions.events import atomic
 from tests.conftest import Backend
-from tests.dispatch_support import assigned_order, make_centers, people
-from tests.support import make_user, make_volunteer
+from tests.dispatch_support import (
+    HUICHENG_LAT,
+    HUICHENG_LNG,
+    assigned_order,
+    make_centers,
+    people,
+)
+from tests.support import huicheng, make_user, make_volunteer
+
+ADDRESS = "惠城区江北文昌一路 8 号"
 
 
 async def fails(call: Any) -> str:
@@ -35,11 +44,11 @@ async def fund(volunteer_id: int, amount: str) -> TimeAccount:
     account = await timebank.volunteer_account(volunteer_id)
     bank = await timebank.bank_account()
     async with atomic() as tx:
-        source, target = await timebank._locked(bank.id, account.id)
-        request = timebank._Request(
+        source, target = await timebank_ledger.locked(bank.id, account.id)
+        request = timebank_ledger.Request(
             TransferKind.DEPOSIT, bank.id, account.id, Decimal(amount), "seed"
         )
-        await timebank._write(tx, request, source, target, f"seed:{account.id}", None)
+        await timebank_ledger.write(tx, request, source, target, f"seed:{account.id}", None)
     await account.refresh_from_db()
     return account
 
@@ -53,10 +62,47 @@ async def ledger_snapshot() -> tuple[int, int, list[Decimal]]:
     return await Transfer.all().count(), await Movement.all().count(), balances
 
 
+async def relate(holder: Principal, member: Principal, member_username: str) -> int:
+    """A confirmed family link: `holder` registers `member`, who confirms it."""
+    district = await huicheng()
+    link = await timebank.register_family_member(
+        holder,
+        timebank.NewFamilyMember(
+            relation=FamilyRelation.SIBLING,
+            address=ADDRESS,
+            lat=HUICHENG_LAT,
+            lng=HUICHENG_LNG,
+            district_id=district.id,
+            member_username=member_username,
+        ),
+    )
+    await timebank.confirm_family_member(member, link.id)
+    return link.id
+
+
 async def two_volunteers() -> tuple[Principal, int, Principal, int]:
+    """Alice and bob, registered as family (credits may only go to family)."""
     _, alice, alice_id = await make_volunteer("alice")
     _, bob, bob_id = await make_volunteer("bob")
+    await relate(alice, bob, "bob")
     return alice, alice_id, bob, bob_id
+
+
+async def purchase(key: str, hours: str = "2", **overrides: Any) -> timebank.Purchase:
+    """A home repair in Huicheng tomorrow-ish, for oneself, in a six-hour window."""
+    start = datetime.now(UTC) + timedelta(hours=2)
+    district = await huicheng()
+    values: dict[str, Any] = {
+        "category": ServiceCategory.HOME_REPAIR,
+        "description": "Fix a leaking tap",
+        "window_start": start,
+        "window_end": start + timedelta(hours=6),
+        "hours": Decimal(hours),
+        "idempotency_key": key,
+        "place": timebank.Place(ADDRESS, HUICHENG_LAT, HUICHENG_LNG, district.id),
+    }
+    values.update(overrides)
+    return timebank.Purchase(**values)
 
 
 async def confirmed_record(who: dict[str, Any], minutes: int = 150) -> int:
@@ -132,8 +178,25 @@ async def test_every_rule_is_coded_and_moves_nothing() -> None:
     assert await fails(send("10.01", to=theirs.id)) in ("BELOW_FLOOR", "ABOVE_CAP")
     assert await fails(send("6", to=theirs.id)) == "ABOVE_CAP"
     carol = await make_volunteer("carol")
+    await relate(carol[1], alice, "alice")
     poor = await timebank.volunteer_account(carol[2])
     assert await fails(send("10.01", to=poor.id)) == "BELOW_FLOOR"
+    # Credits go to registered, confirmed family only.
+    dave = await make_volunteer("dave")
+    stranger = await timebank.volunteer_account(dave[2])
+    assert await fails(send("1", to=stranger.id)) == "NOT_A_FAMILY_MEMBER"
+    await timebank.register_family_member(
+        alice,
+        timebank.NewFamilyMember(
+            FamilyRelation.SPOUSE,
+            ADDRESS,
+            HUICHENG_LAT,
+            HUICHENG_LNG,
+            (await huicheng()).id,
+            member_username="dave",
+        ),
+    )
+    assert await fails(send("1", to=stranger.id)) == "NOT_A_FAMILY_MEMBER"
     with pytest.raises(NotPermitted):
         await send("1", source=theirs.id, to=poor.id)
     assert await fails(timebank.transfer(resident, None, poor.id, Decimal(1), "k")) == (
@@ -141,9 +204,10 @@ async def test_every_rule_is_coded_and_moves_nothing() -> None:
     )
     assert await fails(timebank.donate(alice, Decimal(1), 99999, "k")) == "COMMUNITY_NOT_FOUND"
     # Spending needs star level 1 (100 confirmed hours) by default.
-    assert await fails(timebank.spend(alice, Decimal(1), "k")) == "STAR_LEVEL_TOO_LOW"
+    await make_centers()
+    assert await fails(timebank.spend(alice, await purchase("k"))) == "STAR_LEVEL_TOO_LOW"
 
-    # Only the accounts opened on demand (carol's, the bank's) are new; nothing moved.
+    # Only the accounts opened on demand (carol's, dave's, the bank's) are new; nothing moved.
     transfers, movements, balances = await ledger_snapshot()
     assert (transfers, movements) == before[:2]
     assert balances[: len(before[2])] == before[2]
@@ -162,8 +226,9 @@ async def test_transfer_donate_and_spend_move_credits_double_entry() -> None:
     assert sent.kind == TransferKind.TRANSFER and sent.amount == Decimal("3.50")
     await timebank.donate(alice, Decimal("1.25"), community.id, "d1")
     await Volunteer.filter(id=alice_id).update(total_hours=Decimal(100))
-    spent = await timebank.spend(alice, Decimal("5"), "s1", "home repair")
-    assert spent.kind == TransferKind.WITHDRAWAL
+    await make_centers()
+    spent = await timebank.spend(alice, await purchase("s1", hours="5"))
+    assert spent.transfer.kind == TransferKind.WITHDRAWAL
 
     pool = await timebank.community_account(community.id)
     bank = await timebank.bank_account()
@@ -277,6 +342,9 @@ async def test_hundreds_of_concurrent_transfers_keep_the_books(backend: Backend)
     """Each transfer is its own transaction. On PostgreSQL they really interleave and the row
     locks do the work; on SQLite writers queue, and the same invariants must hold."""
     people_ = [await make_volunteer(f"vol{i}") for i in range(4)]
+    for a in range(4):
+        for b in range(a + 1, 4):
+            await relate(people_[a][1], people_[b][1], f"vol{b}")
     accounts = [await fund(volunteer_id, "50") for _, _, volunteer_id in people_]
     # A low cap, so that both limits are hit often.
     await TimeAccount.filter(id__in=[a.id for a in accounts]).update(cap=Decimal(80))
@@ -312,11 +380,6 @@ mutation ($input: TransferTimeInput!) {
 DONATE = """
 mutation ($input: DonateTimeInput!) {
   donateTime(input: $input) { transfer { kind amount } errors { code field } }
-}
-"""
-SPEND = """
-mutation ($input: SpendTimeInput!) {
-  spendTime(input: $input) { transfer { kind amount } errors { code field } }
 }
 """
 MY_ACCOUNT = """
@@ -381,10 +444,7 @@ async def test_the_schema_moves_credits_and_reports_coded_errors() -> None:
     donate = {"community": pool, "amount": "1", "idempotencyKey": "d1"}
     donated = (await data_of(DONATE, {"input": donate}, alice))["donateTime"]
     assert donated == {"transfer": {"kind": "DONATION", "amount": "1.00"}, "errors": []}
-    spend = {"amount": "1", "idempotencyKey": "s1"}
-    low = (await data_of(SPEND, {"input": spend}, alice))["spendTime"]
-    assert [e["code"] for e in low["errors"]] == ["STAR_LEVEL_TOO_LOW"]
-    assert error_codes(await gql(SPEND, {"input": spend})) == ["NOT_AUTHENTICATED"]
+    assert error_codes(await gql(DONATE, {"input": donate})) == ["NOT_AUTHENTICATED"]
 
     # Statements and accounts: the holder and admins only.
     account_id = (await data_of(MY_ACCOUNT, principal=alice))["myTimeAccount"]["id"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -26,9 +26,13 @@ from schema.geography.types import DistrictType, GeoPoint
 from schema.relay import database_ids, load_nodes
 from schema.volunteers.types import SkillEnum, VolunteerType
 from services import lookups
-from services.dispatch import DispatchErrorCode, DispatchEventType
+from services.dispatch import STAFF, DispatchErrorCode, DispatchEventType
 from services.matching import Suggestion
+from services.orders import is_requester
 from subscriptions.events import encode_cursor
+
+if TYPE_CHECKING:
+    from schema.timebank.types import OrderPaymentType
 
 CenterLevelEnum = strawberry.enum(CenterLevel, description="City, district or street level.")
 ServiceCategoryEnum = strawberry.enum(ServiceCategory, description="Kind of help asked for.")
@@ -182,6 +186,27 @@ class OrderType(relay.Node):
     async def assignments(self, info: Info) -> list[AssignmentType]:
         rows = await info.context.loaders.assignments_of_order.load(self.row.id)
         return [AssignmentType.from_model(r) for r in rows]
+
+    @strawberry.field(
+        description="The requester paid for it with time-bank credits (社区服务银行)."
+    )
+    async def paid_by_time_bank(self, info: Info) -> bool:
+        return await info.context.loaders.payment_of_order.load(self.row.id) is not None
+
+    @strawberry.field(
+        description="How it was paid with time-bank credits, and refunded if it was cancelled "
+        "or expired: for the requester and staff; null otherwise, or when not paid so."
+    )
+    async def time_bank_payment(
+        self, info: Info
+    ) -> Annotated[OrderPaymentType, strawberry.lazy("schema.timebank.types")] | None:
+        from schema.timebank.types import OrderPaymentType
+
+        principal = info.context.principal
+        if not (principal.has_role(*STAFF) or is_requester(principal, self.row)):
+            return None
+        row = await info.context.loaders.payment_of_order.load(self.row.id)
+        return OrderPaymentType.from_model(row) if row else None
 
 
 @strawberry.type(name="ServiceRecord", description="Hours served on an order.")

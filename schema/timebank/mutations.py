@@ -1,17 +1,31 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
 from strawberry import relay
 
-from models.timebank import Transfer
+from models.timebank import FamilyMember, Transfer
+from models.volunteers import Skill
 from schema.context import Info
+from schema.dispatch.types import OrderType, ServiceCategoryEnum, UrgencyEnum
 from schema.errors import attempt, problem, require_user
 from schema.relay import decode_id
-from schema.timebank.types import TimeBankError, TimeTransfer, TimeTransferPayload
+from schema.timebank.family_types import FamilyMemberType, FamilyRelationEnum
+from schema.timebank.types import (
+    FamilyMemberPayload,
+    SpendTimePayload,
+    TimeBankError,
+    TimeTransfer,
+    TimeTransferPayload,
+)
+from schema.volunteers.mutations import GeoPointInput
+from schema.volunteers.types import SkillEnum
 from services import timebank
 from services.errors import Problem
+from services.principal import Principal
 from services.timebank import TimeBankErrorCode
 
 KEY_DESCRIPTION = (
@@ -38,18 +52,96 @@ class DonateTimeInput:
     memo: str = strawberry.field(default="", description="A note (≤200).")
 
 
-@strawberry.input(description="Spend credits on service, from the required star level.")
+@strawberry.input(description="Where service is wanted.")
+class PlaceInput:
+    address: str = strawberry.field(description="Street address (2-256).")
+    location: GeoPointInput = strawberry.field(description="Map point, inside Huizhou.")
+    district: relay.GlobalID = strawberry.field(description="District of the address.")
+    community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
+
+
+@strawberry.input(
+    description="Buy a service order with credits, for yourself or a confirmed family member. "
+    "Price: hours * volunteersNeeded * CREDITS_PER_HOUR (an hour for an hour)."
+)
 class SpendTimeInput:
-    amount: Decimal = strawberry.field(description="Credits, more than 0, two decimals at most.")
+    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
+    description: str = strawberry.field(description="What is needed (2-2000).")
+    window_start: datetime = strawberry.field(description="Help wanted from.")
+    window_end: datetime = strawberry.field(description="Help wanted until (max 24 h later).")
+    hours: Decimal = strawberry.field(
+        description="How long the service takes per volunteer: more than 0, two decimals, at "
+        "most the window's length."
+    )
+    volunteers_needed: int = strawberry.field(default=1, description="1-50.")
+    required_skills: list[SkillEnum] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Skills needed."
+    )
+    urgency: UrgencyEnum = strawberry.field(default=UrgencyEnum.NORMAL, description="Urgency.")  # type: ignore[valid-type]
+    place: PlaceInput | None = strawberry.field(
+        default=None, description="Where, for yourself; leave out for a family member."
+    )
+    for_family_member: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="A confirmed FamilyMember you registered: served at their registered address.",
+    )
     idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
-    memo: str = strawberry.field(default="", description="What the credits pay for (≤200).")
+    memo: str = strawberry.field(default="", description="A note for your statement (≤200).")
+
+
+@strawberry.input(
+    description="A relative to register: `memberUsername` for one who signs in (they confirm "
+    "the link), or only `name` for a dependant (the link counts at once)."
+)
+class RegisterFamilyMemberInput:
+    relation: FamilyRelationEnum = strawberry.field(description="How they are related to you.")  # type: ignore[valid-type]
+    member_username: str | None = strawberry.field(
+        default=None, description="Their username, if they have an account."
+    )
+    name: str = strawberry.field(
+        default="", description="Their name (1-64); for an account, defaults to its name."
+    )
+    address: str = strawberry.field(description="Where service for them is given (2-256).")
+    location: GeoPointInput = strawberry.field(description="Map point, inside Huizhou.")
+    district: relay.GlobalID = strawberry.field(description="District of the address.")
+    community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
+
+
+@strawberry.input(description="A family link.")
+class FamilyMemberActionInput:
+    family_member: relay.GlobalID = strawberry.field(description="The FamilyMember.")
+
+
+def _errors(problems: list[Problem]) -> list[TimeBankError]:
+    return [TimeBankError(code=p.code, message=p.message, field=p.field) for p in problems]
 
 
 def _payload(row: Transfer | None, problems: list[Problem]) -> TimeTransferPayload:
     return TimeTransferPayload(
-        transfer=TimeTransfer.from_model(row) if row else None,
-        errors=[TimeBankError(code=p.code, message=p.message, field=p.field) for p in problems],
+        transfer=TimeTransfer.from_model(row) if row else None, errors=_errors(problems)
     )
+
+
+async def _family(call: Awaitable[FamilyMember]) -> FamilyMemberPayload:
+    row, problems = await attempt(call)
+    return FamilyMemberPayload(
+        family_member=FamilyMemberType.from_model(row) if row else None, errors=_errors(problems)
+    )
+
+
+async def _on_link(
+    info: Info,
+    input: FamilyMemberActionInput,
+    action: Callable[[Principal, int], Awaitable[FamilyMember]],
+) -> FamilyMemberPayload:
+    principal = info.context.principal
+    require_user(principal)
+    return await _family(action(principal, decode_id(input.family_member, "FamilyMember") or -1))
+
+
+def _optional_id(given: relay.GlobalID | None, type_name: str) -> int | None:
+    """None when not given; -1 (which names nothing) for an ID of another type."""
+    return None if given is None else decode_id(given, type_name) or -1
 
 
 async def _recipient_account(to: relay.GlobalID) -> int | None:
@@ -97,11 +189,72 @@ class Mutation:
         return _payload(*await attempt(call))
 
     @strawberry.mutation(
-        description="Spend credits from your time account on service (a withdrawal to the "
-        "bank), from the configured star level (default 1★)."
+        description="Spend credits on a service order for yourself or a confirmed family "
+        "member, from the configured star level (default 1★): the withdrawal and the order "
+        "are made together, and cancelling the order (or its expiry) refunds it."
     )
-    async def spend_time(self, info: Info, input: SpendTimeInput) -> TimeTransferPayload:
+    async def spend_time(self, info: Info, input: SpendTimeInput) -> SpendTimePayload:
         principal = info.context.principal
         require_user(principal)
-        call = timebank.spend(principal, input.amount, input.idempotency_key, input.memo)
-        return _payload(*await attempt(call))
+        place = None
+        if input.place is not None:
+            place = timebank.Place(
+                address=input.place.address,
+                lat=input.place.location.lat,
+                lng=input.place.location.lng,
+                # An ID of another type names nothing: reported as unknown by the service.
+                district_id=decode_id(input.place.district, "District") or -1,
+                community_id=_optional_id(input.place.community, "Community"),
+            )
+        purchase = timebank.Purchase(
+            category=input.category,
+            description=input.description,
+            window_start=input.window_start,
+            window_end=input.window_end,
+            hours=input.hours,
+            idempotency_key=input.idempotency_key,
+            volunteers_needed=input.volunteers_needed,
+            required_skills=[Skill(s) for s in input.required_skills],
+            urgency=input.urgency,
+            place=place,
+            family_member_id=_optional_id(input.for_family_member, "FamilyMember"),
+            memo=input.memo,
+        )
+        spent, problems = await attempt(timebank.spend(principal, purchase))
+        return SpendTimePayload(
+            transfer=TimeTransfer.from_model(spent.transfer) if spent else None,
+            order=OrderType.from_model(spent.order) if spent else None,
+            errors=_errors(problems),
+        )
+
+    @strawberry.mutation(
+        description="Register a relative with the time bank (you must be a volunteer)."
+    )
+    async def register_family_member(
+        self, info: Info, input: RegisterFamilyMemberInput
+    ) -> FamilyMemberPayload:
+        principal = info.context.principal
+        require_user(principal)
+        data = timebank.NewFamilyMember(
+            relation=input.relation,
+            address=input.address,
+            lat=input.location.lat,
+            lng=input.location.lng,
+            district_id=decode_id(input.district, "District") or -1,
+            community_id=_optional_id(input.community, "Community"),
+            member_username=input.member_username,
+            name=input.name,
+        )
+        return await _family(timebank.register_family_member(principal, data))
+
+    @strawberry.mutation(description="Confirm a family link that names you.")
+    async def confirm_family_member(
+        self, info: Info, input: FamilyMemberActionInput
+    ) -> FamilyMemberPayload:
+        return await _on_link(info, input, timebank.confirm_family_member)
+
+    @strawberry.mutation(description="End a family link, as the volunteer or the relative.")
+    async def remove_family_member(
+        self, info: Info, input: FamilyMemberActionInput
+    ) -> FamilyMemberPayload:
+        return await _on_link(info, input, timebank.remove_family_member)

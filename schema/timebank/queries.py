@@ -10,6 +10,7 @@ from models.timebank import TimeAccount
 from schema.context import Info
 from schema.errors import access_error, query_input_error, require_user
 from schema.relay import decode_id
+from schema.timebank.family_types import FamilyMemberType
 from schema.timebank.types import TimeAccountType, TimeStatement
 from services import timebank
 from services.errors import AccessError, DomainError
@@ -28,6 +29,15 @@ class Query:
         except DomainError:
             return None
         return TimeAccountType.from_model(account)
+
+    @strawberry.field(
+        description="Family links you registered, and those that name you (confirm them with "
+        "confirmFamilyMember); removed ones are left out."
+    )
+    async def my_family_members(self, info: Info) -> list[FamilyMemberType]:
+        require_user(info.context.principal)
+        rows = await timebank.family_links_of(info.context.principal)
+        return [FamilyMemberType.from_model(r) for r in rows]
 
     @strawberry.field(description="A time account by ID: its holder's or, for admins, any.")
     async def time_account(self, info: Info, id: relay.GlobalID) -> TimeAccountType | None:

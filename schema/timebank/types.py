@@ -2,18 +2,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 
-from models.timebank import AccountKind, TimeAccount, Transfer, TransferKind
+from models.timebank import (
+    AccountKind,
+    OrderPayment,
+    TimeAccount,
+    Transfer,
+    TransferKind,
+)
 from schema.context import Info
 from schema.geography.types import CommunityType
 from schema.relay import database_ids
+from schema.timebank.family_types import FamilyMemberType
 from schema.volunteers.types import VolunteerType
 from services import lookups, timebank
 from services.timebank import TimeBankErrorCode
+
+if TYPE_CHECKING:
+    from schema.dispatch.types import OrderType
 
 AccountKindEnum = strawberry.enum(
     AccountKind, description="Whose account: a volunteer's, a community pool, or the bank."
@@ -81,9 +91,13 @@ class TimeAccountType(relay.Node):
         return CommunityType.from_model(row) if row else None
 
 
-@strawberry.type(description="Credits moved from one account to another, written once.")
-class TimeTransfer:
-    id: strawberry.ID = strawberry.field(description="Opaque ID of the transfer.")
+@strawberry.type(
+    name="TimeTransfer",
+    description="Credits moved from one account to another, written once. Visible to the "
+    "holders of its two accounts and to staff (dispatchers, administrators).",
+)
+class TimeTransfer(relay.Node):
+    id: relay.NodeID[int]
     kind: TransferKindEnum = strawberry.field(description="Why credits moved.")  # type: ignore[valid-type]
     amount: str = strawberry.field(description="Credits moved, positive, two decimals.")
     memo: str = strawberry.field(description="The sender's note.")
@@ -92,12 +106,32 @@ class TimeTransfer:
     @classmethod
     def from_model(cls, row: Transfer) -> TimeTransfer:
         return cls(
-            id=strawberry.ID(relay.to_base64("TimeTransfer", row.id)),
+            id=row.id,
             kind=row.kind,
             amount=credits(row.amount),
             memo=row.memo,
             created_at=row.created_at,
         )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = database_ids(node_ids)
+        visible = await timebank.visible_transfers(info.context.principal, ids)
+        return [cls.from_model(visible[i]) if i in visible else None for i in ids]
+
+    @strawberry.field(
+        description="The service order this withdrawal paid for, or this refund gave back; "
+        "null for other transfers."
+    )
+    async def order(
+        self, info: Info
+    ) -> Annotated[OrderType, strawberry.lazy("schema.dispatch.types")] | None:
+        from schema.dispatch.types import OrderType
+
+        row = await info.context.loaders.order_of_transfer.load(self.id)
+        return OrderType.from_model(row) if row else None
 
 
 @strawberry.type(description="One booking on a statement.")
@@ -156,4 +190,56 @@ class TimeBankError:
 @strawberry.type(description="The transfer made (or replayed for a repeated key), or why not.")
 class TimeTransferPayload:
     transfer: TimeTransfer | None = strawberry.field(description="Null on errors.")
+    errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(
+    name="TimeBankPayment",
+    description="A service order bought with time-bank credits, and its refund if the order "
+    "was cancelled or expired unserved.",
+)
+class OrderPaymentType:
+    hours: str = strawberry.field(description="Hours of service paid for, per volunteer.")
+    refunded_at: datetime | None = strawberry.field(description="When it was refunded.")
+    row: strawberry.Private[OrderPayment]
+
+    @classmethod
+    def from_model(cls, row: OrderPayment) -> OrderPaymentType:
+        return cls(hours=credits(row.hours), refunded_at=row.refunded_at, row=row)
+
+    @strawberry.field(description="The withdrawal that paid for the order.")
+    async def withdrawal(self, info: Info) -> TimeTransfer:
+        row = await info.context.loaders.time_transfer.load(self.row.withdrawal_id)
+        assert row is not None
+        return TimeTransfer.from_model(row)
+
+    @strawberry.field(
+        description="The refund; null before one, and when the payer's cap left no room for it."
+    )
+    async def refund(self, info: Info) -> TimeTransfer | None:
+        if self.row.refund_id is None:
+            return None
+        row = await info.context.loaders.time_transfer.load(self.row.refund_id)
+        return TimeTransfer.from_model(row) if row else None
+
+    @strawberry.field(description="The relative served; null when the payer is.")
+    async def family_member(self, info: Info) -> FamilyMemberType | None:
+        if self.row.family_member_id is None:
+            return None
+        row = await info.context.loaders.family_member.load(self.row.family_member_id)
+        return FamilyMemberType.from_model(row) if row else None
+
+
+@strawberry.type(description="The credits spent and the order they bought, or why not.")
+class SpendTimePayload:
+    transfer: TimeTransfer | None = strawberry.field(description="The withdrawal; null on errors.")
+    order: Annotated[OrderType, strawberry.lazy("schema.dispatch.types")] | None = strawberry.field(
+        description="The service order submitted; null on errors."
+    )
+    errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The family member after the change, or why nothing changed.")
+class FamilyMemberPayload:
+    family_member: FamilyMemberType | None = strawberry.field(description="Null on errors.")
     errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
