@@ -40,6 +40,10 @@ class Webhook(Model):
     event_types: fields.Field[list[str]] = fields.JSONField(default=list)
     # Kept in clear because every delivery is signed with it. It is shown to the app once.
     secret = fields.CharField(max_length=128)
+    # The secret before the last rotation: deliveries are signed with it too until it expires,
+    # so that receivers can switch to the new one without refusing a delivery.
+    previous_secret = fields.CharField(max_length=128, null=True)
+    previous_secret_expires_at = fields.DatetimeField(null=True)
     description = fields.CharField(max_length=200, default="")
     status = fields.CharEnumField(WebhookStatus, max_length=16, default=WebhookStatus.ACTIVE)
     disabled_reason = fields.CharField(max_length=200, default="")

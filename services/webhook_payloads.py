@@ -4,6 +4,7 @@ attempt of a delivery, and headers naming it and carrying its signature."""
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -38,10 +39,23 @@ def body_of(webhook: Webhook, delivery: WebhookDelivery, event: Event) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
+def previous_secret(webhook: Webhook, now: datetime) -> str | None:
+    """The secret before the last rotation, while its grace period lasts."""
+    expires = webhook.previous_secret_expires_at
+    return webhook.previous_secret if expires is not None and now < expires else None
+
+
 def request_of(
-    webhook: Webhook, delivery: WebhookDelivery, event: Event, attempt: int, timestamp: int
+    webhook: Webhook,
+    delivery: WebhookDelivery,
+    event: Event,
+    attempt: int,
+    timestamp: int,
+    now: datetime,
 ) -> tuple[str, bytes, dict[str, str]]:
     body = body_of(webhook, delivery, event)
+    previous = previous_secret(webhook, now)
+    older = [previous] if previous else []
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -50,6 +64,6 @@ def request_of(
         "VC-Event-Id": str(event.id),
         "VC-Event-Type": event.type,
         "VC-Attempt": str(attempt),
-        SIGNATURE_HEADER: signature_header(webhook.secret, timestamp, body),
+        SIGNATURE_HEADER: signature_header(webhook.secret, timestamp, body, *older),
     }
     return webhook.url, body, headers

@@ -2,7 +2,9 @@
 `VC-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>`.
 
 The timestamp is signed with the body, so a receiver that rejects old timestamps also rejects a
-replayed request. Several `v1=` values may appear (not today: reserved for secret rotation)."""
+replayed request. After a rotation of the secret, the header carries one `v1=` per secret in
+use, the new one first (`t=…,v1=<new>,v1=<previous>`) until the previous one expires: a
+receiver accepts the request when any of them matches the secret it holds."""
 
 from __future__ import annotations
 
@@ -25,8 +27,9 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+def signature_header(secret: str, timestamp: int, body: bytes, *previous: str) -> str:
+    signatures = "".join(f",v1={signature(s, timestamp, body)}" for s in (secret, *previous))
+    return f"t={timestamp}{signatures}"
 
 
 def verify(

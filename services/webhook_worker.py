@@ -43,6 +43,7 @@ from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookSta
 from services.webhook_attempts import Backoff, Outcome, record_attempt
 from services.webhook_events import kind_of
 from services.webhook_payloads import request_of
+from services.webhook_targets import GuardedTransport, TargetRefused
 from settings import Settings
 from subscriptions import events
 
@@ -68,6 +69,8 @@ class WebhookWorker:
     batch_size: int = 100
     # The worker's idea of now, for back-off and the retry window (tests move it on).
     clock: Callable[[], datetime] = utc_now
+    # Whether targets may resolve to non-public addresses (services/webhook_targets.py).
+    allow_private_targets: bool = False
     owner: str = field(default_factory=_owner_name)
     _http: httpx.AsyncClient | None = None
     _task: asyncio.Task[None] | None = None
@@ -82,6 +85,7 @@ class WebhookWorker:
             ),
             poll_seconds=settings.webhook_poll_seconds,
             concurrency=settings.webhook_concurrency,
+            allow_private_targets=settings.webhook_allow_private_targets,
         )
 
     @property
@@ -119,9 +123,13 @@ class WebhookWorker:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            # No redirects (a 3xx is a failed attempt) and no proxies from the environment.
+            # No redirects (a 3xx is a failed attempt: following one would send the body to a
+            # URL nobody checked) and no proxies from the environment.
             self._http = httpx.AsyncClient(
-                timeout=self.timeout, follow_redirects=False, trust_env=False
+                transport=GuardedTransport(self.allow_private_targets),
+                timeout=self.timeout,
+                follow_redirects=False,
+                trust_env=False,
             )
         return self._http
 
@@ -252,7 +260,9 @@ class WebhookWorker:
     async def _attempt(self, webhook: Webhook, delivery: WebhookDelivery) -> bool:
         event = await Event.get(id=delivery.event_id)
         number = delivery.attempts + 1
-        url, body, headers = request_of(webhook, delivery, event, number, int(time.time()))
+        url, body, headers = request_of(
+            webhook, delivery, event, number, int(time.time()), self.clock()
+        )
         status: int | None = None
         error = ""
         started = time.perf_counter()
@@ -261,6 +271,8 @@ class WebhookWorker:
             status = response.status_code
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
+        except TargetRefused as exc:
+            error = str(exc)[:300]
         except httpx.TimeoutException:
             error = f"No answer within {self.timeout:g} s."
         except httpx.HTTPError as exc:

@@ -4,7 +4,7 @@ sees and manages its own webhooks only. Delivery itself is services/webhook_work
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from urllib.parse import urlsplit
 
@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
-from services import webhook_events
+from services import webhook_events, webhook_targets
 from services.errors import Collector, DomainError, NotAuthenticated, NotPermitted
 from services.principal import Principal, Scope
 from services.webhook_signing import new_secret
@@ -28,6 +28,7 @@ class WebhookErrorCode(str, Enum):
     WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
     DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
     INVALID_URL = "INVALID_URL"
+    TARGET_NOT_PUBLIC = "TARGET_NOT_PUBLIC"
     NO_EVENT_TYPES = "NO_EVENT_TYPES"
     UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
     EVENT_TYPE_NOT_PERMITTED = "EVENT_TYPE_NOT_PERMITTED"
@@ -54,10 +55,16 @@ def require_manager(principal: Principal) -> int:
     return principal.api_client_id
 
 
-def _check_url(url: str, collector: Collector) -> None:
-    parts = urlsplit(url)
-    schemes = ("https",) if get_settings().webhook_require_https else ("http", "https")
-    if len(url) > MAX_URL_LENGTH or parts.scheme not in schemes or not parts.hostname:
+async def _check_url(url: str, collector: Collector) -> None:
+    settings = get_settings()
+    try:
+        parts = urlsplit(url)
+        # Reading the port raises on one that is not a number up to 65535; 0 is refused too.
+        hostname = parts.hostname if parts.port != 0 else None
+    except ValueError:
+        parts, hostname = urlsplit(""), None
+    schemes = ("https",) if settings.webhook_require_https else ("http", "https")
+    if len(url) > MAX_URL_LENGTH or parts.scheme not in schemes or not hostname:
         collector.add(
             WebhookErrorCode.INVALID_URL,
             f"Give an absolute {' or '.join(schemes)} URL of at most {MAX_URL_LENGTH} characters.",
@@ -65,6 +72,12 @@ def _check_url(url: str, collector: Collector) -> None:
         )
     elif parts.username or parts.password:
         collector.add(WebhookErrorCode.INVALID_URL, "Leave credentials out of the URL.", "url")
+    elif not settings.webhook_allow_private_targets:
+        # Sending checks again, on every connection: see services/webhook_targets.py.
+        refusal = await webhook_targets.registration_refusal(url)
+        if refusal is not None:
+            message = f"{refusal} Webhooks may only point to the public internet."
+            collector.add(WebhookErrorCode.TARGET_NOT_PUBLIC, message, "url")
 
 
 def _check_types(types: list[str], principal: Principal, collector: Collector) -> None:
@@ -111,7 +124,7 @@ async def create_webhook(
     committed from now on."""
     client_id = require_manager(principal)
     collector = Collector()
-    _check_url(url.strip(), collector)
+    await _check_url(url.strip(), collector)
     _check_types(event_types, principal, collector)
     _check_description(description.strip(), collector)
     collector.raise_if_any()
@@ -150,7 +163,7 @@ async def update_webhook(principal: Principal, webhook_id: int, changes: Webhook
     webhook = await own_webhook(principal, webhook_id)
     collector = Collector()
     if changes.url is not None:
-        _check_url(changes.url.strip(), collector)
+        await _check_url(changes.url.strip(), collector)
     if changes.event_types is not None:
         _check_types(changes.event_types, principal, collector)
     if changes.description is not None:
@@ -168,6 +181,30 @@ async def update_webhook(principal: Principal, webhook_id: int, changes: Webhook
     fields = ["url", "event_types", "description", "status", "disabled_reason", "updated_at"]
     await webhook.save(update_fields=fields)
     return webhook
+
+
+async def rotate_secret(
+    principal: Principal, webhook_id: int, *, now: datetime | None = None
+) -> tuple[Webhook, str]:
+    """A new signing secret, shown this once. For WEBHOOK_SECRET_GRACE_SECONDS deliveries are
+    signed with both the new and the previous secret, so the receiver can switch to the new one
+    without refusing a delivery. Only one previous secret is kept: rotating again within the
+    grace period ends the oldest secret at once."""
+    grace = get_settings().webhook_secret_grace_seconds
+    now = now or datetime.now(UTC)
+    secret = new_secret()
+    async with in_transaction():
+        webhook = await own_webhooks(principal).filter(id=webhook_id).select_for_update().first()
+        if webhook is None:
+            raise DomainError(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhookId")
+        keep = grace > 0
+        webhook.previous_secret = webhook.secret if keep else None
+        webhook.previous_secret_expires_at = now + timedelta(seconds=grace) if keep else None
+        webhook.secret = secret
+        await webhook.save(
+            update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+        )
+    return webhook, secret
 
 
 async def delete_webhook(principal: Principal, webhook_id: int) -> int:

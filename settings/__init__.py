@@ -192,6 +192,12 @@ class Settings:
     webhook_poll_seconds: float = 1.0
     webhook_concurrency: int = 8
     webhook_require_https: bool = False
+    # Whether webhook targets may be loopback, private, link-local or other non-public
+    # addresses (services/webhook_targets.py): never in production, where a webhook must not
+    # reach into the city's own network.
+    webhook_allow_private_targets: bool = True
+    # How long deliveries are also signed with a webhook's secret from before a rotation.
+    webhook_secret_grace_seconds: int = 24 * 3600
 
     @property
     def is_production(self) -> bool:
@@ -234,6 +240,8 @@ class Settings:
             raise ConfigurationError("API_KEY_GRACE_SECONDS must be between 0 and 30 days")
         if self.webhook_concurrency < 1:
             raise ConfigurationError("WEBHOOK_CONCURRENCY must be at least 1")
+        if not 0 <= self.webhook_secret_grace_seconds <= 30 * 24 * 3600:
+            raise ConfigurationError("WEBHOOK_SECRET_GRACE_SECONDS must be between 0 and 30 days")
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -304,6 +312,10 @@ def from_environment() -> Settings:
         webhook_require_https=_flag(
             "WEBHOOK_REQUIRE_HTTPS", env.get("ENVIRONMENT", "development") == "production"
         ),
+        webhook_allow_private_targets=_flag(
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS", env.get("ENVIRONMENT", "development") != "production"
+        ),
+        webhook_secret_grace_seconds=_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
     )
     settings.check()
     return settings

@@ -64,6 +64,8 @@ async def make_worker(clock: Clock) -> AsyncIterator[Callable[..., WebhookWorker
             "retry_window": timedelta(hours=24),
             "backoff": Backoff(10.0, 80.0, random=lambda: 1.0),
             "clock": clock,
+            # the receiver is on 127.0.0.1 (tests/test_webhooks_targets.py covers refusals)
+            "allow_private_targets": True,
         }
         worker = WebhookWorker(**(defaults | options))
         made.append(worker)
@@ -431,3 +433,8 @@ def test_the_readme_verification_snippet_accepts_our_signatures_only(repo_root: 
     assert not verify(secret, header, body + b" ")
     assert not verify("whsec_other", header, body)
     assert not verify(secret, signature_header(secret, now - 600, body), body)
+    # and, during a rotation's grace period, either secret verifies the two-signature header
+    rotated = signature_header("whsec_new", now, body, secret)
+    assert rotated.count("v1=") == 2
+    assert verify("whsec_new", rotated, body) and verify(secret, rotated, body)
+    assert not verify("whsec_other", rotated, body)

@@ -1,6 +1,7 @@
 """A webhook receiver for tests: a small Starlette app served by uvicorn on a free port of this
 machine, in the test's own event loop. It checks every request's signature with the secrets it
-was given, and answers as the test scripts it: 200, 500, or too late (a timeout)."""
+was given, and answers as the test scripts it: 200, 500, too late (a timeout), or a redirect
+back to itself (which must not be followed)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from services.webhook_signing import SIGNATURE_HEADER, verify
 from tests.server import free_port
 
-OK, FAIL, SLOW = "ok", "fail", "slow"
+OK, FAIL, SLOW, REDIRECT = "ok", "fail", "slow", "redirect"
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Received:
     body: dict[str, Any]
     signature_valid: bool
     answered: str
+    raw: bytes = b""
 
     @property
     def event_id(self) -> int:
@@ -75,12 +77,15 @@ class Receiver:
         secret = self.secrets.get(request.headers.get("vc-webhook-id", ""), "")
         valid = bool(secret) and verify(secret, request.headers.get(SIGNATURE_HEADER, ""), raw)
         how = self.script.popleft() if self.script else self.default
-        self.received.append(Received(dict(request.headers), json.loads(raw), valid, how))
+        self.received.append(Received(dict(request.headers), json.loads(raw), valid, how, raw))
         self._arrived.set()
         if how == SLOW:
             await asyncio.sleep(self.slow_seconds)
         if how == FAIL:
             return PlainTextResponse("down for maintenance", status_code=500)
+        if how == REDIRECT:
+            # 307 keeps the method and body: followed, it would arrive here a second time.
+            return RedirectResponse(str(request.url), status_code=307)
         return PlainTextResponse("thanks")
 
     def app(self) -> Starlette:

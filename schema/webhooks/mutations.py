@@ -9,6 +9,7 @@ from schema.relay import decode_id
 from schema.webhooks.types import (
     CreateWebhookPayload,
     DeleteWebhookPayload,
+    RotateWebhookSecretPayload,
     WebhookDeliveryPayload,
     WebhookDeliveryType,
     WebhookError,
@@ -45,6 +46,11 @@ class UpdateWebhookInput:
 @strawberry.input(description="A webhook to delete, with its delivery log.")
 class DeleteWebhookInput:
     id: relay.GlobalID = strawberry.field(description="The Webhook.")
+
+
+@strawberry.input(description="A webhook whose signing secret to replace.")
+class RotateWebhookSecretInput:
+    webhook_id: relay.GlobalID = strawberry.field(description="The Webhook.")
 
 
 @strawberry.input(description="A delivery to send again.")
@@ -98,6 +104,26 @@ class Mutation:
         row, problems = await attempt(webhooks.update_webhook(info.context.principal, pk, changes))
         return WebhookPayload(
             webhook=WebhookType.from_model(row) if row else None, errors=_errors(problems)
+        )
+
+    @strawberry.mutation(
+        description="Give one of the calling app's webhooks a new signing secret, shown in this "
+        "response only. For WEBHOOK_SECRET_GRACE_SECONDS (a day by default) deliveries are signed "
+        "with the new and the previous secret, so the receiver can switch without refusing any."
+    )
+    async def rotate_webhook_secret(
+        self, info: Info, input: RotateWebhookSecretInput
+    ) -> RotateWebhookSecretPayload:
+        _manager(info)
+        pk = decode_id(input.webhook_id, "Webhook")
+        if pk is None:
+            missing = problem(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhookId")
+            return RotateWebhookSecretPayload(webhook=None, secret=None, errors=_errors(missing))
+        made, problems = await attempt(webhooks.rotate_secret(info.context.principal, pk))
+        return RotateWebhookSecretPayload(
+            webhook=WebhookType.from_model(made[0]) if made else None,
+            secret=made[1] if made else None,
+            errors=_errors(problems),
         )
 
     @strawberry.mutation(description="Delete one of the calling app's webhooks and its log.")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -11,6 +11,7 @@ from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookSta
 from schema.context import Info
 from schema.relay import database_ids
 from services.webhook_events import EventKind
+from services.webhook_payloads import previous_secret
 from services.webhooks import WebhookErrorCode
 from subscriptions.events import encode_cursor
 
@@ -51,6 +52,10 @@ class WebhookType(relay.Node):
     description: str = strawberry.field(description="The app's note about it.")
     status: WebhookStatusEnum = strawberry.field(description="ACTIVE or DISABLED.")  # type: ignore[valid-type]
     disabled_reason: str = strawberry.field(description="Why it is disabled; empty if active.")
+    previous_secret_expires_at: datetime | None = strawberry.field(
+        description="After `rotateWebhookSecret`: until when deliveries are also signed with "
+        "the previous secret. Null when only the current secret signs them."
+    )
     created_at: datetime = strawberry.field(description="When it was registered.")
 
     @classmethod
@@ -62,6 +67,11 @@ class WebhookType(relay.Node):
             description=row.description,
             status=row.status,
             disabled_reason=row.disabled_reason,
+            previous_secret_expires_at=(
+                row.previous_secret_expires_at
+                if previous_secret(row, datetime.now(UTC)) is not None
+                else None
+            ),
             created_at=row.created_at,
         )
 
@@ -166,6 +176,17 @@ class CreateWebhookPayload:
     secret: str | None = strawberry.field(
         description="The signing secret (`whsec_…`), shown in this response only: store it now "
         "and check the `VC-Signature` header of every delivery with it."
+    )
+    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="A webhook's new signing secret, or why it was not rotated.")
+class RotateWebhookSecretPayload:
+    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+    secret: str | None = strawberry.field(
+        description="The new signing secret (`whsec_…`), shown in this response only. Until "
+        "`webhook.previousSecretExpiresAt` the `VC-Signature` header carries a `v1=` for the "
+        "new secret and one for the previous secret."
     )
     errors: list[WebhookError] = strawberry.field(description="Empty on success.")
 
