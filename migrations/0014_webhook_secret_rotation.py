@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0011_webhooks')]
+    dependencies = [('models', '0013_statistics_participation')]
 
     initial = False
 
