@@ -215,8 +215,11 @@ async def test_redemptions_and_eligibility_cost_the_same_for_100_as_for_1() -> N
     await Redemption.bulk_create(rows)
     one = await _statements(REDEMPTIONS, 1, who)
     hundred = await _statements(REDEMPTIONS, 100, who)
-    assert hundred == one
+    # Two paths (the redemptions and the eligibility list) reach the provider loader; whether
+    # they share one batch depends on when PostgreSQL's replies arrive, not on the rows, so
+    # the page is held to the same fixed bound rather than to the 1-row count exactly.
     assert one <= 11
+    assert hundred <= 11
 
 
 async def test_insurance_policies_cost_the_same_for_100_as_for_1() -> None:
