@@ -17,7 +17,7 @@ from schema.errors import access_error
 from schema.fanout import audience_of
 from schema.relay import bad_input, decode_id
 from services import lookups
-from services.dispatch import STAFF, center_topic, order_topic, volunteer_topic
+from services.dispatch import STAFF, assignment_topics, center_topic, order_topic
 from services.errors import NotAuthenticated, NotPermitted
 from subscriptions.events import decode_cursor
 
@@ -31,7 +31,9 @@ def _cursor(after: str | None) -> int | None:
     return value
 
 
-async def _events(info: Info, topic: str, after: int | None) -> AsyncGenerator[DispatchEvent, None]:
+async def _events(
+    info: Info, topics: str | list[str], after: int | None
+) -> AsyncGenerator[DispatchEvent, None]:
     """The stream's rows, as one payload object per event shared by all its subscribers: the
     executor (schema/fanout.py) gives each event fresh loaders shared by its subscribers, and
     one execution to all subscribers of the same document and audience."""
@@ -40,7 +42,7 @@ async def _events(info: Info, topic: str, after: int | None) -> AsyncGenerator[D
         raise GraphQLError("Subscriptions are not available here.")
     if info.context.audience is None:
         info.context.audience = await audience_of(info.context)
-    async for row in hub.stream(topic, after):
+    async for row in hub.stream(topics, after):
         yield DispatchEvent.shared(row, hub.views(row.id))
 
 
@@ -66,14 +68,19 @@ class Subscription:
         async for event in _events(info, center_topic(center), _cursor(after)):
             yield event
 
-    @strawberry.subscription(description="Your own assignments and changes to them (volunteers).")
+    @strawberry.subscription(
+        description="Your own assignments and changes to them, and every event of the orders "
+        "assigned to an organisation you are an approved member or admin of, which any of its "
+        "members may take (volunteers)."
+    )
     async def my_assignments(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
         volunteer = await lookups.volunteer_of_user(_signed_in(info))
         if volunteer is None:
             raise access_error(NotPermitted("Register as a volunteer first."))
-        async for event in _events(info, volunteer_topic(volunteer.id), _cursor(after)):
+        topics = await assignment_topics(volunteer.id)
+        async for event in _events(info, topics, _cursor(after)):
             yield event
 
     @strawberry.subscription(description="Follow one order (its requester, or dispatch staff).")
