@@ -17,6 +17,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import principal_of
+from api.websocket import FanoutTransportWSHandler
 from schema.context import Context
 from services.accounts import authenticate
 
@@ -59,6 +60,9 @@ def _never_executed(result: ExecutionResult) -> bool:
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    # Subscription results shared by many subscribers are serialised once (api/websocket.py).
+    graphql_transport_ws_handler_class = FanoutTransportWSHandler
+
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's own page loads React and GraphiQL from unpkg.com: blank when offline.
         return HTMLResponse(_graphiql_page())

@@ -25,14 +25,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from strawberry import relay
-from strawberry.http.async_base_view import AsyncWebSocketAdapter
 
 WALL = """subscription Wall($center: ID!) {
   dispatchFeed(dispatchCenterId: $center) {
@@ -48,49 +48,52 @@ WALL = """subscription Wall($center: ID!) {
 
 @dataclass
 class Arrivals:
+    """When each subscriber's `next` message left the server, and a sample of what it said."""
+
     expected: int
     times: list[float] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     payloads: set[str] = field(default_factory=set)
+    sample: str = ""
 
     def arrive(self, text: str) -> None:
         self.times.append(time.perf_counter())
         if len(self.payloads) < 4:
             self.payloads.add(text.split('"payload":', 1)[1])
+            self.sample = text
         if len(self.times) >= self.expected:
             self.done.set()
 
 
-class MemorySocket(AsyncWebSocketAdapter):
-    """A WebSocket whose client is this benchmark."""
+class MemoryClient:
+    """A WebSocket client of the ASGI app, in memory: the app's side is real (Starlette's
+    WebSocket, strawberry's view, our handler); only uvicorn and TCP are left out."""
 
-    def __init__(self, view: Any, arrivals: Arrivals) -> None:
-        super().__init__(view)
-        self.inbox: asyncio.Queue[dict[str, object] | None] = asyncio.Queue()
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.to_app: asyncio.Queue[dict[str, object]] = asyncio.Queue()
         self.acked = asyncio.Event()
         self.arrivals = arrivals
-        self.closed: tuple[int, str] | None = None
+        self.closed: object = None
 
-    async def iter_json(
-        self, *, ignore_parsing_errors: bool = False
-    ) -> AsyncGenerator[object, None]:
-        while (message := await self.inbox.get()) is not None:
-            yield message
+    async def receive(self) -> dict[str, object]:
+        return await self.to_app.get()
 
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        # What Starlette's WebSocket.send_json does before the bytes go out.
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-        kind = message.get("type")
-        if kind == "next":
-            self.arrivals.arrive(text)
-        elif kind == "connection_ack":
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            text = message["text"]
+            # As cheap as a client can tell: what it does counts in the measured time here.
+            if '"type":"next"' in text:
+                self.arrivals.arrive(text)
+            elif '"type":"connection_ack"' in text:
+                self.acked.set()
+            else:
+                raise RuntimeError(f"subscription ended: {text[:300]}")
+        elif message["type"] == "websocket.close":
+            self.closed = message
             self.acked.set()
-        elif kind in ("error", "complete"):
-            raise RuntimeError(f"subscription ended: {text[:300]}")
 
-    async def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
-        await self.inbox.put(None)
+    def say(self, message: dict[str, object]) -> None:
+        self.to_app.put_nowait({"type": "websocket.receive", "text": json.dumps(message)})
 
 
 @dataclass
@@ -188,47 +191,80 @@ class Run:
         return self.total_ms * 1000 / self.subscribers
 
 
+def websocket_scope(n: int, hub: Any) -> dict[str, Any]:
+    """What uvicorn hands the app for a graphql-transport-ws upgrade of /graphql."""
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "http_version": "1.1",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"bench"), (b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "client": ("127.0.0.1", 10_000 + n),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+        # Read by GraphQLApp.get_context as request.app.state.hub.
+        "app": SimpleNamespace(state=SimpleNamespace(hub=hub)),
+        "extensions": {},
+    }
+
+
+def graphql_view(mode: str) -> Any:
+    """Our GraphQL view (as api/app.py builds it); `plain` runs strawberry's own per-subscriber
+    path: its graphql-transport-ws handler, its extension runner, an execution per subscriber."""
+    from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+    from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+        BaseGraphQLTransportWSHandler,
+    )
+
+    from api.graphql import GraphQLApp
+    from schema.root import build_schema
+    from settings import get_settings
+
+    view = GraphQLApp(
+        build_schema(get_settings(), fanout=mode == "shared"),
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=60),
+        max_subscriptions_per_connection=10,
+    )
+    if mode == "plain":
+        view.graphql_transport_ws_handler_class = BaseGraphQLTransportWSHandler
+    return view
+
+
 async def measure(
     mode: str, subscribers: int, rounds: int, world: World, hub: Any, gc_off: bool = False
 ) -> Run:
-    from api.graphql import GraphQLApp
-    from schema.context import Context
-    from schema.root import build_schema
     from services import assignments
-    from settings import get_settings
 
-    view = GraphQLApp(build_schema(get_settings(), fanout=mode == "shared"))
+    view = graphql_view(mode)
     arrivals = Arrivals(subscribers)
-    sockets: list[MemorySocket] = []
-    handlers: list[asyncio.Task[None]] = []
+    clients: list[MemoryClient] = []
+    connections: list[asyncio.Task[None]] = []
     center = str(relay.GlobalID("DispatchCenter", str(world.center)))
 
     async def connect(n: int) -> None:
-        socket = MemorySocket(view, arrivals)
-        handler = view.graphql_transport_ws_handler_class(
-            view=view,
-            websocket=socket,
-            context=Context(hub=hub),
-            root_value=None,
-            schema=view.schema,
-            connection_init_wait_timeout=timedelta(seconds=60),
-            max_subscriptions_per_connection=10,
+        client = MemoryClient(arrivals)
+        clients.append(client)
+        client.to_app.put_nowait({"type": "websocket.connect"})
+        connections.append(
+            asyncio.create_task(view(websocket_scope(n, hub), client.receive, client.send))
         )
-        sockets.append(socket)
-        handlers.append(asyncio.create_task(handler.handle()))
-        await socket.inbox.put({"type": "connection_init", "payload": {"token": world.token}})
-        try:
-            await asyncio.wait_for(socket.acked.wait(), 60)
-        except TimeoutError:
-            raise RuntimeError(f"connection {n} not acknowledged: {socket.closed}") from None
+        client.say({"type": "connection_init", "payload": {"token": world.token}})
+        await asyncio.wait_for(client.acked.wait(), 60)
+        if client.closed:
+            raise RuntimeError(f"connection {n} refused: {client.closed}")
         subscribe = {"query": WALL, "variables": {"center": center}}
-        await socket.inbox.put({"id": f"wall-{n}", "type": "subscribe", "payload": subscribe})
+        client.say({"id": f"wall-{n}", "type": "subscribe", "payload": subscribe})
 
     start = hub.subscriber_count()
     for batch in range(0, subscribers, 250):
         await asyncio.gather(*(connect(n) for n in range(batch, min(subscribers, batch + 250))))
     # Every subscription past its start-up replay from the log: fed by the hub alone.
-    print(f"    connected; {hub.subscriber_count(live=True) - start} live", file=sys.stderr)
     await until(lambda: hub.subscriber_count(live=True) - start >= subscribers)
     print("    all live", file=sys.stderr)
     gc.collect()
@@ -256,6 +292,7 @@ async def measure(
         gc.enable()
         db_log.removeHandler(counter)
         db_log.setLevel(logging.WARNING)
+        check_payload(arrivals.sample, order_id)
         totals.append((max(arrivals.times) - began) * 1000)
         firsts.append((min(arrivals.times) - began) * 1000)
         statements.append(counter.count)
@@ -263,11 +300,25 @@ async def measure(
         # Let the stragglers' bookkeeping settle before the next event.
         await asyncio.sleep(0.05)
 
-    for socket in sockets:
-        await socket.inbox.put(None)
-    await asyncio.gather(*handlers, return_exceptions=True)
+    for client in clients:
+        client.to_app.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.gather(*connections, return_exceptions=True)
     await until(lambda: hub.subscriber_count() <= start)
     return Run(mode, subscribers, totals, firsts, statements, distinct)
+
+
+def check_payload(frame: str, order_id: int) -> None:
+    """The event that arrived is the assignment of the order, with its volunteer unmasked
+    only as far as a wall screen may see."""
+    event = json.loads(frame)["payload"]["data"]["dispatchFeed"]
+    order = event["order"]
+    assigned = order["assignments"][0]["volunteer"]
+    if event["type"] != "ORDER_ASSIGNED" or order["id"] != str(
+        relay.GlobalID("ServiceOrder", str(order_id))
+    ):
+        raise RuntimeError(f"unexpected event: {frame[:300]}")
+    if assigned["personalDataVisible"] or "*" not in assigned["phone"]:
+        raise RuntimeError(f"a wall screen saw personal data: {assigned}")
 
 
 async def main(args: argparse.Namespace) -> int:
