@@ -30,12 +30,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry import relay
 
-WALL = """subscription Wall($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) {
+if TYPE_CHECKING:
+    from bench.fanout_ws import WsRun
+
+WALL = """subscription Wall($center: ID!, $after: String) {
+  dispatchFeed(dispatchCenterId: $center, after: $after) {
     cursor type status occurredAt note
     order {
       id status category urgency description address windowStart windowEnd volunteersNeeded
@@ -101,11 +104,12 @@ class World:
     token: str
     center: int
     dispatcher: Any
+    dispatcher_token: str
     volunteer_id: int
     orders: list[int]
 
 
-async def build_world(rounds: int) -> World:
+async def build_world(events: int) -> World:
     from models.accounts import Role
     from models.dispatch import CenterCoverage, CenterLevel, DispatchCenter, ServiceCategory
     from models.geography import District
@@ -135,7 +139,7 @@ async def build_world(rounds: int) -> World:
         ),
     )
     ids = []
-    for i in range(rounds * 2 + 4):
+    for i in range(events):
         start = datetime.now(UTC) + timedelta(hours=2 + 3 * i)
         order = await orders.submit(
             accounts.principal_for(resident),
@@ -152,7 +156,10 @@ async def build_world(rounds: int) -> World:
         )
         ids.append(order.id)
     token = (await accounts.login(wall_user.username, password)).access_token
-    return World(token, center.id, accounts.principal_for(dispatcher), volunteer.id, ids)
+    dispatcher_token = (await accounts.login(dispatcher.username, password)).access_token
+    return World(
+        token, center.id, accounts.principal_for(dispatcher), dispatcher_token, volunteer.id, ids
+    )
 
 
 class StatementCount(logging.Handler):
@@ -267,7 +274,6 @@ async def measure(
     # Every subscription past its start-up replay from the log: fed by the hub alone.
     await until(lambda: hub.subscriber_count(live=True) - start >= subscribers)
     print("    all live", file=sys.stderr)
-    gc.collect()
 
     totals, firsts, statements, distinct = [], [], [], []
     counter = StatementCount()
@@ -322,6 +328,7 @@ def check_payload(frame: str, order_id: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
+    from api.app import tune_garbage_collector
     from models.db import apply_migrations, close_database, open_database
     from settings import Settings
     from subscriptions.bus import Bus
@@ -338,9 +345,12 @@ async def main(args: argparse.Namespace) -> int:
         await bus.connect()
         hub = EventHub(bus)
         await hub.start()
+        # What the server's lifespan does once it is up.
+        tune_garbage_collector()
+        ws_plan = [(n, deflate) for n in args.ws for deflate in args.ws_deflate]
         try:
             plan = [("plain", args.baseline)] + [("shared", n) for n in args.subscribers]
-            world = await build_world(args.rounds * len(plan))
+            world = await build_world(args.rounds * len(plan) + (args.rounds + 1) * len(ws_plan))
             runs = []
             for mode, n in plan:
                 print(f"  {mode:6} {n:>6} subscribers ...", file=sys.stderr, flush=True)
@@ -348,8 +358,18 @@ async def main(args: argparse.Namespace) -> int:
         finally:
             await hub.stop()
             await bus.disconnect()
+        from bench.fanout_ws import measure_ws
+
+        ws_runs = []
+        try:
+            for n, deflate in ws_plan:
+                print(f"  real WebSockets {n:>6} ...", file=sys.stderr, flush=True)
+                log = Path(tmp) / "server.log"
+                ws_runs.append(await measure_ws(database_url, world, n, args.rounds, deflate, log))
+        finally:
             await close_database()
     report(runs, args, settings.database_url.split("://")[0])
+    report_ws(ws_runs, runs[0], args)
     return 0
 
 
@@ -386,6 +406,34 @@ def report(runs: list[Run], args: argparse.Namespace, database: str) -> None:
         print(f"Target (10,000 subscribers within 1 s): {verdict} ({target.total_ms:.0f} ms).")
 
 
+def report_ws(runs: list[WsRun], baseline: Run, args: argparse.Namespace) -> None:
+    if not runs:
+        return
+    print(
+        "\nThe same over real WebSockets: `volunteer-city serve` (uvicorn) in its own process, "
+        "the clients (`websockets`) in this one, the assignment made over HTTP; from sending "
+        f"the mutation to the last client's `next`; median of {args.rounds} after a warm-up "
+        "event.\n"
+    )
+    header = (
+        f"{'deflate':<13}{'subscribers':>12}{'first ms':>10}{'last ms':>10}"
+        f"{'µs/subscriber':>15}{'vs plain':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        total = statistics.median(run.totals_ms)
+        per = total * 1000 / run.subscribers
+        print(
+            f"{run.compression:<13}{run.subscribers:>12,}{statistics.median(run.first_ms):>10.1f}"
+            f"{total:>10.1f}{per:>15.1f}{baseline.per_subscriber_us / per:>9.1f}x"
+        )
+    print(
+        "\nvs plain: against the in-memory plain run above (strawberry's per-subscriber path "
+        "without uvicorn and TCP, so the ratio understates the saving)."
+    )
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
     parser.add_argument(
@@ -396,6 +444,19 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--baseline", type=int, default=1000, help="subscribers for the plain run (default 1000)"
+    )
+    parser.add_argument(
+        "--ws",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=[1000, 10_000],
+        help="subscriber counts for the real-WebSocket runs (default 1000,10000; '' for none)",
+    )
+    parser.add_argument(
+        "--ws-deflate",
+        type=lambda text: [{"off": False, "on": True}[t] for t in text.split(",")],
+        default=[False],
+        help="the server's WS_PER_MESSAGE_DEFLATE in the real-WebSocket runs: off (the "
+        "default setting), on, or off,on",
     )
     parser.add_argument("--rounds", type=int, default=1, help="events per run (median shown)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
