@@ -237,20 +237,27 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
             )
 
     def build_per_event_executor(self, payload: Any) -> FanoutExecutor:
-        executor = super().build_per_event_executor(payload)
-        assert isinstance(executor, FanoutExecutor)
         context = self.context_value
         if not isinstance(context, Context):
-            return executor
+            return cast("FanoutExecutor", super().build_per_event_executor(payload))
         # Not isinstance(payload, SharedEvent): a protocol check costs ~90 µs per call.
         event_id = getattr(payload, "event_id", None)
         if context.hub is None or type(event_id) is not int:
+            executor = cast("FanoutExecutor", super().build_per_event_executor(payload))
             # Still a fresh set of loaders per event: the connection's would serve old rows.
             executor.context_value = replace(context, loaders=Loaders())
             return executor
-        executor._views = context.hub.views(event_id)
+        views = context.hub.views(event_id)
+        key = None
         if context.audience is not None and self._operation_key is not None:
-            executor._share_key = (self._operation_key, context.audience.key)
+            key = (self._operation_key, context.audience.key)
+            shared = views.get(_EXECUTIONS, {}).get(key)
+            if shared is not None:
+                # Someone of this audience started the event's execution: nothing to build.
+                return cast("FanoutExecutor", _Joined(shared))
+        executor = cast("FanoutExecutor", super().build_per_event_executor(payload))
+        executor._views = views
+        executor._share_key = key
         return executor
 
     def _event_context(self, principal: Principal | None = None) -> Context:
@@ -295,6 +302,22 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         return clone
+
+
+class _Joined:
+    """Stands in for a per-event executor when the event's execution for this subscriber's
+    audience exists already: graphql-core only calls `execute_operation` on it."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self, shared: ExecutionResult | _SharedExecution) -> None:
+        self.shared = shared
+
+    def execute_operation(
+        self, serially: bool | None = None
+    ) -> ExecutionResult | asyncio.Future[ExecutionResult]:
+        shared = self.shared
+        return shared if isinstance(shared, ExecutionResult) else shared.wait()
 
 
 class _SharedExecution:
