@@ -1,16 +1,21 @@
 """Subscription fan-out: N wall screens on one process, one event, time until the last has it.
 
     python -m bench.fanout [--subscribers 1000,10000] [--baseline 1000] [--rounds 3]
+                           [--ws 1000,10000] [--ws-deflate off,on]
 
-Every subscriber is a graphql-transport-ws connection of its own, driven through strawberry's
-real protocol handler (`connection_init` with a token, `subscribe`, `next` messages serialised
-to JSON as Starlette's `send_json` does) over an in-memory socket instead of a network one. The
-event is a real dispatcher assigning an order (commit, event log, bus, hub, execution), and
-the clock runs from just before that call until the last subscriber's `next` message is
-serialised. SQLite in a temporary directory and the memory bus by default.
+In memory (first table): every subscriber is a graphql-transport-ws connection of its own to
+the real ASGI view — Starlette's WebSocket, strawberry's view, our handler (api/websocket.py),
+the schema and the hub — over in-memory ASGI receive/send instead of uvicorn and TCP. The event
+is a dispatcher assigning an order through the service (commit, event log, bus, hub, shared
+execution), and the clock runs from just before that call until the server hands the last
+subscriber's `next` frame to the ASGI send. SQLite in a temporary directory and the memory bus.
 
-The baseline is the same, executed per subscriber as plain strawberry does (fresh loaders, its
-own database reads, its own execution for every subscriber), measured in the same run.
+The baseline is the same with plain strawberry's per-subscriber path: its own
+graphql-transport-ws handler and extension runner, fresh loaders, its own database reads and its
+own execution for every subscriber, measured in the same run.
+
+Over real WebSockets (second table, bench/fanout_ws.py): `volunteer-city serve` in its own
+process, real clients in this one, the mutation over HTTP, until the last client has read it.
 """
 
 from __future__ import annotations
