@@ -18,14 +18,24 @@ from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import BearerAuthMiddleware
+from api.exports import export
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
+from api.logs import RequestIdMiddleware
+from api.media import media
+from api.metrics import MetricsMiddleware, metrics
+from api.open311 import app as open311
+from api.ratelimit import RateLimiter
+from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.escalation import sweep
+from services.webhook_worker import WebhookWorker
+from services.webhooks import backlog as webhook_backlog
 from settings import Settings, get_settings
 from subscriptions.bus import Bus
 from subscriptions.hub import EventHub
+from subscriptions.metrics import register_backlog_probe
 
 log = logging.getLogger("volunteer_city.app")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -58,6 +68,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings.check()
     bus = Bus(settings.broadcast_url, channel_prefix=settings.bus_channel_prefix)
     hub = EventHub(bus, heartbeat_seconds=settings.hub_heartbeat_seconds)
+    limiter = RateLimiter(settings)
+    # Every process may send webhooks; leases make sure one at a time serves each webhook.
+    webhooks = WebhookWorker.from_settings(settings) if settings.webhook_worker else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,6 +78,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await bus.connect()
         await hub.start()
         sweeper = asyncio.create_task(_sweep_forever(settings.dispatch_sweep_seconds))
+        if webhooks is not None:
+            await webhooks.start()
+        register_backlog_probe("webhooks", webhook_backlog)
         tune_garbage_collector()
         log.info(
             "serving with database %s and bus %s",
@@ -74,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            if webhooks is not None:
+                await webhooks.stop()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -83,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await close_database()
 
     graphql = GraphQLApp(
-        build_schema(settings),
+        build_schema(settings, budget=limiter),
         graphql_ide="graphiql",
         # Only the graphql-transport-ws protocol: the legacy graphql-ws one is deprecated
         # and has had security bugs of its own.
@@ -91,17 +109,31 @@ def create_app(settings: Settings | None = None) -> Starlette:
         connection_init_wait_timeout=timedelta(seconds=10),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         allowed_origins=settings.allowed_origins,
+        # Photos of civic issues; api/graphql.py refuses uploads without the CSRF header.
+        multipart_uploads_enabled=True,
     )
+    graphql.max_upload_bytes = 3 * settings.max_photo_bytes + 1024 * 1024
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/media/{key:path}", media, methods=["GET", "HEAD"]),
+            # Open311 GeoReport v2 for third-party civic apps.
+            Mount("/open311/v2", app=open311),
+            Route("/metrics", metrics),
+            Route("/exports/{dataset}.{format}", export),
+            Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(BearerAuthMiddleware)],
+        middleware=[
+            # Outermost first: every line logged for a request, a 401 included, has its id.
+            Middleware(RequestIdMiddleware),
+            Middleware(MetricsMiddleware),
+            Middleware(BearerAuthMiddleware),
+        ],
         lifespan=lifespan,
     )
     app.state.bus = bus

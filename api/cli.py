@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -58,8 +57,10 @@ def serve(
     """Serve the API (GraphQL at /graphql, probes at /healthz and /readyz)."""
     import uvicorn
 
+    from api.logs import configure_logging
+
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings)
     if workers > 1 and not settings.uses_postgres:
         raise typer.BadParameter("several workers need DATABASE_URL to point at PostgreSQL")
     uvicorn.run(
@@ -74,6 +75,10 @@ def serve(
         ws_per_message_deflate=settings.ws_per_message_deflate,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
+        # Logging is ours (api/logs.py): JSON or text, request ids, redaction; our middleware
+        # writes the access line.
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -153,17 +158,130 @@ def create_api_client(
     scope: Annotated[list[str], typer.Option(help="Repeat for several scopes.")],
 ) -> None:
     """Register a third-party app; prints its API key once."""
-    from services import accounts
-    from services.errors import DomainError
+    from services import api_clients
 
-    try:
-        client, key = _with_database(lambda: accounts.create_api_client(name, scope))
-    except DomainError as error:
-        console.print(f"[red]{error.problems[0].code.value}[/red]: {error.problems[0].message}")
-        raise typer.Exit(1) from error
+    client, key = _or_exit(lambda: api_clients.create_api_client(name, scope))
     console.print(f"created API client {client.name} (id {client.id}), scopes {client.scopes}")
     console.print("API key (shown once, store it now):")
     typer.echo(key)
+
+
+@app.command("set-cost-budget")
+def set_cost_budget(
+    client_id: int,
+    budget: Annotated[str, typer.Argument(help="Cost points per window, or `default`.")],
+) -> None:
+    """Give an API client its own cost budget per RATE_LIMIT_WINDOW_SECONDS (0: unlimited)."""
+    from services import rate_limits
+    from services.errors import DomainError
+
+    try:
+        points = None if budget == "default" else int(budget)
+    except ValueError as error:
+        raise typer.BadParameter("a whole number, or `default`", param_hint="BUDGET") from error
+    try:
+        client = _with_database(lambda: rate_limits.set_client_budget(client_id, points))
+    except DomainError as error:
+        console.print(f"[red]{error.problems[0].code.value}[/red]: {error.problems[0].message}")
+        raise typer.Exit(1) from error
+    shown = "the default" if client.cost_budget is None else f"{client.cost_budget} points"
+    console.print(f"API client {client.name} (id {client.id}) now has {shown} per window")
+
+
+@app.command("create-wall-token")
+def create_wall_token(
+    center: Annotated[str, typer.Option(help="The dispatch centre: its id or exact name.")],
+    days: Annotated[int, typer.Option(help="How long the credential lasts.")] = 365,
+    base_url: Annotated[str, typer.Option(help="Where screens reach the API.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    revoke_previous: Annotated[
+        bool, typer.Option(help="Sign out every screen of this centre holding an older one.")
+    ] = False,
+) -> None:
+    """A long-lived credential for a centre's wall screen; prints the URL to open on it once."""
+    from services import wall
+    from services.errors import DomainError
+
+    async def issue() -> wall.WallCredential:
+        found = await wall.find_center(center)
+        return await wall.issue_wall_credential(found, days, revoke_previous=revoke_previous)
+
+    try:
+        credential = _with_database(issue)
+    except DomainError as error:
+        for problem in error.problems:
+            console.print(f"[red]{problem.code.value}[/red]: {problem.message}")
+        raise typer.Exit(1) from error
+    console.print(
+        f"wall credential for {credential.center.name} (user {credential.user.username}), "
+        f"valid until {credential.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    console.print("Open this URL on the screen once; it keeps the credential (treat it as a key):")
+    # The credential rides in the fragment, which browsers never send to the server.
+    typer.echo(f"{base_url.rstrip('/')}/wall/{credential.center.id}#token={credential.token}")
+
+
+@app.command("rotate-api-key")
+def rotate_api_key(
+    client_id: int,
+    grace_seconds: Annotated[
+        int | None,
+        typer.Option(help="How long the current key keeps working (0: stops now)."),
+    ] = None,
+) -> None:
+    """Issue a new key for an app; prints it once. The current key keeps working for the grace
+    period (default API_KEY_GRACE_SECONDS)."""
+    from services import api_clients
+
+    client, key = _or_exit(lambda: api_clients.rotate_key(client_id, grace_seconds))
+    until = client.previous_key_expires_at
+    console.print(
+        f"rotated the key of {client.name} (id {client.id}); the previous key "
+        + (f"works until {until.isoformat()}" if until else "stopped working")
+    )
+    console.print("new API key (shown once, store it now):")
+    typer.echo(key)
+
+
+@app.command("revoke-api-client")
+def revoke_api_client(
+    client_id: int,
+    previous_key_only: Annotated[
+        bool, typer.Option(help="End only the key before the last rotation.")
+    ] = False,
+) -> None:
+    """Stop an app's keys at once (and disable its webhooks), or only its previous key."""
+    from services import api_clients
+
+    client = _or_exit(lambda: api_clients.revoke(client_id, previous_key_only=previous_key_only))
+    what = "the previous key of" if previous_key_only else "every key of"
+    console.print(f"revoked {what} {client.name} (id {client.id})")
+
+
+@app.command("list-api-clients")
+def list_api_clients() -> None:
+    """The registered apps, their scopes and key state (never a key)."""
+    from models.accounts import ApiClient
+
+    for client in _with_database(lambda: ApiClient.all().order_by("id")):
+        state = "enabled" if client.enabled else "revoked"
+        console.print(
+            f"{client.id}\t{client.name}\t{','.join(client.scopes)}\tvc_{client.key_prefix}_…"
+            f"\t{state}"
+        )
+
+
+def _or_exit(work: Callable[[], Awaitable[T]]) -> T:
+    """Runs a service call; its coded problems are printed and end the command with 1."""
+    from services.errors import DomainError
+
+    try:
+        return _with_database(work)
+    except DomainError as error:
+        for problem in error.problems:
+            console.print(f"[red]{problem.code.value}[/red]: {problem.message}")
+        raise typer.Exit(1) from error
 
 
 if __name__ == "__main__":

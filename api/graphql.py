@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
@@ -16,13 +17,16 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import principal_of
+from api.auth import authenticate_websocket, principal_of
 from api.websocket import FanoutTransportWSHandler
 from schema.context import Context
-from services.accounts import authenticate
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 GRAPHIQL_PAGE = Path(__file__).with_name("static") / "graphiql" / "graphiql.html"
+# A multipart POST is a "simple" request that any web page may send cross-site without a CORS
+# preflight, with the victim's cookies. Requiring one of these (non-simple) headers forces the
+# preflight, which a foreign origin fails. The second is what Apollo's upload clients send.
+CSRF_HEADERS = ("x-graphql-csrf", "apollo-require-preflight")
 
 
 @cache
@@ -62,6 +66,23 @@ def _never_executed(result: ExecutionResult) -> bool:
 class GraphQLApp(GraphQL[Context, None]):
     # Subscription results shared by many subscribers are serialised once (api/websocket.py).
     graphql_transport_ws_handler_class = FanoutTransportWSHandler
+    # The largest multipart request read at all (app.py sets it from MAX_PHOTO_BYTES).
+    max_upload_bytes: int = 3 * 8 * 1024 * 1024 + 1024 * 1024
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """Uploads (the GraphQL multipart request spec), refused before the body is read when
+        they lack the CSRF header or a Content-Length, or are too large."""
+        headers = request.headers
+        if not any(headers.get(name, "").strip() for name in CSRF_HEADERS):
+            raise HTTPException(
+                400, "A multipart request needs a non-empty x-graphql-csrf header (CSRF)."
+            )
+        length = headers.get("content-length", "")
+        if not length.isdigit():
+            raise HTTPException(411, "A multipart request needs a Content-Length.")
+        if int(length) > self.max_upload_bytes:
+            raise HTTPException(413, f"At most {self.max_upload_bytes} bytes per request.")
+        return await super().parse_multipart(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's own page loads React and GraphiQL from unpkg.com: blank when offline.
@@ -72,12 +93,10 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(principal=principal_of(request), request=request, response=response, hub=hub)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """WebSockets authenticate in `connection_init` ({"token": ...} or {"Authorization":
-        "Bearer ..."}); a connection without a valid token is closed (4403)."""
-        raw = context.connection_params
-        params: dict[str, object] = raw if isinstance(raw, dict) else {}
-        token = params.get("token") or str(params.get("Authorization", "")).removeprefix("Bearer ")
-        principal = await authenticate(str(token)) if token else None
+        """WebSockets authenticate in `connection_init` ({"token": ...}, {"apiKey": ...} or
+        {"Authorization": "Bearer ..."}, with a user token or an API key); a connection without
+        a valid one is closed (4403), and so is an app's when its key stops working."""
+        principal = await authenticate_websocket(context)
         if principal is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
         context.principal = principal
@@ -112,7 +131,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
             # A request that never reached execution (parse or validation error) has no
-            # `data`; the spec asks for a 4xx for it under the new media type.
-            if isinstance(response_data, dict) and "data" not in response_data:
+            # `data`; the spec asks for a 4xx for it under the new media type. A 429 (over
+            # budget, schema/cost.py) is already one, and more telling.
+            no_data = isinstance(response_data, dict) and "data" not in response_data
+            if no_data and response.status_code == 200:
                 response.status_code = 400
         return response

@@ -3,12 +3,14 @@ subscriber of an event (schema/fanout.py) goes out as the same pre-serialised JS
 
 strawberry builds a `next` message per subscriber and JSON-encodes it in full; with 10,000 wall
 screens that is 10,000 encodings of one result. Here the shared `data` is encoded once and each
-subscriber's frame is that text with its own operation id around it. Everything else — ids,
-errors (which masking may rewrite per result, so they take the ordinary path), completion, the
-per-connection subscription limit — is strawberry's unchanged.
+subscriber's frame is that text with its own operation id (and its result's own errors and
+extensions, which masking and the cost report make per result) around it. Everything else —
+ids, completion, the per-connection subscription limit — is strawberry's unchanged.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import orjson
 from starlette.websockets import WebSocketDisconnect
@@ -23,11 +25,18 @@ from schema.context import Context
 from schema.fanout import SharedData
 
 
-def next_frame(operation_id: object, data: SharedData) -> str:
-    """The `next` message of a shared result, as strawberry's handler would send it (orjson
-    leaves non-ASCII text unescaped, where json.dumps escapes it: the same JSON value)."""
-    identifier = orjson.dumps(operation_id).decode()
-    return '{"id":' + identifier + ',"type":"next","payload":{"data":' + data.as_json() + "}}"
+def next_frame(operation_id: object, data: SharedData, payload: Mapping[str, object]) -> str:
+    """The `next` message of a shared result, as strawberry's handler would send it: the shared
+    data's JSON, with the operation's id and the result's own errors and extensions (small, and
+    rare) around it. orjson leaves non-ASCII text unescaped where json.dumps escapes it: the
+    same JSON value."""
+    parts = ['{"id":', orjson.dumps(operation_id).decode(), ',"type":"next","payload":{"data":']
+    parts.append(data.as_json())
+    for key in ("errors", "extensions"):
+        if key in payload:
+            parts += [',"', key, '":', orjson.dumps(payload[key]).decode()]
+    parts.append("}}")
+    return "".join(parts)
 
 
 class FanoutTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -35,10 +44,10 @@ class FanoutTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if message["type"] == "next" and isinstance(self.websocket, ASGIWebSocketAdapter):
             payload = message["payload"]
             data = payload.get("data")
-            # Only data: errors and extensions are per result.
-            if type(data) is SharedData and len(payload) == 1:
+            if type(data) is SharedData:
+                frame = next_frame(message["id"], data, payload)
                 try:
-                    await self.websocket.ws.send_text(next_frame(message["id"], data))
+                    await self.websocket.ws.send_text(frame)
                 except WebSocketDisconnect as exc:
                     raise WebSocketDisconnected from exc
                 return

@@ -44,11 +44,14 @@ if TYPE_CHECKING:
 
 WALL = """subscription Wall($center: ID!, $after: String) {
   dispatchFeed(dispatchCenterId: $center, after: $after) {
-    cursor type status occurredAt note
-    order {
-      id status category urgency description address windowStart windowEnd volunteersNeeded
-      district { name } dispatchCenter { name }
-      assignments { status volunteer { realName phone starLevel personalDataVisible } }
+    cursor occurredAt note
+    ... on DispatchEvent {
+      type status
+      order {
+        id status category urgency description address windowStart windowEnd volunteersNeeded
+        district { name } dispatchCenter { name }
+        assignments { status volunteer { realName phone starLevel personalDataVisible } }
+      }
     }
   }
 }"""

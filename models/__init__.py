@@ -1,6 +1,16 @@
 """Tortoise models, one module per domain. Relations are declared by string ("models.X")."""
 
 from models.accounts import ApiClient, Role, User
+from models.civic import (
+    CivicAction,
+    CivicCategory,
+    CivicIssue,
+    CivicIssueTransition,
+    CivicPhoto,
+    CivicSource,
+    CivicStatus,
+    PhotoPhase,
+)
 from models.dispatch import (
     AssignmentStatus,
     CenterCoverage,
@@ -24,22 +34,57 @@ from models.organizations import (
     Organization,
     OrganizationCategory,
 )
+from models.rewards import (
+    Benefit,
+    BenefitCategory,
+    BenefitDelivery,
+    BenefitProvider,
+    CardCheck,
+    CardStatus,
+    Commendation,
+    InsuranceCoverage,
+    InsurancePolicy,
+    ProviderKind,
+    ProviderStaff,
+    Redemption,
+    RedemptionStatus,
+    ServiceCard,
+    StarLevelAchievement,
+)
 from models.stations import Station, StationKind
 from models.timebank import AccountKind, Movement, TimeAccount, Transfer, TransferKind
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
+from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "AccountKind",
     "ApiClient",
     "AssignmentStatus",
     "Availability",
+    "Benefit",
+    "BenefitCategory",
+    "BenefitDelivery",
+    "BenefitProvider",
+    "CardCheck",
+    "CardStatus",
     "CenterCoverage",
     "CenterLevel",
+    "CivicAction",
+    "CivicCategory",
+    "CivicIssue",
+    "CivicIssueTransition",
+    "CivicPhoto",
+    "CivicSource",
+    "CivicStatus",
+    "Commendation",
     "Community",
+    "DeliveryStatus",
     "DispatchCenter",
     "District",
     "Event",
     "Gender",
+    "InsuranceCoverage",
+    "InsurancePolicy",
     "Membership",
     "MembershipRole",
     "MembershipStatus",
@@ -49,12 +94,19 @@ __all__ = [
     "OrderTransition",
     "Organization",
     "OrganizationCategory",
+    "PhotoPhase",
+    "ProviderKind",
+    "ProviderStaff",
     "RecordStatus",
+    "Redemption",
+    "RedemptionStatus",
     "Role",
+    "ServiceCard",
     "ServiceCategory",
     "ServiceOrder",
     "ServiceRecord",
     "Skill",
+    "StarLevelAchievement",
     "Station",
     "StationKind",
     "TimeAccount",
@@ -64,4 +116,7 @@ __all__ = [
     "User",
     "Volunteer",
     "VolunteerStatus",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]

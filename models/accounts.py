@@ -43,6 +43,16 @@ class ApiClient(Model):
     scopes: fields.Field[list[str]] = fields.JSONField(default=list)
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Query-cost points per rate-limit window; null means the RATE_LIMIT_CLIENT default.
+    cost_budget = fields.IntField(null=True)
+    # After a rotation the previous key keeps working until `previous_key_expires_at`, so that
+    # an app can roll the new key out without downtime. Only one previous key is kept.
+    previous_key_prefix = fields.CharField(max_length=16, unique=True, null=True)
+    previous_key_hash = fields.CharField(max_length=128, null=True)
+    previous_key_expires_at = fields.DatetimeField(null=True)
+    key_rotated_at = fields.DatetimeField(null=True)
+    # Revocation is final: `enabled` goes false and every key of the client stops at once.
+    revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "api_client"

@@ -17,7 +17,10 @@ MODEL_MODULES = [
     "models.dispatch",
     "models.stations",
     "models.timebank",
+    "models.civic",
+    "models.rewards",
     "models.events",
+    "models.webhooks",
 ]
 
 

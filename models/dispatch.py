@@ -277,5 +277,10 @@ class ServiceRecord(Model):
     class Meta:
         table = "service_record"
         ordering = ["id"]
-        # The second covers cityStatistics' participation and hours of a period.
-        indexes = (("volunteer_id", "status"), ("status", "ended_at", "volunteer_id", "hours"))
+        # The second covers cityStatistics' participation and hours of a period, the third
+        # pages the export of confirmed records by confirmation time.
+        indexes = (
+            ("volunteer_id", "status"),
+            ("status", "ended_at", "volunteer_id", "hours"),
+            ("status", "decided_at", "id"),
+        )

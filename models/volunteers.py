@@ -93,6 +93,11 @@ class Volunteer(Model):
     registered_at = fields.DatetimeField(db_index=True)
     status = fields.CharEnumField(VolunteerStatus, max_length=16, default=VolunteerStatus.ACTIVE)
     total_hours = fields.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # Any change to the row: what the national system's export syncs by. A queryset update()
+    # does not stamp it by itself: set it there too. Nullable only so that the column could
+    # be added to a filled table in place (SQLite's table rebuild for NOT NULL would drop the
+    # indexes): every insert and update states it, and the migration filled the older rows.
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
 
     class Meta:
         table = "volunteer"
@@ -100,10 +105,11 @@ class Volunteer(Model):
         # The list pages by id (keyset) under a filter: (filter column, id) lets the database
         # walk the index in id order and stop after a page, instead of sorting every match.
         # (status, district_id, registered_at) answers cityStatistics' registry counts from
-        # the index alone, for the city and for one district.
+        # the index alone, for the city and for one district. (updated_at, id) pages exports.
         indexes = (
             ("district_id", "id"),
             ("community_id", "id"),
             ("total_hours",),
             ("status", "district_id", "registered_at"),
+            ("updated_at", "id"),
         )

@@ -24,15 +24,24 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    api_clients,
+    civic,
     dispatch,
     geography,
     organizations,
+    rewards,
     stations,
     statistics,
     timebank,
     volunteers,
+    wall,
+    webhooks,
 )
+from schema.api_clients.recheck import ApiKeyRecheck
+from schema.budget import Budget, QueryCost
+from schema.cost import CostAnalysis
 from schema.fanout import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
+from schema.metrics import OperationMetrics
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -58,6 +67,11 @@ def _query() -> type:
             stations.Query,
             statistics.Query,
             timebank.Query,
+            civic.Query,
+            rewards.Query,
+            wall.Query,
+            api_clients.Query,
+            webhooks.Query,
         ),
     )
 
@@ -71,9 +85,13 @@ Mutation = merge_types(
         dispatch.Mutation,
         stations.Mutation,
         timebank.Mutation,
+        civic.Mutation,
+        rewards.Mutation,
+        api_clients.Mutation,
+        webhooks.Mutation,
     ),
 )
-Subscription = dispatch.Subscription
+Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -114,11 +132,15 @@ class FanoutSchema(Schema):
         return StreamingExtensionsRunner(execution_context, extensions)
 
 
-def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> strawberry.Schema:
+def build_schema(
+    settings: Settings | None = None, *, fanout: bool = True, budget: Budget | None = None
+) -> strawberry.Schema:
     """`fanout=False` executes every subscriber's events on its own, with strawberry's own
     extension runner, as plain strawberry does: only for measuring what fan-out saves
-    (bench/fanout.py)."""
+    (bench/fanout.py). `budget` charges each request's cost to its caller (the server's rate
+    limiter); without it, cost is only measured and capped."""
     settings = settings or get_settings()
+    costs = CostAnalysis(settings.max_query_cost, settings.graphql_cache_size)
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
@@ -139,6 +161,11 @@ def build_schema(settings: Settings | None = None, *, fanout: bool = True) -> st
             # Bounded: the defaults are unbounded, and every distinct document would stay.
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
+            # An app's WebSocket key is checked again before each operation is costed and run.
+            ApiKeyRecheck,
+            # Before OperationMetrics: a refused request never enters the later extensions.
+            lambda: QueryCost(costs, budget),
+            OperationMetrics,
             lambda: _MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
         ],
     )

@@ -1,9 +1,8 @@
-"""Accounts: sign-up, sign-in with JWTs, and API keys for third-party apps."""
+"""Accounts: sign-up, sign-in with JWTs, and turning a bearer credential into a principal
+(API keys themselves are managed in services/api_clients.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,9 +16,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.accounts import ApiClient, Role, User
+from models.accounts import Role, User
+from services.api_clients import API_KEY_PREFIX as API_KEY_PREFIX
+from services.api_clients import check_key, is_api_key
+from services.api_clients import create_api_client as create_api_client
 from services.errors import Collector, DomainError
-from services.principal import ANONYMOUS, Principal, Scope
+from services.principal import ANONYMOUS, Principal
 from settings import get_settings
 
 _hasher = PasswordHasher()
@@ -27,7 +29,6 @@ _hasher = PasswordHasher()
 # response time of "unknown user" equal to that of "wrong password".
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
-API_KEY_PREFIX = "vc_"
 
 
 class AccountErrorCode(str, Enum):
@@ -154,38 +155,15 @@ def principal_for(user: User) -> Principal:
     return Principal(user_id=user.id, roles=frozenset(Role(r) for r in user.roles))
 
 
-def _hash_key(key: str) -> str:
-    # API keys are long random strings, so a keyed SHA-256 is enough (no slow KDF needed).
-    return hmac.new(get_settings().secret_key.encode(), key.encode(), hashlib.sha256).hexdigest()
-
-
-async def create_api_client(name: str, scopes: list[str]) -> tuple[ApiClient, str]:
-    """Returns the client and its key. The key is shown this once and only its hash is kept."""
-    unknown = sorted(set(scopes) - set(Scope.ALL))
-    if unknown:
-        raise DomainError(
-            AccountErrorCode.INVALID_ROLE, f"Unknown scopes: {', '.join(unknown)}", "scopes"
-        )
-    prefix = secrets.token_hex(6)
-    key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    client = await ApiClient.create(
-        name=name, key_prefix=prefix, key_hash=_hash_key(key), scopes=sorted(set(scopes))
-    )
-    return client, key
-
-
 async def authenticate(credential: str | None) -> Principal | None:
     """Turns a bearer credential (user JWT or API key) into a principal. No credential is
     anonymous; a credential that is wrong, expired or revoked is `None`, which the caller
     answers with an authentication error rather than silently serving it as anonymous."""
     if not credential:
         return ANONYMOUS
-    if credential.startswith(API_KEY_PREFIX):
-        prefix = credential[len(API_KEY_PREFIX) :].split("_", 1)[0]
-        client = await ApiClient.get_or_none(key_prefix=prefix, enabled=True)
-        if client is None or not hmac.compare_digest(client.key_hash, _hash_key(credential)):
-            return None
-        return Principal(api_client_id=client.id, scopes=frozenset(client.scopes))
+    if is_api_key(credential):
+        checked = await check_key(credential)
+        return checked.principal if checked else None
     user = await _user_from_token(credential, "access")
     return principal_for(user) if user else None
 

@@ -36,7 +36,9 @@ from models.volunteers import (
     pack_tags,
 )
 from services.accounts import hash_password
+from services.demo_civic import seed_civic
 from services.demo_dispatch import seed_dispatch
+from services.demo_rewards import seed_rewards
 from services.demo_stations import seed_stations
 from services.geography import ensure_reference_data
 from services.identity import id_number_hash, make_id_number
@@ -182,6 +184,7 @@ VOLUNTEER_COLUMNS = (
     "registered_at",
     "status",
     "total_hours",
+    "updated_at",
 )
 _SKILLS = [s.value for s in Skill]
 _SLOTS = [a.value for a in Availability]
@@ -240,6 +243,7 @@ class VolunteerFactory:
         lng = round(community.center_lng + rng.uniform(-0.01, 0.01), 6)
         skills = pack_tags(rng.sample(_SKILLS, k=rng.randint(1, 3)))
         availability = pack_tags(rng.sample(_SLOTS, k=rng.randint(1, 3)))
+        registered = self.now - timedelta(days=years_ago * 365)
         return [
             real_name,
             phone,
@@ -253,9 +257,10 @@ class VolunteerFactory:
             lng,
             skills,
             availability,
-            self.now - timedelta(days=years_ago * 365),
+            registered,
             VolunteerStatus.ACTIVE.value,
             Decimal(str(hours)).quantize(_CENT),
+            registered,
         ]
 
     def rows(self, start: int, stop: int) -> list[list[Any]]:
@@ -413,6 +418,8 @@ async def seed(scale: str | Scale = "demo", progress: Progress = _noop) -> dict[
     await _link_demo_accounts(users, organizations)
     await seed_dispatch()
     await seed_stations()
+    await seed_civic()
+    await seed_rewards()
     return {
         "volunteers": await Volunteer.all().count() - before["volunteers"],
         "organizations": await Organization.all().count() - before["organizations"],

@@ -18,8 +18,10 @@ class Scope:
     DISPATCH = "dispatch"
     OPEN311_WRITE = "open311:write"
     EXPORT = "export"
+    # Register webhooks and read their delivery logs (the app's own only).
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
-    ALL = (READ, PERSONAL_DATA, WRITE, DISPATCH, OPEN311_WRITE, EXPORT)
+    ALL = (READ, PERSONAL_DATA, WRITE, DISPATCH, OPEN311_WRITE, EXPORT, WEBHOOKS_MANAGE)
 
 
 @dataclass(frozen=True)

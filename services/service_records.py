@@ -35,6 +35,7 @@ from services.dispatch import (
 )
 from services.errors import DomainError, NotPermitted
 from services.principal import Principal
+from services.rewards_levels import after_confirmation as record_star_levels
 from services.timebank import deposit_for_record
 from subscriptions.events import atomic
 
@@ -207,8 +208,9 @@ async def _decide(
             raise DomainError(DispatchErrorCode.RECORD_ALREADY_DECIDED, "Already decided.")
         if status == RecordStatus.CONFIRMED:
             await Volunteer.filter(id=record.volunteer_id).update(
-                total_hours=F("total_hours") + counted
+                total_hours=F("total_hours") + counted, updated_at=datetime.now(UTC)
             )
+            await record_star_levels(tx, record, counted)
         order = await ServiceOrder.get(id=record.order_id)
         event = (
             DispatchEventType.RECORD_CONFIRMED
@@ -235,8 +237,8 @@ async def confirm(
     principal: Principal, record_id: int, hours: Decimal | None = None, note: str = ""
 ) -> ServiceRecord:
     """Counts the hours (the corrected ones if asked for, or `hours` if given) into the
-    volunteer's total, and so their star level, and deposits them in the volunteer's time
-    account, all in the same transaction."""
+    volunteer's total, and so their star level (dating any level reached), and deposits them
+    in the volunteer's time account, all in the same transaction."""
     return await _decide(principal, record_id, RecordStatus.CONFIRMED, hours, note)
 
 

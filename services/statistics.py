@@ -15,7 +15,8 @@ in a past figure either. A future `as_of` is clamped to now (the result says whi
 used): the future has no rows yet, and a client clock a little ahead must not fail.
 
 District. With a district, volunteers count where they are registered (and their service
-records with them, wherever they served); orders, organisations and stations where they are."""
+records with them, wherever they served); orders, organisations, stations and civic issues
+where they are."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from models.geography import District
 from models.organizations import Organization, OrganizationCategory
 from models.stations import Station, StationKind
 from models.volunteers import Volunteer, VolunteerStatus
+from services.civic_statistics import rectification_counts
 from services.errors import DomainError
 
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
@@ -75,6 +77,10 @@ class CityStatistics:
     orders_by_status: dict[OrderStatus, int]
     organizations_by_category: dict[OrganizationCategory, int]
     stations_by_kind: dict[StationKind, int]
+    # Civic issues reported in the period: filed as cases, and of them, fixed (rectified or
+    # verified, not reopened since); see services/civic_statistics.py.
+    civic_issues_filed: int
+    civic_issues_rectified: int
 
     @property
     def share_of_residents(self) -> Fraction:
@@ -96,6 +102,10 @@ class CityStatistics:
     @property
     def satisfaction(self) -> Fraction:
         return Fraction(self.satisfied_ratings, self.ratings)
+
+    @property
+    def civic_rectification(self) -> Fraction:
+        return Fraction(self.civic_issues_rectified, self.civic_issues_filed)
 
 
 def a_year_before(moment: datetime) -> datetime:
@@ -222,13 +232,15 @@ async def city_statistics(
     as_of: datetime | None = None,
     now: datetime | None = None,
 ) -> CityStatistics:
-    """The figures for one district, or the whole city without one; seven statements. They
+    """The figures for one district, or the whole city without one; eight statements. They
     run concurrently: a query opens no transaction (on PostgreSQL each takes a pooled
     connection; SQLite's one connection takes them in turn)."""
     moment = _as_of(as_of, now or datetime.now(UTC))
     start = a_year_before(moment)
     district, population = await _population(district_id)
     where = {} if district_id is None else {"district_id": district_id}
+    # A task of its own beside the gather (whose typing stops at six awaitables).
+    civic = asyncio.ensure_future(rectification_counts(district_id, start, moment))
     (
         (registered, before),
         (participating, hours),
@@ -244,6 +256,7 @@ async def city_statistics(
         _organizations(where, moment),
         _stations(where, moment),
     )
+    civic_rectified, civic_filed = await civic
     return CityStatistics(
         district=district,
         as_of=moment,
@@ -258,4 +271,6 @@ async def city_statistics(
         orders_by_status=orders,
         organizations_by_category=organizations,
         stations_by_kind=stations,
+        civic_issues_filed=civic_filed,
+        civic_issues_rectified=civic_rectified,
     )

@@ -211,7 +211,8 @@ async def update_profile(
         updates["status"] = changes.status
     if updates:
         async with in_transaction():
-            await Volunteer.filter(id=volunteer.id).update(**updates)
+            # A queryset update does not stamp auto_now fields; exports sync by this one.
+            await Volunteer.filter(id=volunteer.id).update(**updates, updated_at=datetime.now(UTC))
         await volunteer.refresh_from_db()
     return volunteer
 

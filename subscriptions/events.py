@@ -26,6 +26,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.events import Event
+from subscriptions.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger("volunteer_city.events")
 
@@ -97,6 +98,8 @@ async def atomic() -> AsyncIterator[EventTransaction]:
                 event = await Event.create(type=type_, topics=topics, payload=payload)
                 last_id = event.id
     if last_id:
+        for type_, _, _ in tx.pending:
+            EVENTS_PUBLISHED.labels(type_).inc()
         await notify(last_id)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from models.events import Event
 from subscriptions import events
 from subscriptions.bus import Bus, Messages
+from subscriptions.metrics import EVENTS_DELIVERED
 
 log = logging.getLogger("volunteer_city.hub")
 
@@ -217,6 +218,7 @@ class EventHub:
             last = after if after is not None else await events.latest_id()
             async for row in self._catch_up(wanted, last):
                 last = row.id
+                EVENTS_DELIVERED.inc()
                 yield row
             subscriber.live = True
             items = subscriber.items
@@ -227,9 +229,11 @@ class EventHub:
                         return
                     async for row in self._catch_up(wanted, last):
                         last = row.id
+                        EVENTS_DELIVERED.inc()
                         yield row
                 elif item.id > last:
                     last = item.id
+                    EVENTS_DELIVERED.inc()
                     yield item
         finally:
             for topic in wanted:

@@ -37,7 +37,9 @@ RATE = """mutation ($id: ID!) { rateOrder(input: {order: $id, rating: 5}) {
 SUGGEST = """query ($id: ID!) { suggestVolunteers(orderId: $id) { score volunteer { id }
   parts { name reason } } }"""
 FEED = """subscription ($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) { cursor type status order { id } }
+  dispatchFeed(dispatchCenterId: $center, after: $after) {
+    cursor ... on DispatchEvent { type status order { id } }
+  }
 }"""
 ORDERS = """query ($first: Int!) { orders(first: $first) { edges { node {
   id status dispatchCenter { name } district { name } assignments { status volunteer { id } }

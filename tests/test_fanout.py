@@ -22,15 +22,20 @@ from tests.support import SCHEMA, count_statements, make_user, make_volunteer
 
 FEED = """subscription ($center: ID!, $after: String) {
   dispatchFeed(dispatchCenterId: $center, after: $after) {
-    cursor type status
-    order { id status district { name } dispatchCenter { name parent { name } }
-      assignments { status volunteer { realName phone idNumber personalDataVisible } } }
+    cursor
+    ... on DispatchEvent {
+      type status
+      order { id status district { name } dispatchCenter { name parent { name } }
+        assignments { status volunteer { realName phone idNumber personalDataVisible } } }
+    }
   }
 }"""
 # The same, with a variable the selection set uses.
 FEED_MAYBE_PHONE = """subscription ($center: ID!, $phone: Boolean!) {
   dispatchFeed(dispatchCenterId: $center) {
-    type order { assignments { volunteer { realName phone @include(if: $phone) } } }
+    ... on DispatchEvent {
+      type order { assignments { volunteer { realName phone @include(if: $phone) } } }
+    }
   }
 }"""
 

@@ -157,14 +157,14 @@ async def test_login_over_http_then_me_with_the_bearer_token(client: httpx.Async
     # then the server knows them
     assert login.json()["data"]["login"]["errors"] == []
     assert me.status_code == 200
-    assert me.json() == {"data": {"me": {"username": "dispatcher.li", "roles": ["DISPATCHER"]}}}
+    assert me.json()["data"] == {"me": {"username": "dispatcher.li", "roles": ["DISPATCHER"]}}
 
 
 async def test_no_token_is_anonymous(client: httpx.AsyncClient) -> None:
     response = await post_graphql(client, ME)
 
     assert response.status_code == 200
-    assert response.json() == {"data": {"me": None}}
+    assert response.json()["data"] == {"me": None}
 
 
 def _expired_token(user_id: int, token_version: int) -> str:
@@ -230,8 +230,8 @@ async def test_an_api_key_authenticates_a_third_party_app(client: httpx.AsyncCli
     anonymous = await post_graphql(client, VOLUNTEER_PHONES)
 
     # then the app is let in and sees the phone; the anonymous caller is not let in
-    assert as_app.json() == {
-        "data": {"volunteers": {"nodes": [{"phone": "13912345678", "personalDataVisible": True}]}}
+    assert as_app.json()["data"] == {
+        "volunteers": {"nodes": [{"phone": "13912345678", "personalDataVisible": True}]}
     }
     assert error_codes(anonymous.json()) == ["NOT_AUTHENTICATED"]
 
@@ -390,16 +390,17 @@ async def test_an_unexpected_exception_is_masked(
 
     # then it sees a generic message, and nothing of the exception or its stack
     assert response.status_code == 200
-    assert response.json() == {
-        "data": {"me": None},
-        "errors": [
+    body = response.json()
+    assert (body["data"], body["errors"]) == (
+        {"me": None},
+        [
             {
                 "message": "Unexpected error.",
                 "locations": [{"line": 1, "column": 12}],
                 "path": ["me"],
             }
         ],
-    }
+    )
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text
 

@@ -58,7 +58,9 @@ mutation Assign($input: AssignOrderInput!) {
 }"""
 FEED = """
 subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) { cursor type status orderId }
+  dispatchFeed(dispatchCenterId: $center, after: $after) {
+    cursor ... on DispatchEvent { type status orderId }
+  }
 }"""
 EVENT_TIMEOUT = 20.0  # generous: two cores run the server, the clients and the test
 # The servers of this module talk on their own channels of a shared Redis.

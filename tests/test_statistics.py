@@ -318,7 +318,7 @@ async def test_the_statement_count_does_not_grow_with_the_data() -> None:
     with count_statements() as district:
         await statistics.city_statistics(district_id, AS_OF)
 
-    assert len(empty.statements) == len(city.statements) == len(district.statements) == 7
+    assert len(empty.statements) == len(city.statements) == len(district.statements) == 8
 
 
 async def test_a_future_moment_is_clamped_to_now() -> None:

@@ -22,7 +22,7 @@ from tests.dispatch_support import huicheng_order, make_centers, people
 from tests.support import SCHEMA
 
 FEED = """subscription ($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) { type status order { id category } }
+  dispatchFeed(dispatchCenterId: $center) { ... on DispatchEvent { type status order { id } } }
 }"""
 
 
@@ -96,9 +96,9 @@ async def test_a_shared_result_reaches_each_subscription_under_its_own_id(
     refused = await connect(view, hub, await token_of("resident1"))
     shared_frames: list[object] = []
 
-    def counted(operation_id: object, data: SharedData) -> str:
+    def counted(operation_id: object, data: SharedData, payload: dict[str, object]) -> str:
         shared_frames.append(operation_id)
-        return next_frame(operation_id, data)
+        return next_frame(operation_id, data, payload)
 
     monkeypatch.setattr(websocket, "next_frame", counted)
     before = hub.subscriber_count()

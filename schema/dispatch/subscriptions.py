@@ -5,24 +5,28 @@ event's own, shared by its subscribers (schema/fanout.py)."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
 from models.accounts import Role
+from models.events import Event
 from schema.context import Info
-from schema.dispatch.types import DispatchEvent
+from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.errors import access_error
 from schema.fanout import audience_of
 from schema.relay import bad_input, decode_id
 from services import lookups
+from services.civic_events import CIVIC_EVENT_TYPES
 from services.dispatch import STAFF, assignment_topics, center_topic, order_topic
 from services.errors import NotAuthenticated, NotPermitted
+from services.principal import Scope
 from subscriptions.events import decode_cursor
 
 
-def _cursor(after: str | None) -> int | None:
+def stream_cursor(after: str | None) -> int | None:
     if after is None:
         return None
     value = decode_cursor(after)
@@ -31,22 +35,30 @@ def _cursor(after: str | None) -> int | None:
     return value
 
 
-async def _events(
+async def event_rows(
     info: Info, topics: str | list[str], after: int | None
-) -> AsyncGenerator[DispatchEvent, None]:
-    """The stream's rows, as one payload object per event shared by all its subscribers: the
-    executor (schema/fanout.py) gives each event fresh loaders shared by its subscribers, and
-    one execution to all subscribers of the same document and audience."""
+) -> AsyncGenerator[tuple[Event, dict[str, Any]], None]:
+    """The stream's rows (of one topic or several), each with the hub's views of it, where its
+    one payload object for all subscribers is kept: the executor (schema/fanout.py) gives each
+    event fresh loaders shared by its subscribers, and one execution to all subscribers of the
+    same document and audience."""
     hub = info.context.hub
     if hub is None:
         raise GraphQLError("Subscriptions are not available here.")
     if info.context.audience is None:
         info.context.audience = await audience_of(info.context)
     async for row in hub.stream(topics, after):
-        yield DispatchEvent.shared(row, hub.views(row.id))
+        yield row, hub.views(row.id)
 
 
-def _signed_in(info: Info) -> int:
+async def _events(
+    info: Info, topics: str | list[str], after: int | None
+) -> AsyncGenerator[DispatchEvent, None]:
+    async for row, views in event_rows(info, topics, after):
+        yield DispatchEvent.shared(row, views)
+
+
+def signed_in(info: Info) -> int:
     user_id = info.context.principal.user_id
     if user_id is None:
         raise access_error(NotAuthenticated())
@@ -56,17 +68,30 @@ def _signed_in(info: Info) -> int:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        description="A dispatch centre's wall: every order event of it (DISPATCHER, WALL_DISPLAY)."
+        description="A dispatch centre's wall: every event of its orders (`DispatchEvent`) and "
+        "of the civic issues it follows (`CivicIssueEvent`), in one ordered stream "
+        "(DISPATCHER, WALL_DISPLAY, or an app with the dispatch scope)."
     )
     async def dispatch_feed(
         self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
-    ) -> AsyncGenerator[DispatchEvent, None]:
-        _signed_in(info)
-        if not info.context.principal.has_role(*STAFF, Role.WALL_DISPLAY):
-            raise access_error(NotPermitted("Dispatch staff and wall screens only."))
+    ) -> AsyncGenerator[WallEvent, None]:
+        principal = info.context.principal
+        if not principal.is_authenticated:
+            raise access_error(NotAuthenticated())
+        # Apps follow a centre with the `dispatch` scope, which grants what the role would.
+        if not (
+            principal.has_role(*STAFF, Role.WALL_DISPLAY) or principal.has_scope(Scope.DISPATCH)
+        ):
+            raise access_error(NotPermitted("Dispatch staff, wall screens and dispatch apps only."))
+        # Here, not at the top: schema.civic builds on schema.dispatch's types.
+        from schema.civic.types import CivicIssueEvent
+
         center = decode_id(dispatch_center_id, "DispatchCenter") or -1
-        async for event in _events(info, center_topic(center), _cursor(after)):
-            yield event
+        async for row, views in event_rows(info, center_topic(center), stream_cursor(after)):
+            if row.type in CIVIC_EVENT_TYPES:
+                yield CivicIssueEvent.shared(row, views)
+            else:
+                yield DispatchEvent.shared(row, views)
 
     @strawberry.subscription(
         description="Your own assignments and changes to them, and every event of the orders "
@@ -76,22 +101,22 @@ class Subscription:
     async def my_assignments(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
-        volunteer = await lookups.volunteer_of_user(_signed_in(info))
+        volunteer = await lookups.volunteer_of_user(signed_in(info))
         if volunteer is None:
             raise access_error(NotPermitted("Register as a volunteer first."))
         topics = await assignment_topics(volunteer.id)
-        async for event in _events(info, topics, _cursor(after)):
+        async for event in _events(info, topics, stream_cursor(after)):
             yield event
 
     @strawberry.subscription(description="Follow one order (its requester, or dispatch staff).")
     async def order_updated(
         self, info: Info, order_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
-        user_id = _signed_in(info)
+        user_id = signed_in(info)
         pk = decode_id(order_id, "ServiceOrder") or -1
         row = await info.context.loaders.order.load(pk)
         staff = info.context.principal.has_role(*STAFF, Role.WALL_DISPLAY)
         if row is None or not (staff or row.requester_id == user_id):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))
-        async for event in _events(info, order_topic(pk), _cursor(after)):
+        async for event in _events(info, order_topic(pk), stream_cursor(after)):
             yield event

@@ -245,13 +245,23 @@ class SuggestionType:
         )
 
 
-@strawberry.type(description="Something that happened to an order, with its stream cursor.")
-class DispatchEvent:
+@strawberry.interface(
+    description="One event of a dispatch centre's wall (`dispatchFeed`): an order's "
+    "(`DispatchEvent`: type, status, orderId) or a civic issue's (`CivicIssueEvent`: "
+    "eventType, issueStatus, civicIssueId). Select the fields they share here and the rest "
+    "with `... on DispatchEvent { }` / `... on CivicIssueEvent { }`; no field names clash, so "
+    "one document takes both without aliases."
+)
+class WallEvent:
     cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
-    type: DispatchEventTypeEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
     occurred_at: datetime = strawberry.field(description="When it was committed.")
-    status: OrderStatusEnum = strawberry.field(description="The order's status after it.")  # type: ignore[valid-type]
     note: str = strawberry.field(description="Reason or remark.")
+
+
+@strawberry.type(description="Something that happened to an order, with its stream cursor.")
+class DispatchEvent(WallEvent):
+    type: DispatchEventTypeEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    status: OrderStatusEnum = strawberry.field(description="The order's status after it.")  # type: ignore[valid-type]
     order_id: relay.GlobalID = strawberry.field(description="The order.")
     row: strawberry.Private[Event]
     # Marks the payload as the same for every subscriber of the event (schema/fanout.py).

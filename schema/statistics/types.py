@@ -93,9 +93,16 @@ class CityStatisticsType:
         description="Orders submitted within the period by their current status, every status "
         "listed."
     )
+    civic_issues_filed: int = strawberry.field(
+        description="Civic issues (数字城管) reported within the period and filed as cases."
+    )
+    civic_issues_rectified: int = strawberry.field(
+        description="Of civicIssuesFiled, those whose fix stands now (rectified or verified, "
+        "not reopened since; a closure without a fix never counts)."
+    )
     civic_issue_rectification_rate: float | None = strawberry.field(
-        description="Rectified ÷ filed civic issues (数字城管). Always null for now: civic "
-        "issues are not recorded here yet; the field keeps its place for when they are."
+        description="civicIssuesRectified ÷ civicIssuesFiled (the seed's 90.9%); "
+        "civicIssueStatistics has the detail."
     )
     organizations: int = strawberry.field(description="Organisations registered by asOf.")
     organizations_by_category: list[OrganizationCategoryCount] = strawberry.field(
@@ -129,7 +136,9 @@ class CityStatisticsType:
             orders_by_status=[
                 OrderStatusCount(status=s, count=n) for s, n in figures.orders_by_status.items()
             ],
-            civic_issue_rectification_rate=None,
+            civic_issues_filed=figures.civic_issues_filed,
+            civic_issues_rectified=figures.civic_issues_rectified,
+            civic_issue_rectification_rate=figures.civic_rectification.value,
             organizations=sum(figures.organizations_by_category.values()),
             organizations_by_category=[
                 OrganizationCategoryCount(category=c, count=n)

@@ -18,6 +18,14 @@ from services.volunteers import VolunteerErrorCode, star_level
 
 if TYPE_CHECKING:
     from schema.organizations.types import MembershipType, OrganizationType
+    from schema.rewards.honours import (
+        CommendationType,
+        InsuranceCoverageType,
+        ServiceCardType,
+        StarLevelAchievementType,
+    )
+
+_REWARDS = "schema.rewards.honours"
 
 GenderEnum = strawberry.enum(Gender, description="Gender as registered.")
 SkillEnum = strawberry.enum(Skill, description="What a volunteer can do.")
@@ -104,6 +112,13 @@ class VolunteerType(relay.Node):
     async def personal_data_visible(self, info: Info) -> bool:
         return (await self._access(info)).phone
 
+    @strawberry.field(
+        description="Civic-issue reports of this volunteer that were filed as cases while they "
+        "were a civic supervisor (CIVIC_SUPERVISION skill): their supervision record."
+    )
+    async def civic_reports_filed(self, info: Info) -> int:
+        return await info.context.loaders.civic_reports_filed.load(self.row.id)
+
     @strawberry.field(description="District of residence.")
     async def district(self, info: Info) -> DistrictType:
         row = await info.context.loaders.district.load(self.row.district_id)
@@ -140,6 +155,44 @@ class VolunteerType(relay.Node):
             return []
         rows = await info.context.loaders.memberships_of_volunteer.load(self.id)
         return [MembershipType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Each star level reached, with its date; lowest first.")
+    async def star_level_history(
+        self, info: Info
+    ) -> list[Annotated[StarLevelAchievementType, strawberry.lazy(_REWARDS)]]:
+        from schema.rewards.honours import star_level_history
+
+        return await star_level_history(info, self.row)
+
+    @strawberry.field(
+        description="The live service card, else the latest. The holder and administrators; "
+        "null for anyone else."
+    )
+    async def service_card(
+        self, info: Info
+    ) -> Annotated[ServiceCardType, strawberry.lazy(_REWARDS)] | None:
+        from schema.rewards.honours import service_card
+
+        return await service_card(info, self.row)
+
+    @strawberry.field(
+        description="Insurance cover, latest first. The volunteer, administrators and "
+        "dispatchers; empty for anyone else."
+    )
+    async def insurance_coverage(
+        self, info: Info
+    ) -> list[Annotated[InsuranceCoverageType, strawberry.lazy(_REWARDS)]]:
+        from schema.rewards.honours import insurance_coverage
+
+        return await insurance_coverage(info, self.row)
+
+    @strawberry.field(description="Commendations (嘉许), latest first. Public honours.")
+    async def commendations(
+        self, info: Info
+    ) -> list[Annotated[CommendationType, strawberry.lazy(_REWARDS)]]:
+        from schema.rewards.honours import commendations
+
+        return await commendations(info, self.row)
 
 
 @strawberry.type(description="A problem with a volunteer request.")

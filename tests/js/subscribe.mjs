@@ -3,13 +3,18 @@
 //
 // Usage: node subscribe.mjs <ws url> <token> <dispatch centre id> <events> <timeout ms> [after]
 // Lines: {"step":"connected"} once the server acknowledged connection_init, then
-// {"step":"event","event":{cursor,type,status,orderId}} per event, then {"step":"done"}.
+// {"step":"event","event":{cursor,type,status,orderId}} per order event, or
+// {cursor,eventType,issueStatus,civicIssueId} per civic-issue event, then {"step":"done"}.
 // Exit codes: 0 after <events> events, 1 on a protocol or GraphQL error, 3 on timeout.
 // Node < 22 needs `--experimental-websocket` for the global WebSocket.
 import { createClient } from 'graphql-ws';
 
 const FEED = `subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) { cursor type status orderId }
+  dispatchFeed(dispatchCenterId: $center, after: $after) {
+    cursor
+    ... on DispatchEvent { type status orderId }
+    ... on CivicIssueEvent { eventType issueStatus civicIssueId }
+  }
 }`;
 
 const [url, token, center, wanted, timeoutMs, after] = process.argv.slice(2);

@@ -1,0 +1,223 @@
+// Drawing the wall: figures, board, live events, the map (SVG from coordinates, no tiles) and
+// the hour-by-hour chart. Only textContent and SVG attributes: nothing is parsed as HTML.
+
+import { COLUMNS } from './board.js';
+import {
+  CATEGORY, CIVIC_EVENT, CIVIC_STATUS, EVENT, STATUS, URGENCY, bilingual, cityHour, clockTime,
+  hourMinute, labelOf,
+} from './labels.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const CARDS_PER_COLUMN = 7;
+const EVENTS_SHOWN = 9;
+const $ = (selector) => document.querySelector(selector);
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const percent = (rate) => (rate === null || rate === undefined ? '—' : `${Math.round(rate * 100)}%`);
+
+export function figures(snapshot, overdue) {
+  $('#f-orders-today').textContent = snapshot.ordersToday;
+  $('#f-served-today').textContent = snapshot.servedToday;
+  $('#f-satisfaction').textContent = percent(snapshot.satisfactionRate);
+  $('#f-satisfaction-detail').textContent = `${snapshot.satisfiedRatings} / ${snapshot.ratings}`;
+  $('#f-on-duty').textContent = snapshot.volunteersOnDuty;
+  $('#f-overdue').textContent = overdue;
+  $('#f-rectification').textContent = percent(snapshot.civicIssueRectificationRate);
+  $('#f-rectification-detail').textContent = `${snapshot.civicIssuesRectified} / ${snapshot.civicIssuesFiled}`;
+  $('#as-of').textContent = `数据时间 ${clockTime(new Date(snapshot.asOf))} · figures as of`;
+}
+
+function card(order) {
+  const item = element('li', 'card');
+  item.dataset.order = order.id;
+  item.append(bilingual(element('span', 'what'), labelOf(CATEGORY, order.category)));
+  const district = order.district ? [order.district.name, order.district.nameEn] : undefined;
+  item.append(bilingual(element('span', 'where'), district));
+  const window = `${hourMinute(new Date(order.windowStart))}–${hourMinute(new Date(order.windowEnd))}`;
+  item.append(element('span', 'when', window));
+  if (order.urgency === 'HIGH' || order.urgency === 'CRITICAL') {
+    item.append(bilingual(element('span', 'urgency'), labelOf(URGENCY, order.urgency)));
+  }
+  return item;
+}
+
+// As many cards as the column has room for, the rest counted in a last line.
+export function board(columns, truncated) {
+  for (const name of COLUMNS) {
+    const column = document.querySelector(`.column[data-column="${name}"]`);
+    const orders = columns[name];
+    column.querySelector('output').textContent = orders.length + (truncated ? '+' : '');
+    const list = column.querySelector('ol');
+    list.replaceChildren(...orders.slice(0, CARDS_PER_COLUMN).map(card));
+    let shown = list.children.length;
+    const overflowing = () => list.scrollHeight > list.clientHeight;
+    if (shown < orders.length || overflowing()) {
+      const more = list.appendChild(element('li', 'more'));
+      const count = () => (more.textContent = `+${orders.length - shown} 更多 more`);
+      count();
+      while (shown > 0 && overflowing()) {
+        more.previousElementSibling.remove();
+        shown -= 1;
+        count();
+      }
+    }
+  }
+}
+
+// One line of the live list: an order's event or a civic issue's.
+export function event(entry, fresh) {
+  const item = element('li', fresh ? 'fresh' : '');
+  item.dataset.cursor = entry.cursor;
+  item.append(element('time', '', clockTime(new Date(entry.occurredAt))));
+  let details;
+  if (entry.__typename === 'CivicIssueEvent') {
+    item.dataset.issue = entry.civicIssueId;
+    item.dataset.type = entry.eventType;
+    item.classList.add('civic');
+    item.append(bilingual(element('span', 'what'), labelOf(CIVIC_EVENT, entry.eventType)));
+    const issue = entry.civicIssue;
+    details = [issue?.category?.nameZh, issue?.district?.name, labelOf(CIVIC_STATUS, entry.issueStatus)[0]];
+  } else {
+    item.dataset.order = entry.orderId;
+    item.dataset.type = entry.type;
+    item.append(bilingual(element('span', 'what'), labelOf(EVENT, entry.type)));
+    const order = entry.order;
+    details = [order && labelOf(CATEGORY, order.category)[0], order?.district?.name, labelOf(STATUS, entry.status)[0]];
+  }
+  item.append(element('span', 'where', details.filter(Boolean).join(' · ')));
+  const list = $('#events');
+  list.prepend(item);
+  while (list.children.length > EVENTS_SHOWN) list.lastElementChild.remove();
+}
+
+// Andrew's monotone chain: the outline of a district drawn around its community points.
+function hull(points) {
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (sorted.length < 3) return sorted;
+  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list) => {
+    const out = [];
+    for (const p of list) {
+      while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], p) <= 0) out.pop();
+      out.push(p);
+    }
+    out.pop();
+    return out;
+  };
+  return [...half(sorted), ...half([...sorted].reverse())];
+}
+
+// An equirectangular projection of the area's points into the SVG's box, north up.
+function projection(points, width, height, margin) {
+  const lats = points.map((p) => p.lat);
+  const lngs = points.map((p) => p.lng);
+  const [south, north, west, east] = [Math.min(...lats), Math.max(...lats), Math.min(...lngs), Math.max(...lngs)];
+  const squeeze = Math.cos(((north + south) / 2) * (Math.PI / 180));
+  const spanX = Math.max((east - west) * squeeze, 0.01);
+  const spanY = Math.max(north - south, 0.01);
+  const scale = Math.min((width - 2 * margin) / spanX, (height - 2 * margin) / spanY);
+  const offsetX = (width - spanX * scale) / 2;
+  const offsetY = (height - spanY * scale) / 2;
+  return ({ lat, lng }) => [offsetX + (lng - west) * squeeze * scale, offsetY + (north - lat) * scale];
+}
+
+export function map(snapshot, orders, columnOf) {
+  const canvas = $('#map');
+  const [, , width, height] = canvas.getAttribute('viewBox').split(' ').map(Number);
+  const area = snapshot.map;
+  const points = [
+    ...area.districts.map((d) => d.center),
+    ...area.communities.map((c) => c.center),
+    ...area.stations.map((s) => s.location),
+    ...orders.map((o) => o.location),
+  ];
+  if (points.length === 0) return canvas.replaceChildren();
+  const project = projection(points, width, height, 40);
+  const layers = [];
+  for (const district of area.districts) {
+    const own = area.communities.filter((c) => c.district.id === district.id).map((c) => project(c.center));
+    const outline = hull([project(district.center), ...own]);
+    if (outline.length >= 3) {
+      layers.push(svg('polygon', { class: 'area', points: outline.map((p) => p.join(',')).join(' ') }));
+    }
+  }
+  for (const community of area.communities) {
+    const [x, y] = project(community.center);
+    layers.push(svg('circle', { class: 'community', cx: x, cy: y, r: 4 }));
+  }
+  for (const station of area.stations) {
+    const [x, y] = project(station.location);
+    layers.push(svg('rect', { class: 'station', x: x - 5, y: y - 5, width: 10, height: 10 }));
+  }
+  // Orders at one (rounded) point are spread on a small spiral, so each stays visible.
+  const stacked = new Map();
+  for (const order of orders) {
+    const [x, y] = project(order.location);
+    const key = `${Math.round(x)},${Math.round(y)}`;
+    const n = stacked.get(key) ?? 0;
+    stacked.set(key, n + 1);
+    const angle = n * 2.39996;
+    const radius = 11 * Math.sqrt(n);
+    layers.push(svg('circle', {
+      class: `order ${columnOf(order)}`,
+      cx: x + radius * Math.cos(angle),
+      cy: y + radius * Math.sin(angle),
+      r: 9,
+      'data-order': order.id,
+    }));
+  }
+  for (const district of area.districts) {
+    const [x, y] = project(district.center);
+    layers.push(svg('text', { class: 'label', x, y: y - 16 }, district.name));
+  }
+  canvas.replaceChildren(...layers);
+}
+
+export function chart(perHour, now) {
+  const canvas = $('#chart');
+  const [, , width, height] = canvas.getAttribute('viewBox').split(' ').map(Number);
+  const top = 26;
+  const bottom = 26;
+  const step = width / 24;
+  const highest = Math.max(1, ...perHour);
+  const current = cityHour(now);
+  const bars = [];
+  perHour.forEach((count, hour) => {
+    const barHeight = ((height - top - bottom) * count) / highest;
+    const x = hour * step + step * 0.15;
+    const y = height - bottom - barHeight;
+    bars.push(svg('rect', {
+      class: hour === current ? 'bar now' : 'bar', x, y, width: step * 0.7, height: barHeight,
+      'data-hour': hour, 'data-count': count,
+    }));
+    if (count > 0) bars.push(svg('text', { class: 'value', x: x + step * 0.35, y: y - 5 }, count));
+    if (hour % 3 === 0) bars.push(svg('text', { class: 'axis', x: x + step * 0.35, y: height - 4 }, `${hour}时`));
+  });
+  canvas.replaceChildren(...bars);
+}
+
+export function civic(counts) {
+  const items = Object.entries(counts.counts).map(([status, count]) => {
+    const item = element('li');
+    item.dataset.status = status;
+    item.append(bilingual(element('span'), labelOf(CIVIC_STATUS, status)), element('output', '', count));
+    return item;
+  });
+  const late = element('li', 'alert');
+  late.dataset.status = 'OVERDUE';
+  late.append(bilingual(element('span'), ['超期', 'Overdue']), element('output', '', counts.overdue));
+  $('#civic ol').replaceChildren(...items, late);
+}

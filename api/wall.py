@@ -1,0 +1,54 @@
+"""GET /wall/<centre>: the page a dispatch centre's wall screen shows all day (api/static/wall/).
+
+The centre is its database id (what `volunteer-city create-wall-token` prints) or its exact
+name. The page itself is static apart from the centre it names; it signs in with the credential
+in its URL fragment, which browsers never send to a server, so no log ever sees it."""
+
+from __future__ import annotations
+
+import html
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from strawberry import relay
+
+from services import wall
+from services.errors import DomainError
+
+PAGE = Path(__file__).with_name("static") / "wall" / "wall.html"
+HEADERS = {
+    # Everything comes from this server: the screen has no internet, and nothing else may run.
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+NOT_FOUND = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<title>未知调度中心 · Unknown dispatch centre</title>
+<p>未知调度中心 · Unknown dispatch centre: {reference}</p></html>"""
+
+
+@cache
+def _template() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+async def wall_page(request: Request) -> HTMLResponse:
+    reference = str(request.path_params["center"])
+    try:
+        center = await wall.find_center(reference)
+    except DomainError:
+        body = NOT_FOUND.format(reference=html.escape(reference))
+        return HTMLResponse(body, status_code=404, headers=HEADERS)
+    page = (
+        _template()
+        .replace(
+            "{{center_id}}", html.escape(str(relay.GlobalID("DispatchCenter", str(center.id))))
+        )
+        .replace("{{center_name}}", html.escape(center.name))
+    )
+    return HTMLResponse(page, headers=HEADERS)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from models.accounts import ApiClient
+from schema.api_clients.types import (
+    ApiClientError,
+    ApiClientKeyPayload,
+    ApiClientPayload,
+    ApiClientType,
+    require_admin,
+)
+from schema.context import Info
+from schema.errors import attempt, problem
+from schema.relay import decode_id
+from services import api_clients
+from services.api_clients import ApiClientErrorCode
+from services.errors import Problem
+from services.principal import Scope
+
+SCOPES_DESCRIPTION = "Scopes to grant: " + ", ".join(Scope.ALL) + "."
+
+
+@strawberry.input(description="A new third-party app.")
+class CreateApiClientInput:
+    name: str = strawberry.field(description="The app's name (1-128 characters).")
+    scopes: list[str] = strawberry.field(description=SCOPES_DESCRIPTION)
+
+
+@strawberry.input(description="Issue a new key for an app.")
+class RotateApiClientKeyInput:
+    id: relay.GlobalID = strawberry.field(description="The ApiClient.")
+    grace_period_seconds: int | None = strawberry.field(
+        default=None,
+        description="How long the current key keeps working (0: it stops at once; at most 30 "
+        "days; default API_KEY_GRACE_SECONDS, one day).",
+    )
+
+
+@strawberry.input(description="Stop an app's keys at once.")
+class RevokeApiClientInput:
+    id: relay.GlobalID = strawberry.field(description="The ApiClient.")
+    previous_key_only: bool = strawberry.field(
+        default=False,
+        description="End only the key before the last rotation (its grace period), keeping the "
+        "client and its current key.",
+    )
+
+
+def _errors(problems: list[Problem]) -> list[ApiClientError]:
+    return [ApiClientError(code=p.code, message=p.message, field=p.field) for p in problems]
+
+
+def _key_payload(
+    issued: tuple[ApiClient, str] | None, problems: list[Problem]
+) -> ApiClientKeyPayload:
+    return ApiClientKeyPayload(
+        api_client=ApiClientType.from_model(issued[0]) if issued else None,
+        key=issued[1] if issued else None,
+        errors=_errors(problems),
+    )
+
+
+def _not_found() -> list[Problem]:
+    return problem(ApiClientErrorCode.CLIENT_NOT_FOUND, "No such API client.", "id")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Register a third-party app; its key is in this response only. "
+        "Administrators only."
+    )
+    async def create_api_client(
+        self, info: Info, input: CreateApiClientInput
+    ) -> ApiClientKeyPayload:
+        require_admin(info)
+        return _key_payload(*await attempt(api_clients.create_api_client(input.name, input.scopes)))
+
+    @strawberry.mutation(
+        description="Issue a new key for an app (in this response only); the current key keeps "
+        "working for the grace period. Open WebSocket connections on a key are closed when it "
+        "stops working. Administrators only."
+    )
+    async def rotate_api_client_key(
+        self, info: Info, input: RotateApiClientKeyInput
+    ) -> ApiClientKeyPayload:
+        require_admin(info)
+        client_id = decode_id(input.id, "ApiClient")
+        if client_id is None:
+            return _key_payload(None, _not_found())
+        call = api_clients.rotate_key(client_id, input.grace_period_seconds)
+        return _key_payload(*await attempt(call))
+
+    @strawberry.mutation(
+        description="Revoke an app: every key of it stops at once (HTTP requests are refused, "
+        "open WebSocket connections closed with 4403) and its webhooks are disabled. Final. "
+        "Administrators only."
+    )
+    async def revoke_api_client(self, info: Info, input: RevokeApiClientInput) -> ApiClientPayload:
+        require_admin(info)
+        client_id = decode_id(input.id, "ApiClient")
+        if client_id is None:
+            return ApiClientPayload(api_client=None, errors=_errors(_not_found()))
+        call = api_clients.revoke(client_id, previous_key_only=input.previous_key_only)
+        row, problems = await attempt(call)
+        return ApiClientPayload(
+            api_client=ApiClientType.from_model(row) if row else None, errors=_errors(problems)
+        )

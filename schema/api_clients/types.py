@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.accounts import ApiClient
+from schema.context import Info
+from schema.errors import access_error
+from schema.relay import load_nodes
+from services import api_clients
+from services.api_clients import ApiClientErrorCode
+from services.errors import AccessError
+
+ApiClientErrorCodeEnum = strawberry.enum(
+    ApiClientErrorCode, description="Why an API-client request failed."
+)
+
+
+def require_admin(info: Info) -> None:
+    try:
+        api_clients.require_admin(info.context.principal)
+    except AccessError as error:
+        raise access_error(error) from error
+
+
+@strawberry.type(
+    name="ApiClient",
+    description="A third-party app and its scopes. Its key is shown once, when issued; only a "
+    "keyed hash is kept. Visible to administrators.",
+)
+class ApiClientType(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="The app's name.")
+    scopes: list[str] = strawberry.field(description="What the app may do (see `createApiClient`).")
+    enabled: bool = strawberry.field(description="False once revoked: no key of it works.")
+    key_prefix: str = strawberry.field(
+        description="The current key's public start (`vc_<prefix>_…`), to tell keys apart."
+    )
+    key_rotated_at: datetime | None = strawberry.field(description="When the key was last rotated.")
+    previous_key_prefix: str | None = strawberry.field(
+        description="The public start of the key before the last rotation, while it still works."
+    )
+    previous_key_expires_at: datetime | None = strawberry.field(
+        description="When the key before the last rotation stops working; null when none does."
+    )
+    revoked_at: datetime | None = strawberry.field(description="When the client was revoked.")
+    created_at: datetime = strawberry.field(description="When the client was registered.")
+
+    @classmethod
+    def from_model(cls, row: ApiClient) -> ApiClientType:
+        previous = row.previous_key_prefix
+        return cls(
+            id=row.id,
+            name=row.name,
+            scopes=list(row.scopes),
+            enabled=row.enabled,
+            key_prefix=f"{api_clients.API_KEY_PREFIX}{row.key_prefix}_",
+            key_rotated_at=row.key_rotated_at,
+            previous_key_prefix=f"{api_clients.API_KEY_PREFIX}{previous}_" if previous else None,
+            previous_key_expires_at=row.previous_key_expires_at if previous else None,
+            revoked_at=row.revoked_at,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        visible = info.context.principal.is_admin
+        return await load_nodes(ApiClient, node_ids, cls.from_model, visible=visible)
+
+
+@strawberry.type(description="A problem with an API-client request.")
+class ApiClientError:
+    code: ApiClientErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="An API client, or why the request failed.")
+class ApiClientPayload:
+    api_client: ApiClientType | None = strawberry.field(description="The client.")
+    errors: list[ApiClientError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="An API client with a newly issued key, or why none was issued.")
+class ApiClientKeyPayload:
+    api_client: ApiClientType | None = strawberry.field(description="The client.")
+    key: str | None = strawberry.field(
+        description="The new API key, shown in this response only: store it now. Send it as "
+        "`Authorization: Bearer <key>`, or in `connection_init` over WebSocket."
+    )
+    errors: list[ApiClientError] = strawberry.field(description="Empty on success.")

@@ -1,0 +1,44 @@
+"""Live civic-issue streams, on the same hub, fan-out and cursor semantics as the dispatch
+streams (schema/dispatch/subscriptions.py): replay from `after`, then live, every committed
+event of the topic once and in order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry import relay
+
+from schema.civic.types import CivicIssueEvent
+from schema.context import Info
+from schema.dispatch.subscriptions import event_rows, signed_in, stream_cursor
+from schema.relay import decode_id
+from services.civic_events import CITY_TOPIC, district_topic, issue_topic
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Follow one civic issue: its status changes and new photos, and those of "
+        "the issue it duplicates (signed in)."
+    )
+    async def civic_issue_updated(
+        self, info: Info, issue_id: relay.GlobalID, after: str | None = None
+    ) -> AsyncGenerator[CivicIssueEvent, None]:
+        signed_in(info)
+        pk = decode_id(issue_id, "CivicIssue") or -1
+        async for row, views in event_rows(info, issue_topic(pk), stream_cursor(after)):
+            yield CivicIssueEvent.shared(row, views)
+
+    @strawberry.subscription(
+        description="Every civic-issue event of a district, or of the city without one (signed in)."
+    )
+    async def civic_issues_feed(
+        self, info: Info, district_id: relay.GlobalID | None = None, after: str | None = None
+    ) -> AsyncGenerator[CivicIssueEvent, None]:
+        signed_in(info)
+        topic = CITY_TOPIC
+        if district_id is not None:
+            topic = district_topic(decode_id(district_id, "District") or -1)
+        async for row, views in event_rows(info, topic, stream_cursor(after)):
+            yield CivicIssueEvent.shared(row, views)

@@ -1,0 +1,260 @@
+"""Service cards, insurance cover and commendations."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.rewards import InsurancePolicy
+from schema.context import Info
+from schema.errors import attempt, problem, require_user
+from schema.relay import decode_id
+from schema.rewards.honours import (
+    CommendationPayload,
+    CommendationType,
+    CoveragePayload,
+    InsurancePolicyPayload,
+    InsurancePolicyType,
+    ServiceCardPayload,
+    ServiceCardType,
+)
+from schema.rewards.mutations import require_admin
+from schema.rewards.types import errors_of
+from services import rewards_cards, rewards_cover
+from services.errors import Problem
+from services.rewards import RewardsErrorCode
+from services.rewards_cards import CardAction
+
+
+@strawberry.input(description="Issue a service card to a volunteer.")
+class IssueServiceCardInput:
+    volunteer: relay.GlobalID = strawberry.field(description="An active volunteer.")
+
+
+@strawberry.input(description="A change to one service card.")
+class ServiceCardInput:
+    card: relay.GlobalID = strawberry.field(description="The card.")
+    note: str = strawberry.field(default="", description="Why (≤200).")
+
+
+@strawberry.input(description="A group accident policy bought for volunteers.")
+class RecordInsurancePolicyInput:
+    policy_number: str = strawberry.field(description="The insurer's policy number (unique).")
+    insurer: str = strawberry.field(description="The insurance company.")
+    coverage: str = strawberry.field(description="What it covers, e.g. accidental injury.")
+    starts_on: date = strawberry.field(name="from", description="First day covered.")
+    ends_on: date = strawberry.field(name="to", description="Last day covered.")
+    sum_insured: Decimal | None = strawberry.field(default=None, description="Per person, yuan.")
+
+
+@strawberry.input(description="Cover volunteers under a policy.")
+class CoverVolunteersInput:
+    policy: relay.GlobalID = strawberry.field(description="The policy.")
+    volunteers: list[relay.GlobalID] = strawberry.field(description="1-500 active volunteers.")
+
+
+@strawberry.input(description="Cover every active volunteer (of a district) under a policy.")
+class CoverActiveVolunteersInput:
+    policy: relay.GlobalID = strawberry.field(description="The policy.")
+    district: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only this district's volunteers; omit for the whole city."
+    )
+
+
+@strawberry.input(description="A commendation (嘉许).")
+class CommendVolunteerInput:
+    volunteer: relay.GlobalID = strawberry.field(description="Who is commended.")
+    title: str = strawberry.field(description="E.g. 优秀志愿者 (≤128).")
+    awarded_on: date = strawberry.field(description="The date on the certificate.")
+    citation: str = strawberry.field(default="", description="What for (≤500).")
+    issuer: str | None = strawberry.field(
+        default=None,
+        description="Issuing body; defaults to the organisation's name, or the city's "
+        "volunteer federation (惠州市志愿服务联合会).",
+    )
+    organization: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Commend in an organisation's name (its admins; the volunteer must be "
+        "a member). Omit for the city (ADMIN).",
+    )
+
+
+def _card_payload(row: Any, problems: list[Problem]) -> ServiceCardPayload:
+    return ServiceCardPayload(
+        card=ServiceCardType.from_model(row) if row else None, errors=errors_of(problems)
+    )
+
+
+def _no_card() -> ServiceCardPayload:
+    return _card_payload(None, problem(RewardsErrorCode.CARD_NOT_FOUND, "No such card.", "card"))
+
+
+async def _change(info: Info, input: ServiceCardInput, action: CardAction) -> ServiceCardPayload:
+    principal = info.context.principal
+    require_user(principal)
+    card_id = decode_id(input.card, "ServiceCard")
+    if card_id is None:
+        return _no_card()
+    call = rewards_cards.change(principal, card_id, action, input.note)
+    return _card_payload(*await attempt(call))
+
+
+def _admin_change(action: CardAction) -> Callable[..., Awaitable[ServiceCardPayload]]:
+    async def resolve(info: Info, input: ServiceCardInput) -> ServiceCardPayload:
+        require_admin(info)
+        return await _change(info, input, action)
+
+    return resolve
+
+
+def _policy_payload(row: InsurancePolicy | None, problems: list[Problem]) -> InsurancePolicyPayload:
+    return InsurancePolicyPayload(
+        policy=InsurancePolicyType.from_model(row) if row else None, errors=errors_of(problems)
+    )
+
+
+async def _coverage(policy_id: int, work: Awaitable[int]) -> CoveragePayload:
+    added, problems = await attempt(work)
+    policy = await InsurancePolicy.get_or_none(id=policy_id) if not problems else None
+    return CoveragePayload(
+        policy=InsurancePolicyType.from_model(policy) if policy else None,
+        added=added or 0,
+        errors=errors_of(problems),
+    )
+
+
+def _no_policy() -> CoveragePayload:
+    missing = problem(RewardsErrorCode.POLICY_NOT_FOUND, "No such policy.", "policy")
+    return CoveragePayload(policy=None, added=0, errors=errors_of(missing))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Issue a service card to an active volunteer (ADMIN).")
+    async def issue_service_card(
+        self, info: Info, input: IssueServiceCardInput
+    ) -> ServiceCardPayload:
+        require_admin(info)
+        volunteer_id = decode_id(input.volunteer, "Volunteer")
+        if volunteer_id is None:
+            missing = problem(
+                RewardsErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer"
+            )
+            return _card_payload(None, missing)
+        return _card_payload(
+            *await attempt(rewards_cards.issue(info.context.principal, volunteer_id))
+        )
+
+    activate_service_card = strawberry.mutation(
+        _admin_change(CardAction.ACTIVATE), description="ISSUED → ACTIVE (ADMIN)."
+    )
+    freeze_service_card = strawberry.mutation(
+        _admin_change(CardAction.FREEZE),
+        description="ISSUED or ACTIVE → FROZEN: merchants stop honouring it (ADMIN).",
+    )
+    unfreeze_service_card = strawberry.mutation(
+        _admin_change(CardAction.UNFREEZE), description="FROZEN → ACTIVE (ADMIN)."
+    )
+
+    @strawberry.mutation(
+        description="Report a card lost (its holder, or ADMIN): it is dead at once; an "
+        "administrator reissues a new number."
+    )
+    async def report_service_card_lost(
+        self, info: Info, input: ServiceCardInput
+    ) -> ServiceCardPayload:
+        return await _change(info, input, CardAction.REPORT_LOST)
+
+    @strawberry.mutation(
+        description="A new card with a new number for a lost or damaged one (ADMIN); the old "
+        "number is dead (LOST stays LOST, others become REPLACED). Not for a FROZEN card."
+    )
+    async def reissue_service_card(self, info: Info, input: ServiceCardInput) -> ServiceCardPayload:
+        require_admin(info)
+        card_id = decode_id(input.card, "ServiceCard")
+        if card_id is None:
+            return _no_card()
+        call = rewards_cards.reissue(info.context.principal, card_id, input.note)
+        return _card_payload(*await attempt(call))
+
+    @strawberry.mutation(description="Record a group accident policy for volunteers (ADMIN).")
+    async def record_insurance_policy(
+        self, info: Info, input: RecordInsurancePolicyInput
+    ) -> InsurancePolicyPayload:
+        require_admin(info)
+        data = rewards_cover.NewPolicy(
+            policy_number=input.policy_number,
+            insurer=input.insurer,
+            coverage=input.coverage,
+            starts_on=input.starts_on,
+            ends_on=input.ends_on,
+            sum_insured=input.sum_insured,
+        )
+        return _policy_payload(
+            *await attempt(rewards_cover.record_policy(info.context.principal, data))
+        )
+
+    @strawberry.mutation(description="Cover named active volunteers under a policy (ADMIN).")
+    async def cover_volunteers(self, info: Info, input: CoverVolunteersInput) -> CoveragePayload:
+        require_admin(info)
+        policy_id = decode_id(input.policy, "InsurancePolicy")
+        if policy_id is None:
+            return _no_policy()
+        # An ID of another type names no volunteer: reported as VOLUNTEER_NOT_FOUND (id 0).
+        ids = [decode_id(v, "Volunteer") or 0 for v in input.volunteers]
+        work = rewards_cover.cover(info.context.principal, policy_id, ids)
+        return await _coverage(policy_id, work)
+
+    @strawberry.mutation(
+        description="Cover every active volunteer of the city (or a district) not yet covered "
+        "by the policy (ADMIN): one statement, whatever their number."
+    )
+    async def cover_active_volunteers(
+        self, info: Info, input: CoverActiveVolunteersInput
+    ) -> CoveragePayload:
+        require_admin(info)
+        policy_id = decode_id(input.policy, "InsurancePolicy")
+        if policy_id is None:
+            return _no_policy()
+        district_id = None
+        if input.district is not None:
+            district_id = decode_id(input.district, "District") or -1
+        work = rewards_cover.cover_active(info.context.principal, policy_id, district_id)
+        return await _coverage(policy_id, work)
+
+    @strawberry.mutation(
+        description="Commend a volunteer: for the city (ADMIN) or in an organisation's name "
+        "(its admins, for its members)."
+    )
+    async def commend_volunteer(
+        self, info: Info, input: CommendVolunteerInput
+    ) -> CommendationPayload:
+        principal = info.context.principal
+        require_user(principal)
+        volunteer_id = decode_id(input.volunteer, "Volunteer")
+        organization_id = None
+        if input.organization is not None:
+            organization_id = decode_id(input.organization, "Organization") or 0
+        if volunteer_id is None:
+            missing = problem(
+                RewardsErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer"
+            )
+            return CommendationPayload(commendation=None, errors=errors_of(missing))
+        data = rewards_cover.NewCommendation(
+            volunteer_id=volunteer_id,
+            title=input.title,
+            awarded_on=input.awarded_on,
+            citation=input.citation,
+            issuer=input.issuer,
+            organization_id=organization_id,
+        )
+        row, problems = await attempt(rewards_cover.commend(principal, data))
+        return CommendationPayload(
+            commendation=CommendationType.from_model(row) if row else None,
+            errors=errors_of(problems),
+        )

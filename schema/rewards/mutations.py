@@ -1,0 +1,290 @@
+"""The catalogue (administrators), redeeming (volunteers) and verifying (provider accounts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.rewards import BenefitDelivery
+from schema.context import Info
+from schema.errors import access_error, attempt, problem, require_user
+from schema.relay import decode_id
+from schema.rewards.types import (
+    BenefitCategoryEnum,
+    BenefitDeliveryEnum,
+    BenefitPayload,
+    BenefitProviderPayload,
+    BenefitProviderType,
+    BenefitType,
+    ProviderKindEnum,
+    RedemptionPayload,
+    RedemptionType,
+    errors_of,
+)
+from services import (
+    rewards_catalogue,
+    rewards_providers,
+    rewards_redemptions,
+)
+from services.errors import NotPermitted
+from services.rewards import RewardsErrorCode
+
+KEY_DESCRIPTION = (
+    "Your unique key for this request (1-100 characters): a retry with the same key and input "
+    "returns the first redemption; other input is IDEMPOTENCY_KEY_REUSED."
+)
+
+
+@strawberry.input(description="A new benefit provider.")
+class CreateBenefitProviderInput:
+    name: str = strawberry.field(description="Unique name (≤128).")
+    kind: ProviderKindEnum = strawberry.field(description="What sort of body it is.")  # type: ignore[valid-type]
+    district: relay.GlobalID | None = strawberry.field(
+        default=None, description="District it serves; omit for city-wide."
+    )
+    address: str = strawberry.field(default="", description="Public address (≤200).")
+    contact_phone: str = strawberry.field(default="", description="Public phone.")
+
+
+@strawberry.input(description="Link (or unlink) a user as a provider account.")
+class ProviderStaffInput:
+    provider: relay.GlobalID = strawberry.field(description="The provider.")
+    user: relay.GlobalID = strawberry.field(description="The user (a User ID).")
+
+
+@strawberry.input(description="A new benefit of the scheme.")
+class CreateBenefitInput:
+    code: str = strawberry.field(description="Stable key: A-Z, 0-9, _ (3-48).")
+    name: str = strawberry.field(description="Name (≤128).")
+    category: BenefitCategoryEnum = strawberry.field(description="What it is about.")  # type: ignore[valid-type]
+    provider: relay.GlobalID = strawberry.field(description="Who grants it.")
+    valid_from: datetime = strawberry.field(description="Offered from.")
+    delivery: BenefitDeliveryEnum = strawberry.field(  # type: ignore[valid-type]
+        default=BenefitDelivery.CODE, description="How it is obtained."
+    )
+    description: str = strawberry.field(default="", description="What the volunteer gets.")
+    basis: str = strawberry.field(default="", description="The clause of the scheme.")
+    min_star_level: int = strawberry.field(default=0, description="Star level needed (0-5).")
+    min_recent_hours: Decimal | None = strawberry.field(
+        default=None, description="Confirmed hours needed in the last 12 months."
+    )
+    valid_until: datetime | None = strawberry.field(default=None, description="Offered until.")
+    stock: int | None = strawberry.field(default=None, description="How many in all (CODE).")
+    per_volunteer_limit: int | None = strawberry.field(
+        default=None, description="How many one volunteer may redeem (CODE)."
+    )
+
+
+@strawberry.input(description="Changes to a benefit: only the fields given change; null clears.")
+class UpdateBenefitInput:
+    benefit: relay.GlobalID = strawberry.field(description="The benefit.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name.")
+    description: str | None = strawberry.field(default=strawberry.UNSET, description="Description.")
+    basis: str | None = strawberry.field(default=strawberry.UNSET, description="Basis.")
+    min_star_level: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Star level needed (0-5)."
+    )
+    min_recent_hours: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Recent hours needed; null for none."
+    )
+    valid_until: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="Offered until; null for open-ended."
+    )
+    stock: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="How many in all; null for unlimited; not below what was redeemed.",
+    )
+    per_volunteer_limit: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Per-volunteer limit; null for none."
+    )
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="False withdraws it; true offers it again."
+    )
+
+
+@strawberry.input(description="Redeem a benefit for a one-time code.")
+class RedeemBenefitInput:
+    benefit_id: relay.GlobalID = strawberry.field(description="The benefit.")
+    idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
+
+
+@strawberry.input(description="A code a volunteer shows at the provider's counter.")
+class VerifyRedemptionInput:
+    code: str = strawberry.field(description="The 10-character code; case, spaces, dashes free.")
+
+
+# Fields of UpdateBenefitInput whose null means "none" rather than "no change".
+_NOT_NULL = {"name", "description", "basis", "min_star_level", "active"}
+
+
+def _changes(given: UpdateBenefitInput) -> tuple[dict[str, Any], list[str]]:
+    changes: dict[str, Any] = {}
+    nulls = []
+    for key in rewards_catalogue.CHANGEABLE:
+        value = getattr(given, key)
+        if value is strawberry.UNSET:
+            continue
+        if value is None and key in _NOT_NULL:
+            nulls.append(key)
+            continue
+        changes[key] = value
+    return changes, nulls
+
+
+def _provider_payload(row: Any, problems: list[Any]) -> BenefitProviderPayload:
+    return BenefitProviderPayload(
+        provider=BenefitProviderType.from_model(row) if row else None, errors=errors_of(problems)
+    )
+
+
+def _benefit_payload(row: Any, problems: list[Any]) -> BenefitPayload:
+    return BenefitPayload(
+        benefit=BenefitType.from_model(row) if row else None, errors=errors_of(problems)
+    )
+
+
+def _redemption_payload(row: Any, problems: list[Any]) -> RedemptionPayload:
+    return RedemptionPayload(
+        redemption=RedemptionType.from_model(row, True) if row else None,
+        errors=errors_of(problems),
+    )
+
+
+def require_admin(info: Info) -> None:
+    """Administrators' mutations: access is checked before the input, so a caller without
+    the role learns nothing about which IDs exist."""
+    principal = info.context.principal
+    require_user(principal)
+    if not principal.is_admin:
+        raise access_error(NotPermitted("Administrators only."))
+
+
+def _missing(code: RewardsErrorCode, field: str) -> list[Any]:
+    what = code.value.removesuffix("_NOT_FOUND").lower()
+    return problem(code, f"No such {what}.", field)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a benefit provider (ADMIN).")
+    async def create_benefit_provider(
+        self, info: Info, input: CreateBenefitProviderInput
+    ) -> BenefitProviderPayload:
+        principal = info.context.principal
+        require_admin(info)
+        district_id = decode_id(input.district, "District") if input.district else None
+        if input.district and district_id is None:
+            return _provider_payload(
+                None, _missing(RewardsErrorCode.DISTRICT_NOT_FOUND, "district")
+            )
+        data = rewards_providers.NewProvider(
+            name=input.name,
+            kind=input.kind,
+            district_id=district_id,
+            address=input.address,
+            contact_phone=input.contact_phone,
+        )
+        return _provider_payload(*await attempt(rewards_providers.create_provider(principal, data)))
+
+    @strawberry.mutation(
+        description="Make a user a provider account of a provider (ADMIN): they may then "
+        "verify its redemptions and check service cards. Adding twice changes nothing."
+    )
+    async def add_provider_staff(
+        self, info: Info, input: ProviderStaffInput
+    ) -> BenefitProviderPayload:
+        return await _staff(info, input, rewards_providers.add_staff)
+
+    @strawberry.mutation(description="Unlink a provider account (ADMIN).")
+    async def remove_provider_staff(
+        self, info: Info, input: ProviderStaffInput
+    ) -> BenefitProviderPayload:
+        return await _staff(info, input, rewards_providers.remove_staff)
+
+    @strawberry.mutation(description="Add a benefit to the catalogue (ADMIN).")
+    async def create_benefit(self, info: Info, input: CreateBenefitInput) -> BenefitPayload:
+        principal = info.context.principal
+        require_admin(info)
+        provider_id = decode_id(input.provider, "BenefitProvider")
+        if provider_id is None:
+            return _benefit_payload(None, _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider"))
+        data = rewards_catalogue.NewBenefit(
+            code=input.code,
+            name=input.name,
+            category=input.category,
+            provider_id=provider_id,
+            valid_from=input.valid_from,
+            delivery=input.delivery,
+            description=input.description,
+            basis=input.basis,
+            min_star_level=input.min_star_level,
+            min_recent_hours=input.min_recent_hours,
+            valid_until=input.valid_until,
+            stock=input.stock,
+            per_volunteer_limit=input.per_volunteer_limit,
+        )
+        return _benefit_payload(*await attempt(rewards_catalogue.create_benefit(principal, data)))
+
+    @strawberry.mutation(
+        description="Change a benefit's terms, stock or availability (ADMIN). Withdraw it "
+        "with `active: false`; redemptions already made stay valid."
+    )
+    async def update_benefit(self, info: Info, input: UpdateBenefitInput) -> BenefitPayload:
+        principal = info.context.principal
+        require_admin(info)
+        benefit_id = decode_id(input.benefit, "Benefit")
+        if benefit_id is None:
+            return _benefit_payload(None, _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefit"))
+        changes, nulls = _changes(input)
+        if nulls:
+            return _benefit_payload(
+                None, problem(RewardsErrorCode.INVALID_TEXT, "May not be null.", nulls[0])
+            )
+        call = rewards_catalogue.update_benefit(principal, benefit_id, changes)
+        return _benefit_payload(*await attempt(call))
+
+    @strawberry.mutation(
+        description="Redeem a benefit for a one-time code (signed-in volunteer). Coded errors: "
+        "NOT_ELIGIBLE (star level, recent hours, not active), OUT_OF_STOCK, LIMIT_REACHED, "
+        "EXPIRED, NOT_YET_VALID, WITHDRAWN, NOT_REDEEMABLE, IDEMPOTENCY_KEY_REUSED."
+    )
+    async def redeem_benefit(self, info: Info, input: RedeemBenefitInput) -> RedemptionPayload:
+        principal = info.context.principal
+        require_user(principal)
+        benefit_id = decode_id(input.benefit_id, "Benefit")
+        if benefit_id is None:
+            return _redemption_payload(
+                None, _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefitId")
+            )
+        call = rewards_redemptions.redeem(principal, benefit_id, input.idempotency_key)
+        return _redemption_payload(*await attempt(call))
+
+    @strawberry.mutation(
+        description="Verify a redemption code and mark it used, once (a provider account of "
+        "the benefit's provider, or ADMIN). Codes of other providers are REDEMPTION_NOT_FOUND; "
+        "a second verification is ALREADY_USED; a late one EXPIRED."
+    )
+    async def verify_redemption(
+        self, info: Info, input: VerifyRedemptionInput
+    ) -> RedemptionPayload:
+        principal = info.context.principal
+        require_user(principal)
+        return _redemption_payload(
+            *await attempt(rewards_redemptions.verify(principal, input.code))
+        )
+
+
+async def _staff(info: Info, input: ProviderStaffInput, change: Any) -> BenefitProviderPayload:
+    principal = info.context.principal
+    require_admin(info)
+    provider_id = decode_id(input.provider, "BenefitProvider")
+    user_id = decode_id(input.user, "User")
+    if provider_id is None:
+        return _provider_payload(None, _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider"))
+    if user_id is None:
+        return _provider_payload(None, _missing(RewardsErrorCode.USER_NOT_FOUND, "user"))
+    return _provider_payload(*await attempt(change(principal, provider_id, user_id)))

@@ -1,0 +1,259 @@
+"""The catalogue and redemptions as GraphQL types, the rewards error type and the payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.rewards import (
+    Benefit,
+    BenefitCategory,
+    BenefitDelivery,
+    BenefitProvider,
+    ProviderKind,
+    Redemption,
+)
+from schema.context import Info
+from schema.geography.types import DistrictType
+from schema.relay import database_ids, load_nodes
+from services import lookups, rewards_redemptions
+from services.errors import Problem
+from services.rewards import RewardsErrorCode
+from services.rewards_benefits import Eligibility, IneligibleReason
+from services.rewards_cards import mask_name
+from services.rewards_redemptions import RedemptionState
+
+RewardsErrorCodeEnum = strawberry.enum(
+    RewardsErrorCode, description="Why a rewards request failed."
+)
+ProviderKindEnum = strawberry.enum(ProviderKind, description="What sort of body a provider is.")
+BenefitCategoryEnum = strawberry.enum(BenefitCategory, description="What a benefit is about.")
+BenefitDeliveryEnum = strawberry.enum(
+    BenefitDelivery,
+    description="How a volunteer gets it: CODE (redeem for a one-time code the provider "
+    "verifies), SERVICE_CARD (show the service card), AUTOMATIC (granted without asking).",
+)
+IneligibleReasonEnum = strawberry.enum(
+    IneligibleReason, description="Why a volunteer cannot have a benefit now."
+)
+RedemptionStateEnum = strawberry.enum(
+    RedemptionState, description="ISSUED (usable), USED, or EXPIRED unused."
+)
+
+
+@strawberry.type(
+    name="BenefitProvider",
+    description="Who grants a benefit: a hospital, agency, school, merchant or insurer.",
+)
+class BenefitProviderType(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Name.")
+    kind: ProviderKindEnum = strawberry.field(description="What sort of body it is.")  # type: ignore[valid-type]
+    address: str = strawberry.field(description="Public address; may be empty.")
+    contact_phone: str = strawberry.field(description="Public contact phone; may be empty.")
+    row: strawberry.Private[BenefitProvider]
+
+    @classmethod
+    def from_model(cls, row: BenefitProvider) -> BenefitProviderType:
+        return cls(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            address=row.address,
+            contact_phone=row.contact_phone,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(BenefitProvider, node_ids, cls.from_model)
+
+    @strawberry.field(description="District it serves; null for city-wide providers.")
+    async def district(self, info: Info) -> DistrictType | None:
+        if self.row.district_id is None:
+            return None
+        row = await info.context.loaders.district.load(self.row.district_id)
+        return DistrictType.from_model(row) if row else None
+
+    @strawberry.field(description="Its benefits, withdrawn ones included, oldest first.")
+    async def benefits(self, info: Info) -> list[BenefitType]:
+        rows = await info.context.loaders.benefits_of_provider.load(self.id)
+        return [BenefitType.from_model(r) for r in rows]
+
+
+@strawberry.type(name="Benefit", description="One preferential treatment (优待) of the scheme.")
+class BenefitType(relay.Node):
+    id: relay.NodeID[int]
+    code: str = strawberry.field(description="Stable key, e.g. MEDICAL_GREEN_CHANNEL.")
+    name: str = strawberry.field(description="Name.")
+    description: str = strawberry.field(description="What the volunteer gets, and how.")
+    basis: str = strawberry.field(
+        description="The clause of the scheme it implements, quoted from the seed where named."
+    )
+    category: BenefitCategoryEnum = strawberry.field(description="What it is about.")  # type: ignore[valid-type]
+    delivery: BenefitDeliveryEnum = strawberry.field(description="How it is obtained.")  # type: ignore[valid-type]
+    min_star_level: int = strawberry.field(description="Star level needed (0 = none).")
+    min_recent_hours: Decimal | None = strawberry.field(
+        description="Confirmed hours needed in the last 12 months; null for none."
+    )
+    valid_from: datetime = strawberry.field(description="Offered from.")
+    valid_until: datetime | None = strawberry.field(description="Offered until; null: open.")
+    stock: int | None = strawberry.field(description="How many in all; null: unlimited.")
+    per_volunteer_limit: int | None = strawberry.field(
+        description="How many one volunteer may redeem; null: no limit."
+    )
+    active: bool = strawberry.field(description="False once withdrawn.")
+    row: strawberry.Private[Benefit]
+
+    @classmethod
+    def from_model(cls, row: Benefit) -> BenefitType:
+        return cls(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            description=row.description,
+            basis=row.basis,
+            category=row.category,
+            delivery=row.delivery,
+            min_star_level=row.min_star_level,
+            min_recent_hours=row.min_recent_hours,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            stock=row.stock,
+            per_volunteer_limit=row.per_volunteer_limit,
+            active=row.active,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(Benefit, node_ids, cls.from_model)
+
+    @strawberry.field(description="How many are left; null when unlimited.")
+    def remaining(self) -> int | None:
+        return None if self.row.stock is None else max(self.row.stock - self.row.redeemed, 0)
+
+    @strawberry.field(description="Who grants it.")
+    async def provider(self, info: Info) -> BenefitProviderType:
+        row = await info.context.loaders.benefit_provider.load(self.row.provider_id)
+        assert row is not None
+        return BenefitProviderType.from_model(row)
+
+
+@strawberry.type(description="One reason a benefit is not yours now.")
+class Ineligibility:
+    reason: IneligibleReasonEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="What is missing, in numbers.")
+
+
+@strawberry.type(description="A benefit on offer, assessed for the signed-in volunteer.")
+class BenefitEligibility:
+    benefit: BenefitType = strawberry.field(description="The benefit.")
+    eligible: bool = strawberry.field(description="True when you can have it now.")
+    reasons: list[Ineligibility] = strawberry.field(description="Why not; empty when eligible.")
+    redeemed_by_you: int = strawberry.field(description="How many you have redeemed.")
+    left_for_you: int | None = strawberry.field(
+        description="How many more you may redeem; null when there is no per-volunteer limit."
+    )
+
+    @classmethod
+    def from_assessment(cls, found: Eligibility) -> BenefitEligibility:
+        return cls(
+            benefit=BenefitType.from_model(found.benefit),
+            eligible=found.eligible,
+            reasons=[Ineligibility(reason=r.reason, message=r.message) for r in found.reasons],
+            redeemed_by_you=found.taken,
+            left_for_you=found.left_for_you,
+        )
+
+
+@strawberry.type(
+    name="Redemption",
+    description="A benefit redeemed by a volunteer: a one-time code its provider verifies.",
+)
+class RedemptionType(relay.Node):
+    id: relay.NodeID[int]
+    state: RedemptionStateEnum = strawberry.field(description="ISSUED, USED or EXPIRED.")  # type: ignore[valid-type]
+    created_at: datetime = strawberry.field(description="When it was redeemed.")
+    expires_at: datetime = strawberry.field(description="The code is void after this.")
+    used_at: datetime | None = strawberry.field(description="When the provider verified it.")
+    row: strawberry.Private[Redemption]
+    show_code: strawberry.Private[bool]
+
+    @classmethod
+    def from_model(cls, row: Redemption, show_code: bool) -> RedemptionType:
+        return cls(
+            id=row.id,
+            state=rewards_redemptions.state_of(row),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            used_at=row.used_at,
+            row=row,
+            show_code=show_code,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        principal = info.context.principal
+        rows = await lookups.by_ids(Redemption, database_ids(node_ids))
+        return [
+            cls.from_model(r, True)
+            if r and await rewards_redemptions.may_see_code(principal, r)
+            else None
+            for r in rows
+        ]
+
+    @strawberry.field(description="The one-time code; null for anyone but its volunteer.")
+    def code(self) -> str | None:
+        return self.row.code if self.show_code else None
+
+    @strawberry.field(description="The benefit redeemed.")
+    async def benefit(self, info: Info) -> BenefitType:
+        row = await info.context.loaders.benefit.load(self.row.benefit_id)
+        assert row is not None
+        return BenefitType.from_model(row)
+
+    @strawberry.field(description="The volunteer's name, masked (陈**): what a counter checks.")
+    async def holder_name(self, info: Info) -> str:
+        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        return mask_name(row.real_name) if row else ""
+
+
+@strawberry.type(description="A problem with a rewards request.")
+class RewardsError:
+    code: RewardsErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+def errors_of(problems: Sequence[Problem]) -> list[RewardsError]:
+    return [RewardsError(code=p.code, message=p.message, field=p.field) for p in problems]
+
+
+@strawberry.type(description="The provider after the change, or why nothing changed.")
+class BenefitProviderPayload:
+    provider: BenefitProviderType | None = strawberry.field(description="Null on errors.")
+    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The benefit after the change, or why nothing changed.")
+class BenefitPayload:
+    benefit: BenefitType | None = strawberry.field(description="Null on errors.")
+    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The redemption (new, replayed or verified), or why not.")
+class RedemptionPayload:
+    redemption: RedemptionType | None = strawberry.field(description="Null on errors.")
+    errors: list[RewardsError] = strawberry.field(description="Empty on success.")

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from schema.context import Info
+from schema.errors import access_error, attempt, problem
+from schema.relay import decode_id
+from schema.webhooks.types import (
+    CreateWebhookPayload,
+    DeleteWebhookPayload,
+    WebhookDeliveryPayload,
+    WebhookDeliveryType,
+    WebhookError,
+    WebhookPayload,
+    WebhookType,
+)
+from services import webhooks
+from services.errors import AccessError, Problem
+from services.webhooks import WebhookChanges, WebhookErrorCode
+
+TYPES_DESCRIPTION = "Event types to receive (see `webhookEventTypes`), e.g. ORDER_SUBMITTED."
+
+
+@strawberry.input(description="A URL to POST events of the chosen types to.")
+class CreateWebhookInput:
+    url: str = strawberry.field(description="An absolute http(s) URL (https in production).")
+    event_types: list[str] = strawberry.field(description=TYPES_DESCRIPTION)
+    description: str = strawberry.field(default="", description="A note (≤200).")
+
+
+@strawberry.input(description="Changes to a webhook; omitted fields stay as they are.")
+class UpdateWebhookInput:
+    id: relay.GlobalID = strawberry.field(description="The Webhook.")
+    url: str | None = strawberry.field(default=None, description="A new target URL.")
+    event_types: list[str] | None = strawberry.field(default=None, description=TYPES_DESCRIPTION)
+    description: str | None = strawberry.field(default=None, description="A new note.")
+    enabled: bool | None = strawberry.field(
+        default=None,
+        description="false pauses it; true resumes a paused or given-up webhook from where it "
+        "stopped (events committed meanwhile are delivered, in order).",
+    )
+
+
+@strawberry.input(description="A webhook to delete, with its delivery log.")
+class DeleteWebhookInput:
+    id: relay.GlobalID = strawberry.field(description="The Webhook.")
+
+
+@strawberry.input(description="A delivery to send again.")
+class RedeliverWebhookDeliveryInput:
+    id: relay.GlobalID = strawberry.field(description="The WebhookDelivery.")
+
+
+def _errors(problems: list[Problem]) -> list[WebhookError]:
+    return [WebhookError(code=p.code, message=p.message, field=p.field) for p in problems]
+
+
+def _manager(info: Info) -> None:
+    """Access is checked before the input, so that other callers learn nothing from it."""
+    try:
+        webhooks.require_manager(info.context.principal)
+    except AccessError as error:
+        raise access_error(error) from error
+
+
+def _missing(code: WebhookErrorCode = WebhookErrorCode.WEBHOOK_NOT_FOUND) -> list[Problem]:
+    what = "webhook" if code == WebhookErrorCode.WEBHOOK_NOT_FOUND else "delivery"
+    return problem(code, f"No such {what}.", "id")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Register a webhook for the calling app (scope webhooks:manage, and the "
+        "scope of every event type). It receives events committed from now on; its signing "
+        "secret is in this response only."
+    )
+    async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
+        _manager(info)
+        call = webhooks.create_webhook(
+            info.context.principal, input.url, input.event_types, input.description
+        )
+        made, problems = await attempt(call)
+        return CreateWebhookPayload(
+            webhook=WebhookType.from_model(made[0]) if made else None,
+            secret=made[1] if made else None,
+            errors=_errors(problems),
+        )
+
+    @strawberry.mutation(description="Change, pause or resume one of the calling app's webhooks.")
+    async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> WebhookPayload:
+        _manager(info)
+        pk = decode_id(input.id, "Webhook")
+        if pk is None:
+            return WebhookPayload(webhook=None, errors=_errors(_missing()))
+        changes = WebhookChanges(input.url, input.event_types, input.description, input.enabled)
+        row, problems = await attempt(webhooks.update_webhook(info.context.principal, pk, changes))
+        return WebhookPayload(
+            webhook=WebhookType.from_model(row) if row else None, errors=_errors(problems)
+        )
+
+    @strawberry.mutation(description="Delete one of the calling app's webhooks and its log.")
+    async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
+        _manager(info)
+        pk = decode_id(input.id, "Webhook")
+        if pk is None:
+            return DeleteWebhookPayload(deleted_id=None, errors=_errors(_missing()))
+        deleted, problems = await attempt(webhooks.delete_webhook(info.context.principal, pk))
+        return DeleteWebhookPayload(
+            deleted_id=relay.GlobalID("Webhook", str(deleted)) if deleted else None,
+            errors=_errors(problems),
+        )
+
+    @strawberry.mutation(
+        description="Send a delivery again as soon as its webhook is active: a finished one "
+        "goes to the front of the webhook's queue with a fresh retry window; a pending one "
+        "skips the rest of its back-off."
+    )
+    async def redeliver_webhook_delivery(
+        self, info: Info, input: RedeliverWebhookDeliveryInput
+    ) -> WebhookDeliveryPayload:
+        _manager(info)
+        pk = decode_id(input.id, "WebhookDelivery")
+        if pk is None:
+            return WebhookDeliveryPayload(
+                delivery=None, errors=_errors(_missing(WebhookErrorCode.DELIVERY_NOT_FOUND))
+            )
+        row, problems = await attempt(webhooks.redeliver(info.context.principal, pk))
+        return WebhookDeliveryPayload(
+            delivery=WebhookDeliveryType.from_model(row) if row else None,
+            errors=_errors(problems),
+        )

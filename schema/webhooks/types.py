@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
+from schema.context import Info
+from schema.relay import database_ids
+from services.webhook_events import EventKind
+from services.webhooks import WebhookErrorCode
+from subscriptions.events import encode_cursor
+
+WebhookStatusEnum = strawberry.enum(WebhookStatus, description="Whether a webhook is being served.")
+DeliveryStatusEnum = strawberry.enum(
+    DeliveryStatus, name="WebhookDeliveryStatus", description="Where a delivery stands."
+)
+WebhookErrorCodeEnum = strawberry.enum(WebhookErrorCode, description="Why a webhook call failed.")
+
+
+@strawberry.type(description="An event type that webhooks may subscribe to.")
+class WebhookEventType:
+    type: str = strawberry.field(description="The event type, e.g. ORDER_SUBMITTED.")
+    scope: str = strawberry.field(description="The API-client scope needed to receive it.")
+    description: str = strawberry.field(description="What it means and what its data holds.")
+    personal_fields: list[str] = strawberry.field(
+        description="Fields of its data sent only to apps with personal_data:read."
+    )
+
+    @classmethod
+    def from_kind(cls, kind: EventKind) -> WebhookEventType:
+        return cls(
+            type=kind.type,
+            scope=kind.scope,
+            description=kind.description,
+            personal_fields=list(kind.personal_fields),
+        )
+
+
+@strawberry.type(
+    name="Webhook",
+    description="An app's target URL for chosen event types. Visible to the app that made it.",
+)
+class WebhookType(relay.Node):
+    id: relay.NodeID[int]
+    url: str = strawberry.field(description="Where deliveries are POSTed.")
+    event_types: list[str] = strawberry.field(description="The event types it receives.")
+    description: str = strawberry.field(description="The app's note about it.")
+    status: WebhookStatusEnum = strawberry.field(description="ACTIVE or DISABLED.")  # type: ignore[valid-type]
+    disabled_reason: str = strawberry.field(description="Why it is disabled; empty if active.")
+    created_at: datetime = strawberry.field(description="When it was registered.")
+
+    @classmethod
+    def from_model(cls, row: Webhook) -> WebhookType:
+        return cls(
+            id=row.id,
+            url=row.url,
+            event_types=list(row.event_types),
+            description=row.description,
+            status=row.status,
+            disabled_reason=row.disabled_reason,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = database_ids(node_ids)
+        client_id = info.context.principal.api_client_id
+        rows = {r.id: r for r in await Webhook.filter(id__in=ids, client_id=client_id or 0)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="One attempt to deliver an event.")
+class WebhookAttempt:
+    number: int = strawberry.field(description="1 for the first attempt.")
+    at: datetime = strawberry.field(description="When it was made.")
+    response_status: int | None = strawberry.field(
+        description="The receiver's HTTP status; null when it did not answer."
+    )
+    latency_ms: int = strawberry.field(description="Milliseconds until the answer (or giving up).")
+    error: str = strawberry.field(description="What went wrong; empty on success.")
+
+    @classmethod
+    def from_log(cls, entry: dict[str, Any]) -> WebhookAttempt:
+        return cls(
+            number=int(entry["number"]),
+            at=datetime.fromisoformat(entry["at"]),
+            response_status=entry.get("responseStatus"),
+            latency_ms=int(entry.get("latencyMs") or 0),
+            error=str(entry.get("error") or ""),
+        )
+
+
+@strawberry.type(
+    name="WebhookDelivery",
+    description="One event for one webhook: its state and its attempts.",
+)
+class WebhookDeliveryType(relay.Node):
+    id: relay.NodeID[int]
+    event_type: str = strawberry.field(description="The event's type.")
+    event_cursor: str = strawberry.field(
+        description="The event's cursor, as in the delivered body and in `dispatchFeed`."
+    )
+    status: DeliveryStatusEnum = strawberry.field(description="PENDING, SUCCEEDED or FAILED.")  # type: ignore[valid-type]
+    attempt_count: int = strawberry.field(description="Attempts made so far.")
+    attempts: list[WebhookAttempt] = strawberry.field(
+        description="The latest attempts (up to 50), oldest first."
+    )
+    response_status: int | None = strawberry.field(
+        description="The HTTP status of the last attempt; null if none was answered."
+    )
+    latency_ms: int | None = strawberry.field(description="The last attempt's latency.")
+    last_error: str = strawberry.field(description="What went wrong last; empty on success.")
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When it may be tried next (it also waits for older pending deliveries of "
+        "its webhook); null once finished."
+    )
+    last_attempt_at: datetime | None = strawberry.field(description="When it was last tried.")
+    delivered_at: datetime | None = strawberry.field(description="When the receiver took it.")
+    created_at: datetime = strawberry.field(description="When the event was queued.")
+
+    @classmethod
+    def from_model(cls, row: WebhookDelivery) -> WebhookDeliveryType:
+        return cls(
+            id=row.id,
+            event_type=row.event_type,
+            event_cursor=encode_cursor(row.event_id),
+            status=row.status,
+            attempt_count=row.attempts,
+            attempts=[WebhookAttempt.from_log(e) for e in row.attempt_log],
+            response_status=row.response_status,
+            latency_ms=row.latency_ms,
+            last_error=row.last_error,
+            next_attempt_at=row.next_attempt_at,
+            last_attempt_at=row.last_attempt_at,
+            delivered_at=row.delivered_at,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = database_ids(node_ids)
+        client_id = info.context.principal.api_client_id or 0
+        found = await WebhookDelivery.filter(id__in=ids, webhook__client_id=client_id)
+        rows = {r.id: r for r in found}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="A problem with a webhook request.")
+class WebhookError:
+    code: WebhookErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="A new webhook and its signing secret, or why none was made.")
+class CreateWebhookPayload:
+    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+    secret: str | None = strawberry.field(
+        description="The signing secret (`whsec_…`), shown in this response only: store it now "
+        "and check the `VC-Signature` header of every delivery with it."
+    )
+    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="A webhook, or why the request failed.")
+class WebhookPayload:
+    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The deleted webhook's ID, or why it was not deleted.")
+class DeleteWebhookPayload:
+    deleted_id: relay.GlobalID | None = strawberry.field(description="The deleted webhook.")
+    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="A delivery queued again, or why it was not.")
+class WebhookDeliveryPayload:
+    delivery: WebhookDeliveryType | None = strawberry.field(description="The delivery.")
+    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
