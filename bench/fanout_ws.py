@@ -49,6 +49,12 @@ class Round:
     expected: int
     done: asyncio.Event = field(default_factory=asyncio.Event)
     count: int = 0
+    failure: Exception | None = None
+
+    async def wait(self, within: float) -> None:
+        await asyncio.wait_for(self.done.wait(), within)
+        if self.failure is not None:
+            raise RuntimeError(f"a client failed: {self.failure!r}") from self.failure
 
     def arrive(self) -> None:
         self.count += 1
@@ -79,6 +85,9 @@ class Server:
         env = dict(os.environ, DATABASE_URL=database_url, BROADCAST_URL="memory://")
         env.update(ENVIRONMENT="development", PYTHONUNBUFFERED="1")
         env["WS_PER_MESSAGE_DEFLATE"] = "1" if deflate else "0"
+        # One wall-screen account holds every subscription here: without this, its cost budget
+        # (RATE_LIMIT_USER per window) refuses the thousands of subscriptions it starts.
+        env["RATE_LIMIT_USER"] = "0"
         command = [sys.executable, "-c", "from api.cli import app; app()", "serve"]
         command += ["--host", "127.0.0.1", "--port", str(port)]
         with self.log.open("wb") as log:
@@ -128,12 +137,19 @@ async def subscribe(url: str, world: World, n: int, after: str) -> Client:
 
 
 async def read(client: Client, rounds: list[Round]) -> None:
-    async for message in client.connection:
-        text = message if isinstance(message, str) else message.decode()
-        if '"type":"next"' not in text:
-            raise RuntimeError(f"subscription ended: {text[:300]}")
-        client.arrived.append((time.perf_counter(), text))
-        rounds[-1].arrive()
+    try:
+        async for message in client.connection:
+            text = message if isinstance(message, str) else message.decode()
+            if '"type":"next"' not in text or '"errors":' in text:
+                raise RuntimeError(f"subscription failed: {text[:300]}")
+            client.arrived.append((time.perf_counter(), text))
+            rounds[-1].arrive()
+        raise RuntimeError(f"connection closed: {client.connection.close_code}")
+    except Exception as exc:
+        # Said at once, rather than as a round that never completes.
+        rounds[-1].failure = exc
+        rounds[-1].done.set()
+        raise
 
 
 async def assign(http: httpx.AsyncClient, world: World, order_id: int) -> None:
@@ -175,14 +191,14 @@ async def measure_ws(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             # The warm-up event: every subscription is live once each client has it.
             await assign(http, world, world.orders.pop())
-            await asyncio.wait_for(plan[-1].done.wait(), 300)
+            await plan[-1].wait(300)
             for _ in range(rounds):
                 await asyncio.sleep(0.5)
                 plan.append(Round(subscribers))
                 order_id = world.orders.pop()
                 began = time.perf_counter()
                 await assign(http, world, order_id)
-                await asyncio.wait_for(plan[-1].done.wait(), 120)
+                await plan[-1].wait(120)
                 last = [client.arrived[-1] for client in clients]
                 totals.append((max(t for t, _ in last) - began) * 1000)
                 firsts.append((min(t for t, _ in last) - began) * 1000)
