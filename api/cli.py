@@ -72,6 +72,7 @@ def serve(
         # a quiet wall screen's connection survives proxies and dead peers are noticed.
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
+        ws_per_message_deflate=settings.ws_per_message_deflate,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
         # Logging is ours (api/logs.py): JSON or text, request ids, redaction; our middleware

@@ -18,6 +18,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import authenticate_websocket, principal_of
+from api.websocket import FanoutTransportWSHandler
 from schema.context import Context
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -63,6 +64,8 @@ def _never_executed(result: ExecutionResult) -> bool:
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    # Subscription results shared by many subscribers are serialised once (api/websocket.py).
+    graphql_transport_ws_handler_class = FanoutTransportWSHandler
     # The largest multipart request read at all (app.py sets it from MAX_PHOTO_BYTES).
     max_upload_bytes: int = 3 * 8 * 1024 * 1024 + 1024 * 1024
 

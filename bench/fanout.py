@@ -1,16 +1,21 @@
 """Subscription fan-out: N wall screens on one process, one event, time until the last has it.
 
     python -m bench.fanout [--subscribers 1000,10000] [--baseline 1000] [--rounds 3]
+                           [--ws 1000,10000] [--ws-deflate off,on]
 
-Every subscriber is a graphql-transport-ws connection of its own, driven through strawberry's
-real protocol handler (`connection_init` with a token, `subscribe`, `next` messages serialised
-to JSON as Starlette's `send_json` does) over an in-memory socket instead of a network one. The
-event is a real dispatcher assigning an order (commit, event log, bus, hub, execution), and
-the clock runs from just before that call until the last subscriber's `next` message is
-serialised. SQLite in a temporary directory and the memory bus by default.
+In memory (first table): every subscriber is a graphql-transport-ws connection of its own to
+the real ASGI view — Starlette's WebSocket, strawberry's view, our handler (api/websocket.py),
+the schema and the hub — over in-memory ASGI receive/send instead of uvicorn and TCP. The event
+is a dispatcher assigning an order through the service (commit, event log, bus, hub, shared
+execution), and the clock runs from just before that call until the server hands the last
+subscriber's `next` frame to the ASGI send. SQLite in a temporary directory and the memory bus.
 
-The baseline is the same, executed per subscriber as plain strawberry does (fresh loaders, its
-own database reads, its own execution for every subscriber), measured in the same run.
+The baseline is the same with plain strawberry's per-subscriber path: its own
+graphql-transport-ws handler and extension runner, fresh loaders, its own database reads and its
+own execution for every subscriber, measured in the same run.
+
+Over real WebSockets (second table, bench/fanout_ws.py): `volunteer-city serve` in its own
+process, real clients in this one, the mutation over HTTP, until the last client has read it.
 """
 
 from __future__ import annotations
@@ -25,17 +30,20 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from strawberry import relay
-from strawberry.http.async_base_view import AsyncWebSocketAdapter
 
-WALL = """subscription Wall($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) {
+if TYPE_CHECKING:
+    from bench.fanout_ws import WsRun
+
+WALL = """subscription Wall($center: ID!, $after: String) {
+  dispatchFeed(dispatchCenterId: $center, after: $after) {
     cursor occurredAt note
     ... on DispatchEvent {
       type status
@@ -51,49 +59,52 @@ WALL = """subscription Wall($center: ID!) {
 
 @dataclass
 class Arrivals:
+    """When each subscriber's `next` message left the server, and a sample of what it said."""
+
     expected: int
     times: list[float] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     payloads: set[str] = field(default_factory=set)
+    sample: str = ""
 
     def arrive(self, text: str) -> None:
         self.times.append(time.perf_counter())
         if len(self.payloads) < 4:
             self.payloads.add(text.split('"payload":', 1)[1])
+            self.sample = text
         if len(self.times) >= self.expected:
             self.done.set()
 
 
-class MemorySocket(AsyncWebSocketAdapter):
-    """A WebSocket whose client is this benchmark."""
+class MemoryClient:
+    """A WebSocket client of the ASGI app, in memory: the app's side is real (Starlette's
+    WebSocket, strawberry's view, our handler); only uvicorn and TCP are left out."""
 
-    def __init__(self, view: Any, arrivals: Arrivals) -> None:
-        super().__init__(view)
-        self.inbox: asyncio.Queue[dict[str, object] | None] = asyncio.Queue()
+    def __init__(self, arrivals: Arrivals) -> None:
+        self.to_app: asyncio.Queue[dict[str, object]] = asyncio.Queue()
         self.acked = asyncio.Event()
         self.arrivals = arrivals
-        self.closed: tuple[int, str] | None = None
+        self.closed: object = None
 
-    async def iter_json(
-        self, *, ignore_parsing_errors: bool = False
-    ) -> AsyncGenerator[object, None]:
-        while (message := await self.inbox.get()) is not None:
-            yield message
+    async def receive(self) -> dict[str, object]:
+        return await self.to_app.get()
 
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        # What Starlette's WebSocket.send_json does before the bytes go out.
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
-        kind = message.get("type")
-        if kind == "next":
-            self.arrivals.arrive(text)
-        elif kind == "connection_ack":
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            text = message["text"]
+            # As cheap as a client can tell: what it does counts in the measured time here.
+            if '"type":"next"' in text:
+                self.arrivals.arrive(text)
+            elif '"type":"connection_ack"' in text:
+                self.acked.set()
+            else:
+                raise RuntimeError(f"subscription ended: {text[:300]}")
+        elif message["type"] == "websocket.close":
+            self.closed = message
             self.acked.set()
-        elif kind in ("error", "complete"):
-            raise RuntimeError(f"subscription ended: {text[:300]}")
 
-    async def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
-        await self.inbox.put(None)
+    def say(self, message: dict[str, object]) -> None:
+        self.to_app.put_nowait({"type": "websocket.receive", "text": json.dumps(message)})
 
 
 @dataclass
@@ -101,11 +112,12 @@ class World:
     token: str
     center: int
     dispatcher: Any
+    dispatcher_token: str
     volunteer_id: int
     orders: list[int]
 
 
-async def build_world(rounds: int) -> World:
+async def build_world(events: int) -> World:
     from models.accounts import Role
     from models.dispatch import CenterCoverage, CenterLevel, DispatchCenter, ServiceCategory
     from models.geography import District
@@ -135,7 +147,7 @@ async def build_world(rounds: int) -> World:
         ),
     )
     ids = []
-    for i in range(rounds * 2 + 4):
+    for i in range(events):
         start = datetime.now(UTC) + timedelta(hours=2 + 3 * i)
         order = await orders.submit(
             accounts.principal_for(resident),
@@ -152,7 +164,10 @@ async def build_world(rounds: int) -> World:
         )
         ids.append(order.id)
     token = (await accounts.login(wall_user.username, password)).access_token
-    return World(token, center.id, accounts.principal_for(dispatcher), volunteer.id, ids)
+    dispatcher_token = (await accounts.login(dispatcher.username, password)).access_token
+    return World(
+        token, center.id, accounts.principal_for(dispatcher), dispatcher_token, volunteer.id, ids
+    )
 
 
 class StatementCount(logging.Handler):
@@ -191,50 +206,82 @@ class Run:
         return self.total_ms * 1000 / self.subscribers
 
 
+def websocket_scope(n: int, hub: Any) -> dict[str, Any]:
+    """What uvicorn hands the app for a graphql-transport-ws upgrade of /graphql."""
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "http_version": "1.1",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"bench"), (b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "client": ("127.0.0.1", 10_000 + n),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+        # Read by GraphQLApp.get_context as request.app.state.hub.
+        "app": SimpleNamespace(state=SimpleNamespace(hub=hub)),
+        "extensions": {},
+    }
+
+
+def graphql_view(mode: str) -> Any:
+    """Our GraphQL view (as api/app.py builds it); `plain` runs strawberry's own per-subscriber
+    path: its graphql-transport-ws handler, its extension runner, an execution per subscriber."""
+    from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+    from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+        BaseGraphQLTransportWSHandler,
+    )
+
+    from api.graphql import GraphQLApp
+    from schema.root import build_schema
+    from settings import get_settings
+
+    view = GraphQLApp(
+        build_schema(get_settings(), fanout=mode == "shared"),
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=60),
+        max_subscriptions_per_connection=10,
+    )
+    if mode == "plain":
+        view.graphql_transport_ws_handler_class = BaseGraphQLTransportWSHandler
+    return view
+
+
 async def measure(
     mode: str, subscribers: int, rounds: int, world: World, hub: Any, gc_off: bool = False
 ) -> Run:
-    from api.graphql import GraphQLApp
-    from schema.context import Context
-    from schema.root import build_schema
     from services import assignments
-    from settings import get_settings
 
-    view = GraphQLApp(build_schema(get_settings(), fanout=mode == "shared"))
+    view = graphql_view(mode)
     arrivals = Arrivals(subscribers)
-    sockets: list[MemorySocket] = []
-    handlers: list[asyncio.Task[None]] = []
+    clients: list[MemoryClient] = []
+    connections: list[asyncio.Task[None]] = []
     center = str(relay.GlobalID("DispatchCenter", str(world.center)))
 
     async def connect(n: int) -> None:
-        socket = MemorySocket(view, arrivals)
-        handler = view.graphql_transport_ws_handler_class(
-            view=view,
-            websocket=socket,
-            context=Context(hub=hub),
-            root_value=None,
-            schema=view.schema,
-            connection_init_wait_timeout=timedelta(seconds=60),
-            max_subscriptions_per_connection=10,
+        client = MemoryClient(arrivals)
+        clients.append(client)
+        client.to_app.put_nowait({"type": "websocket.connect"})
+        connections.append(
+            asyncio.create_task(view(websocket_scope(n, hub), client.receive, client.send))
         )
-        sockets.append(socket)
-        handlers.append(asyncio.create_task(handler.handle()))
-        await socket.inbox.put({"type": "connection_init", "payload": {"token": world.token}})
-        try:
-            await asyncio.wait_for(socket.acked.wait(), 60)
-        except TimeoutError:
-            raise RuntimeError(f"connection {n} not acknowledged: {socket.closed}") from None
+        client.say({"type": "connection_init", "payload": {"token": world.token}})
+        await asyncio.wait_for(client.acked.wait(), 60)
+        if client.closed:
+            raise RuntimeError(f"connection {n} refused: {client.closed}")
         subscribe = {"query": WALL, "variables": {"center": center}}
-        await socket.inbox.put({"id": f"wall-{n}", "type": "subscribe", "payload": subscribe})
+        client.say({"id": f"wall-{n}", "type": "subscribe", "payload": subscribe})
 
     start = hub.subscriber_count()
     for batch in range(0, subscribers, 250):
         await asyncio.gather(*(connect(n) for n in range(batch, min(subscribers, batch + 250))))
     # Every subscription past its start-up replay from the log: fed by the hub alone.
-    print(f"    connected; {hub.subscriber_count(live=True) - start} live", file=sys.stderr)
     await until(lambda: hub.subscriber_count(live=True) - start >= subscribers)
     print("    all live", file=sys.stderr)
-    gc.collect()
 
     totals, firsts, statements, distinct = [], [], [], []
     counter = StatementCount()
@@ -259,6 +306,7 @@ async def measure(
         gc.enable()
         db_log.removeHandler(counter)
         db_log.setLevel(logging.WARNING)
+        check_payload(arrivals.sample, order_id)
         totals.append((max(arrivals.times) - began) * 1000)
         firsts.append((min(arrivals.times) - began) * 1000)
         statements.append(counter.count)
@@ -266,14 +314,29 @@ async def measure(
         # Let the stragglers' bookkeeping settle before the next event.
         await asyncio.sleep(0.05)
 
-    for socket in sockets:
-        await socket.inbox.put(None)
-    await asyncio.gather(*handlers, return_exceptions=True)
+    for client in clients:
+        client.to_app.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.gather(*connections, return_exceptions=True)
     await until(lambda: hub.subscriber_count() <= start)
     return Run(mode, subscribers, totals, firsts, statements, distinct)
 
 
+def check_payload(frame: str, order_id: int) -> None:
+    """The event that arrived is the assignment of the order, with its volunteer unmasked
+    only as far as a wall screen may see."""
+    event = json.loads(frame)["payload"]["data"]["dispatchFeed"]
+    order = event["order"]
+    assigned = order["assignments"][0]["volunteer"]
+    if event["type"] != "ORDER_ASSIGNED" or order["id"] != str(
+        relay.GlobalID("ServiceOrder", str(order_id))
+    ):
+        raise RuntimeError(f"unexpected event: {frame[:300]}")
+    if assigned["personalDataVisible"] or "*" not in assigned["phone"]:
+        raise RuntimeError(f"a wall screen saw personal data: {assigned}")
+
+
 async def main(args: argparse.Namespace) -> int:
+    from api.app import tune_garbage_collector
     from models.db import apply_migrations, close_database, open_database
     from settings import Settings
     from subscriptions.bus import Bus
@@ -290,9 +353,12 @@ async def main(args: argparse.Namespace) -> int:
         await bus.connect()
         hub = EventHub(bus)
         await hub.start()
+        # What the server's lifespan does once it is up.
+        tune_garbage_collector()
+        ws_plan = [(n, deflate) for n in args.ws for deflate in args.ws_deflate]
         try:
             plan = [("plain", args.baseline)] + [("shared", n) for n in args.subscribers]
-            world = await build_world(args.rounds * len(plan))
+            world = await build_world(args.rounds * len(plan) + (args.rounds + 1) * len(ws_plan))
             runs = []
             for mode, n in plan:
                 print(f"  {mode:6} {n:>6} subscribers ...", file=sys.stderr, flush=True)
@@ -300,8 +366,18 @@ async def main(args: argparse.Namespace) -> int:
         finally:
             await hub.stop()
             await bus.disconnect()
+        from bench.fanout_ws import measure_ws
+
+        ws_runs = []
+        try:
+            for n, deflate in ws_plan:
+                print(f"  real WebSockets {n:>6} ...", file=sys.stderr, flush=True)
+                log = Path(tmp) / "server.log"
+                ws_runs.append(await measure_ws(database_url, world, n, args.rounds, deflate, log))
+        finally:
             await close_database()
     report(runs, args, settings.database_url.split("://")[0])
+    report_ws(ws_runs, runs[0], args)
     return 0
 
 
@@ -338,6 +414,34 @@ def report(runs: list[Run], args: argparse.Namespace, database: str) -> None:
         print(f"Target (10,000 subscribers within 1 s): {verdict} ({target.total_ms:.0f} ms).")
 
 
+def report_ws(runs: list[WsRun], baseline: Run, args: argparse.Namespace) -> None:
+    if not runs:
+        return
+    print(
+        "\nThe same over real WebSockets: `volunteer-city serve` (uvicorn) in its own process, "
+        "the clients (`websockets`) in this one, the assignment made over HTTP; from sending "
+        f"the mutation to the last client's `next`; median of {args.rounds} after a warm-up "
+        "event.\n"
+    )
+    header = (
+        f"{'deflate':<13}{'subscribers':>12}{'first ms':>10}{'last ms':>10}"
+        f"{'µs/subscriber':>15}{'vs plain':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        total = statistics.median(run.totals_ms)
+        per = total * 1000 / run.subscribers
+        print(
+            f"{run.compression:<13}{run.subscribers:>12,}{statistics.median(run.first_ms):>10.1f}"
+            f"{total:>10.1f}{per:>15.1f}{baseline.per_subscriber_us / per:>9.1f}x"
+        )
+    print(
+        "\nvs plain: against the in-memory plain run above (strawberry's per-subscriber path "
+        "without uvicorn and TCP, so the ratio understates the saving)."
+    )
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
     parser.add_argument(
@@ -348,6 +452,19 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--baseline", type=int, default=1000, help="subscribers for the plain run (default 1000)"
+    )
+    parser.add_argument(
+        "--ws",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=[1000, 10_000],
+        help="subscriber counts for the real-WebSocket runs (default 1000,10000; '' for none)",
+    )
+    parser.add_argument(
+        "--ws-deflate",
+        type=lambda text: [{"off": False, "on": True}[t] for t in text.split(",")],
+        default=[False],
+        help="the server's WS_PER_MESSAGE_DEFLATE in the real-WebSocket runs: off (the "
+        "default setting), on, or off,on",
     )
     parser.add_argument("--rounds", type=int, default=1, help="events per run (median shown)")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")

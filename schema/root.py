@@ -14,8 +14,10 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -38,7 +40,7 @@ from schema import (
 from schema.api_clients.recheck import ApiKeyRecheck
 from schema.budget import Budget, QueryCost
 from schema.cost import CostAnalysis
-from schema.fanout import FanoutExecutor, PlainEventExecutor
+from schema.fanout import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
 from schema.metrics import OperationMetrics
 from settings import Settings, get_settings
 
@@ -122,20 +124,28 @@ class Schema(strawberry.Schema):
             log.debug("graphql error: %s", error.message)
 
 
+class FanoutSchema(Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # A subscription event pays the extensions' per-result hooks once per subscriber.
+        return StreamingExtensionsRunner(execution_context, extensions)
+
+
 def build_schema(
     settings: Settings | None = None, *, fanout: bool = True, budget: Budget | None = None
 ) -> strawberry.Schema:
-    """`fanout=False` executes every subscriber's events on its own, as plain strawberry does:
-    only for measuring what fan-out saves (bench/fanout.py). `budget` charges each request's
-    cost to its caller (the server's rate limiter); without it, cost is only measured and
-    capped."""
+    """`fanout=False` executes every subscriber's events on its own, with strawberry's own
+    extension runner, as plain strawberry does: only for measuring what fan-out saves
+    (bench/fanout.py). `budget` charges each request's cost to its caller (the server's rate
+    limiter); without it, cost is only measured and capped."""
     settings = settings or get_settings()
     costs = CostAnalysis(settings.max_query_cost, settings.graphql_cache_size)
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return Schema(
+    return (FanoutSchema if fanout else Schema)(
         query=_query(),
         mutation=Mutation,
         subscription=Subscription,

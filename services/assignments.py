@@ -116,7 +116,6 @@ async def _assign(
             note=note,
             volunteer_ids=volunteer_ids,
             updates={"organization_id": organization_id},
-            extra_topics=[f"organization:{organization_id}"] if organization_id else None,
         )
     return order
 

@@ -21,6 +21,7 @@ from models.dispatch import (
     OrderTransition,
     ServiceOrder,
 )
+from models.organizations import Membership, MembershipStatus
 from services.errors import DomainError
 from subscriptions.events import EventTransaction
 
@@ -94,6 +95,21 @@ def volunteer_topic(volunteer_id: int) -> str:
     return f"volunteer:{volunteer_id}"
 
 
+def organization_topic(organization_id: int) -> str:
+    """Every event of an order assigned to the organisation as a whole: its approved members
+    (admins included) may take such an order, and follow it on `myAssignments`."""
+    return f"organization:{organization_id}"
+
+
+async def assignment_topics(volunteer_id: int) -> list[str]:
+    """What a volunteer's `myAssignments` follows: their own assignments, and the orders
+    assigned to any organisation they are an approved member of (read once, when the stream
+    starts: a membership decided later counts from the next subscription)."""
+    organizations = Membership.filter(volunteer_id=volunteer_id, status=MembershipStatus.APPROVED)
+    ids = await int_values(organizations, "organization_id")
+    return [volunteer_topic(volunteer_id), *(organization_topic(o) for o in sorted(set(ids)))]
+
+
 def not_found(code: DispatchErrorCode = DispatchErrorCode.ORDER_NOT_FOUND) -> DomainError:
     return DomainError(code, "No such " + code.value.removesuffix("_NOT_FOUND").lower() + ".", "id")
 
@@ -137,9 +153,13 @@ async def move(
             DispatchErrorCode.ILLEGAL_TRANSITION, "The order changed meanwhile; reload it."
         )
     previous = order.status
+    released = order.organization_id
     order.status = to
     for key, value in (updates or {}).items():
         setattr(order, key, value)
+    if released is not None and released != order.organization_id:
+        # The organisation whose order this was hears that it no longer is.
+        extra_topics = [*(extra_topics or []), organization_topic(released)]
     await record_transition(
         tx, order, previous, to, actor_id, event, note, volunteer_ids, now, extra_topics
     )
@@ -183,6 +203,8 @@ def emit(
 ) -> None:
     topics = [center_topic(order.dispatch_center_id), order_topic(order.id), *(extra_topics or [])]
     topics += [volunteer_topic(v) for v in volunteer_ids]
+    if order.organization_id is not None:
+        topics.append(organization_topic(order.organization_id))
     payload: dict[str, Any] = {
         "orderId": order.id,
         "dispatchCenterId": order.dispatch_center_id,

@@ -132,6 +132,9 @@ class Settings:
     max_subscriptions_per_connection: int = 20
     graphql_cache_size: int = 512
     ws_ping_interval: float = 20.0
+    # permessage-deflate compresses every frame once per connection: off by default, as in
+    # most push servers, since an event to 10,000 subscribers is compressed 10,000 times.
+    ws_per_message_deflate: bool = False
     allowed_origins: tuple[str, ...] = ()
     # Channels on a shared Redis are namespaced, so deployments (and test runs) do not mix.
     bus_channel_prefix: str = "vc"
@@ -273,6 +276,8 @@ def from_environment() -> Settings:
         max_subscriptions_per_connection=_int("MAX_SUBSCRIPTIONS_PER_CONNECTION", 20),
         graphql_cache_size=_int("GRAPHQL_CACHE_SIZE", 512),
         ws_ping_interval=float(_int("WS_PING_INTERVAL", 20)),
+        ws_per_message_deflate=env.get("WS_PER_MESSAGE_DEFLATE", "").lower()
+        in ("1", "true", "yes"),
         allowed_origins=origins,
         bus_channel_prefix=env.get("BUS_CHANNEL_PREFIX") or "vc",
         dispatch_sweep_seconds=_int("DISPATCH_SWEEP_SECONDS", 60),

@@ -26,32 +26,17 @@ from redis.asyncio import Redis
 log = logging.getLogger("volunteer_city.bus")
 # Wake-ups waiting for the hub; more than this means it is far behind, and re-reads the log.
 BACKLOG = 1024
+# How long one bus operation may take. A Redis that accepts connections but stops answering
+# would otherwise hold a mutation's post-commit notify (and the hub's reconnects) forever.
+OPERATION_TIMEOUT = 1.0
+
+
+class BusTimeout(TimeoutError):
+    """A bus operation did not finish in time; the bus is hung or unreachable."""
 
 
 class Messages(Protocol):
     async def get(self) -> object: ...
-
-
-class _OwnedMessages:
-    """A subscription's messages that refuse to be read once the task reading them is being
-    cancelled. On Python 3.11, `asyncio.wait_for(messages.get(), t)` swallows a cancellation
-    that arrives as a message does (CPython gh-86296, fixed in 3.12): the reader would go on
-    heartbeating and `EventHub.stop()`, hence the server's shutdown, would wait for it forever.
-    The next `get()` raises the cancellation again instead."""
-
-    def __init__(self, messages: Messages, owner: asyncio.Task[object] | None) -> None:
-        self._messages = messages
-        self._owner = owner
-
-    def _raise_if_cancelled(self) -> None:
-        if self._owner is not None and self._owner.cancelling():
-            raise asyncio.CancelledError
-
-    async def get(self) -> object:
-        self._raise_if_cancelled()
-        message = await self._messages.get()
-        self._raise_if_cancelled()
-        return message
 
 
 class RedisPubSub(BroadcastBackend):
@@ -109,9 +94,12 @@ def _broadcast(url: str) -> Broadcast:
 
 
 class Bus:
-    def __init__(self, url: str, channel_prefix: str = "vc") -> None:
+    def __init__(
+        self, url: str, channel_prefix: str = "vc", timeout: float = OPERATION_TIMEOUT
+    ) -> None:
         self.url = url
         self.channel_prefix = channel_prefix
+        self.timeout = timeout
         self._broadcast = _broadcast(url)
         self._connected = False
 
@@ -122,16 +110,27 @@ class Bus:
     def channel(self, name: str) -> str:
         return f"{self.channel_prefix}:{name}"
 
+    @asynccontextmanager
+    async def _bounded(self, what: str) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                yield
+        except TimeoutError as exc:
+            raise BusTimeout(f"{what} timed out after {self.timeout:g}s") from exc
+
     async def connect(self) -> None:
-        await self._broadcast.connect()
+        async with self._bounded("connecting to the bus"):
+            await self._broadcast.connect()
         self._connected = True
 
     async def disconnect(self) -> None:
         if self._connected:
             self._connected = False
-            # A backend that already failed re-raises its error here; it is gone either way.
+            # A backend that already failed re-raises its error here, and a hung one may never
+            # say goodbye; it is gone either way.
             with contextlib.suppress(Exception):
-                await self._broadcast.disconnect()
+                async with self._bounded("disconnecting from the bus"):
+                    await self._broadcast.disconnect()
 
     async def reconnect(self) -> None:
         await self.disconnect()
@@ -139,13 +138,17 @@ class Bus:
         await self.connect()
 
     async def publish(self, channel: str, message: str) -> None:
-        await self._broadcast.publish(channel=channel, message=message)
+        """Raises BusTimeout when the bus does not take the message in time."""
+        async with self._bounded(f"publishing to {channel}"):
+            await self._broadcast.publish(channel=channel, message=message)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Messages]:
         """Messages of one channel; `get()` returns objects with a `message` string."""
-        async with self._broadcast.subscribe(channel) as subscriber:
-            yield _OwnedMessages(subscriber, asyncio.current_task())
+        async with contextlib.AsyncExitStack() as stack:
+            async with self._bounded(f"subscribing to {channel}"):
+                subscriber = await stack.enter_async_context(self._broadcast.subscribe(channel))
+            yield subscriber
 
     async def ping(self) -> bool:
         """Whether the backend answers now; used by the readiness probe."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.events import Event
@@ -117,8 +118,15 @@ async def latest_id() -> int:
     return row.id if row is not None else 0
 
 
-async def read_after(last_id: int, topic: str | None = None, limit: int = 500) -> list[Event]:
+async def read_after(
+    last_id: int, topics: str | Iterable[str] | None = None, limit: int = 500
+) -> list[Event]:
+    """Events after `last_id`, in id order: all of them, or those of any of `topics`."""
     query = Event.filter(id__gt=last_id)
-    if topic is not None:
-        query = query.filter(topics__contains=f"|{topic}|")
+    if topics is not None:
+        wanted = [topics] if isinstance(topics, str) else list(topics)
+        any_of = Q(topics__contains=f"|{wanted[0]}|")
+        for topic in wanted[1:]:
+            any_of |= Q(topics__contains=f"|{topic}|")
+        query = query.filter(any_of)
     return await query.order_by("id").limit(limit)

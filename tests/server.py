@@ -226,6 +226,16 @@ class RedisProcess:
         self.kill()
         raise ServerNotReady(f"redis-server did not answer on port {self.port}")
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and take what is sent, but nothing answers (a hung
+        Redis) until resume()."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL, as in a crash: no goodbye to its clients."""
         process, self._process = self._process, None

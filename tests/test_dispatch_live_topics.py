@@ -1,7 +1,7 @@
 """The personal live streams, through `schema.subscribe`: `myAssignments` (a volunteer's own
 assignments and their changes, nobody else's) and `orderUpdated` (the requester follows their
-order; a stranger is refused), including an order assigned to an organisation that one of its
-members accepts."""
+order; a stranger is refused), including an order assigned to an organisation, which its approved
+members and admins follow on `myAssignments` until one of them takes it and after."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ mutation Accept($id: ID!) {
   acceptAssignment(input: {assignment: $id}) {
     assignment { status volunteer { id } } errors { code }
   }
+}"""
+DECLINE = """
+mutation Decline($id: ID!) {
+  declineAssignment(input: {assignment: $id}) { assignment { status } errors { code } }
 }"""
 CHECK_IN = """
 mutation CheckIn($id: ID!) {
@@ -279,11 +283,11 @@ async def test_a_stranger_cannot_follow_someone_elses_order(hub: EventHub) -> No
 # Organisations
 
 
-async def test_an_organisation_member_accepts_an_order_assigned_to_the_organisation(
+async def test_an_organisations_members_and_admins_see_its_orders_and_one_member_takes_one(
     hub: EventHub,
 ) -> None:
-    # given an organisation (its founder is its admin) with one approved member, a volunteer
-    # outside it, and a resident's order the resident follows
+    # given an organisation (its founder is its admin) with one approved member and one still
+    # pending, a volunteer outside it, and a resident's order the resident follows
     await make_centers()
     who = await people()
     _, founder, _ = await make_volunteer("founder1")
@@ -291,12 +295,22 @@ async def test_an_organisation_member_accepts_an_order_assigned_to_the_organisat
     _, member, member_id = await make_volunteer("member1")
     membership = await organizations.apply(member, organization_id)
     await organizations.decide(founder, membership.id, approve=True)
+    _, applicant, _ = await make_volunteer("applicant1")
+    await organizations.apply(applicant, organization_id)
     order = await huicheng_order(who["resident"])
     start = await cursor_now()
     requester = await subscribe(
         hub, who["resident"], ORDER_UPDATED, {"order": gid("ServiceOrder", order), "after": start}
     )
-    member_feed = await subscribe(hub, member, MY_ASSIGNMENTS, {"after": start})
+    feeds = {
+        name: await subscribe(hub, principal, MY_ASSIGNMENTS, {"after": start})
+        for name, principal in (
+            ("admin", founder),
+            ("member", member),
+            ("applicant", applicant),
+            ("outsider", who["volunteer"]),
+        )
+    }
     try:
         # when a dispatcher assigns the order to the organisation
         assigned = await data_of(
@@ -322,18 +336,59 @@ async def test_an_organisation_member_accepts_an_order_assigned_to_the_organisat
             "assignment": {"status": "ACCEPTED", "volunteer": {"id": gid("Volunteer", member_id)}},
             "errors": [],
         }
-        # and the requester saw both steps; the member's own stream starts at the acceptance,
-        # as an organisation's assignment names no volunteer until a member takes it
+        # and the requester, the organisation's admin and its approved member saw both steps
+        # on their own streams; the pending applicant and the outsider saw nothing
         followed = await requester.take(2)
         await requester.nothing_more()
-        members = await member_feed.take(1)
-        await member_feed.nothing_more()
+        seen = {name: await feeds[name].take(2) for name in ("admin", "member")}
+        for feed in feeds.values():
+            await feed.nothing_more()
     finally:
         await requester.close()
-        await member_feed.close()
+        for feed in feeds.values():
+            await feed.close()
     gid_order = gid("ServiceOrder", order)
-    assert followed == [
+    both_steps = [
         ("ORDER_ASSIGNED", "ASSIGNED", gid_order),
         ("ASSIGNMENT_ACCEPTED", "ACCEPTED", gid_order),
     ]
-    assert members == [("ASSIGNMENT_ACCEPTED", "ACCEPTED", gid_order)]
+    assert followed == both_steps
+    assert seen == {"admin": both_steps, "member": both_steps}
+
+
+async def test_an_organisation_hears_when_its_order_goes_back_to_the_queue(
+    hub: EventHub,
+) -> None:
+    # given an order assigned to an organisation and accepted by its one member
+    await make_centers()
+    who = await people()
+    _, founder, _ = await make_volunteer("founder1")
+    organization_id = await make_organization(founder)
+    _, member, _ = await make_volunteer("member1")
+    membership = await organizations.apply(member, organization_id)
+    await organizations.decide(founder, membership.id, approve=True)
+    order = await huicheng_order(who["resident"])
+    assigned = await data_of(
+        ASSIGN,
+        {
+            "input": {
+                "order": gid("ServiceOrder", order),
+                "organization": gid("Organization", organization_id),
+            }
+        },
+        who["dispatcher"],
+    )
+    assignment = assigned["assignOrder"]["order"]["assignments"][0]["id"]
+    await data_of(ACCEPT, {"id": assignment}, member)
+    admin_feed = await subscribe(hub, founder, MY_ASSIGNMENTS, {"after": await cursor_now()})
+    try:
+        # when the member steps back, and the order returns to the centre's queue
+        declined = await data_of(DECLINE, {"id": assignment}, member)
+
+        # then the organisation's admin hears that it is no longer the organisation's
+        assert declined["declineAssignment"]["errors"] == []
+        seen = await admin_feed.take(1)
+        await admin_feed.nothing_more()
+    finally:
+        await admin_feed.close()
+    assert seen == [("ASSIGNMENT_DECLINED", "SUBMITTED", gid("ServiceOrder", order))]

@@ -4,6 +4,8 @@ reconnects, lagging subscribers and a lost bus."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,8 +15,11 @@ from services import assignments, orders
 from services.dispatch import center_topic
 from services.errors import DomainError
 from subscriptions import events
+from subscriptions.bus import Bus
 from subscriptions.hub import EventHub
+from tests.conftest import Backend
 from tests.dispatch_support import assigned_order, huicheng_order, make_centers, people
+from tests.server import RedisProcess
 
 
 async def take(stream: AsyncIterator[Event], count: int, within: float = 10) -> list[Event]:
@@ -122,4 +127,47 @@ async def test_the_hub_recovers_a_lost_bus(hub: EventHub) -> None:
     await huicheng_order(who["resident"])
     got = await collector
     await stream.aclose()
+    assert [e.type for e in got] == ["ORDER_SUBMITTED", "ORDER_SUBMITTED"]
+
+
+async def test_a_redis_that_stops_answering_holds_up_no_mutation(
+    backend: Backend, clean_database: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not backend.is_postgres:
+        pytest.skip("a hung Redis: the sqlite+memory pass has no Redis (see the postgres pass)")
+    # given a hub on a Redis of this test's own, and a live subscriber of a centre
+    caplog.set_level(logging.WARNING)
+    centers = await make_centers()
+    who = await people()
+    redis = RedisProcess().start()
+    bus = Bus(redis.url, channel_prefix=f"vc-hung-{uuid.uuid4().hex[:8]}")
+    await bus.connect()
+    hub = EventHub(bus, heartbeat_seconds=1.0)
+    await hub.start()
+    try:
+        stream = hub.stream(center_topic(centers["district"].id), after=None)
+        collector = await listening(stream, 2, within=30)
+        assert "event bus lost" not in caplog.text
+
+        # when Redis stops answering (its connections stay open; nothing comes back) and an
+        # order is submitted
+        redis.pause()
+        await asyncio.wait_for(huicheng_order(who["resident"]), 10)
+
+        # then the mutation returned all the same: its post-commit announcement gave up and
+        # said so, and this process's subscriber was told without the bus
+        assert "could not announce event" in caplog.text
+        assert "timed out" in caplog.text
+        # and once Redis answers again, events keep coming and the hub stops promptly
+        await asyncio.sleep(2.5)
+        redis.resume()
+        await huicheng_order(who["resident"])
+        got = await collector
+        await stream.aclose()
+        await asyncio.wait_for(hub.stop(), 10)
+    finally:
+        redis.resume()
+        await hub.stop()
+        await bus.disconnect()
+        redis.kill()
     assert [e.type for e in got] == ["ORDER_SUBMITTED", "ORDER_SUBMITTED"]

@@ -20,7 +20,7 @@ from schema.fanout import audience_of
 from schema.relay import bad_input, decode_id
 from services import lookups
 from services.civic_events import CIVIC_EVENT_TYPES
-from services.dispatch import STAFF, center_topic, order_topic, volunteer_topic
+from services.dispatch import STAFF, assignment_topics, center_topic, order_topic
 from services.errors import NotAuthenticated, NotPermitted
 from services.principal import Scope
 from subscriptions.events import decode_cursor
@@ -36,23 +36,25 @@ def stream_cursor(after: str | None) -> int | None:
 
 
 async def event_rows(
-    info: Info, topic: str, after: int | None
+    info: Info, topics: str | list[str], after: int | None
 ) -> AsyncGenerator[tuple[Event, dict[str, Any]], None]:
-    """The stream's rows, each with the hub's views of it, where its one payload object for
-    all subscribers is kept: the executor (schema/fanout.py) gives each event fresh loaders
-    shared by its subscribers, and one execution to all subscribers of the same document and
-    audience."""
+    """The stream's rows (of one topic or several), each with the hub's views of it, where its
+    one payload object for all subscribers is kept: the executor (schema/fanout.py) gives each
+    event fresh loaders shared by its subscribers, and one execution to all subscribers of the
+    same document and audience."""
     hub = info.context.hub
     if hub is None:
         raise GraphQLError("Subscriptions are not available here.")
     if info.context.audience is None:
         info.context.audience = await audience_of(info.context)
-    async for row in hub.stream(topic, after):
+    async for row in hub.stream(topics, after):
         yield row, hub.views(row.id)
 
 
-async def _events(info: Info, topic: str, after: int | None) -> AsyncGenerator[DispatchEvent, None]:
-    async for row, views in event_rows(info, topic, after):
+async def _events(
+    info: Info, topics: str | list[str], after: int | None
+) -> AsyncGenerator[DispatchEvent, None]:
+    async for row, views in event_rows(info, topics, after):
         yield DispatchEvent.shared(row, views)
 
 
@@ -91,14 +93,19 @@ class Subscription:
             else:
                 yield DispatchEvent.shared(row, views)
 
-    @strawberry.subscription(description="Your own assignments and changes to them (volunteers).")
+    @strawberry.subscription(
+        description="Your own assignments and changes to them, and every event of the orders "
+        "assigned to an organisation you are an approved member or admin of, which any of its "
+        "members may take (volunteers)."
+    )
     async def my_assignments(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
         volunteer = await lookups.volunteer_of_user(signed_in(info))
         if volunteer is None:
             raise access_error(NotPermitted("Register as a volunteer first."))
-        async for event in _events(info, volunteer_topic(volunteer.id), stream_cursor(after)):
+        topics = await assignment_topics(volunteer.id)
+        async for event in _events(info, topics, stream_cursor(after)):
             yield event
 
     @strawberry.subscription(description="Follow one order (its requester, or dispatch staff).")
