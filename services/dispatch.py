@@ -227,6 +227,21 @@ async def active_volunteer_ids(order_id: int) -> list[int]:
     return sorted(set(await int_values(query, "volunteer_id")))
 
 
+async def center_family(center_id: int) -> list[int]:
+    """The centre and every centre below it, at any depth (one statement: the city has a
+    handful of centres). A centre's wall and feed cover its whole family."""
+    pairs: list[Any] = await DispatchCenter.all().values_list("id", "parent_id")
+    children: dict[int, list[int]] = {}
+    for child, parent in pairs:
+        if parent is not None:
+            children.setdefault(int(parent), []).append(int(child))
+    family, frontier = [center_id], [center_id]
+    while frontier:
+        frontier = [c for p in frontier for c in children.get(p, []) if c not in family]
+        family.extend(frontier)
+    return family
+
+
 async def route(district_id: int, community_id: int | None) -> DispatchCenter:
     """The most local centre covering the place: street (community), else district, else city."""
     place = Q(district_id=district_id, community_id=None)

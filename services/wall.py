@@ -43,6 +43,7 @@ from models.dispatch import (
 from models.geography import Community, District
 from models.stations import Station
 from services import accounts
+from services.dispatch import center_family
 from services.errors import DomainError
 from services.statistics import CITY_ZONE, SATISFIED_RATING, Fraction
 from settings import get_settings
@@ -177,7 +178,9 @@ async def _area(center: DispatchCenter) -> Area:
     return Area([d for d in districts if d.id in shown], communities, stations)
 
 
-async def _today(center: DispatchCenter, day_start: datetime) -> tuple[int, list[int]]:
+async def _today(
+    center: DispatchCenter, scope: list[int], day_start: datetime
+) -> tuple[int, list[int]]:
     """Orders received today and per hour of the day, in one statement."""
     hours = {
         f"h{h}": Count(
@@ -190,7 +193,7 @@ async def _today(center: DispatchCenter, day_start: datetime) -> tuple[int, list
         for h in range(24)
     }
     row = await (
-        ServiceOrder.filter(dispatch_center_id=center.id, created_at__gte=day_start)
+        ServiceOrder.filter(dispatch_center_id__in=scope, created_at__gte=day_start)
         .annotate(total=Count("id"), **hours)
         .first()
         .values("total", *hours)
@@ -199,7 +202,9 @@ async def _today(center: DispatchCenter, day_start: datetime) -> tuple[int, list
     return int(row.get("total") or 0), [int(row.get(f"h{h}") or 0) for h in range(24)]
 
 
-async def _open(center: DispatchCenter, now: datetime) -> tuple[dict[OrderStatus, int], int]:
+async def _open(
+    center: DispatchCenter, scope: list[int], now: datetime
+) -> tuple[dict[OrderStatus, int], int]:
     """Open orders by status, and how many of them are overdue, in one statement."""
     late = Q(status__in=NOT_STARTED, window_start__lte=now) | Q(
         status=OrderStatus.SUBMITTED,
@@ -207,7 +212,7 @@ async def _open(center: DispatchCenter, now: datetime) -> tuple[dict[OrderStatus
     )
     counts: dict[str, Any] = {s.value: Count("id", _filter=Q(status=s)) for s in OPEN_STATUSES}
     row = await (
-        ServiceOrder.filter(dispatch_center_id=center.id, status__in=OPEN_STATUSES)
+        ServiceOrder.filter(dispatch_center_id__in=scope, status__in=OPEN_STATUSES)
         .annotate(overdue=Count("id", _filter=late), **counts)
         .first()
         .values("overdue", *counts)
@@ -216,17 +221,17 @@ async def _open(center: DispatchCenter, now: datetime) -> tuple[dict[OrderStatus
     return {s: int(row.get(s.value) or 0) for s in OPEN_STATUSES}, int(row.get("overdue") or 0)
 
 
-async def _served_today(center: DispatchCenter, day_start: datetime) -> int:
-    of_center = ServiceOrder.filter(dispatch_center_id=center.id).values("id")
+async def _served_today(center: DispatchCenter, scope: list[int], day_start: datetime) -> int:
+    of_center = ServiceOrder.filter(dispatch_center_id__in=scope).values("id")
     return await OrderTransition.filter(
         to_status=OrderStatus.COMPLETED, at__gte=day_start, order_id__in=Subquery(of_center)
     ).count()
 
 
-async def _satisfaction(center: DispatchCenter, now: datetime) -> Fraction:
+async def _satisfaction(center: DispatchCenter, scope: list[int], now: datetime) -> Fraction:
     row = await (
         ServiceOrder.filter(
-            dispatch_center_id=center.id,
+            dispatch_center_id__in=scope,
             rating__isnull=False,
             rated_at__gt=now - timedelta(days=SATISFACTION_DAYS),
         )
@@ -240,10 +245,10 @@ async def _satisfaction(center: DispatchCenter, now: datetime) -> Fraction:
     return Fraction(int(row.get("satisfied") or 0), int(row.get("ratings") or 0))
 
 
-async def _on_duty(center: DispatchCenter) -> int:
+async def _on_duty(center: DispatchCenter, scope: list[int]) -> int:
     """Volunteers checked in on one of the centre's orders now."""
     in_progress = ServiceOrder.filter(
-        dispatch_center_id=center.id, status=OrderStatus.IN_PROGRESS
+        dispatch_center_id__in=scope, status=OrderStatus.IN_PROGRESS
     ).values("id")
     row = await (
         OrderAssignment.filter(
@@ -256,7 +261,7 @@ async def _on_duty(center: DispatchCenter) -> int:
     return int((row or {}).get("volunteers") or 0)
 
 
-async def _civic(center: DispatchCenter, now: datetime) -> CivicFigures:
+async def _civic(center: DispatchCenter, scope: list[int], now: datetime) -> CivicFigures:
     """The centre's civic issues, in one statement."""
     recent = Q(reported_at__gt=now - timedelta(days=RECTIFICATION_DAYS))
     # Prefixed: SQLite's column names ignore case, and FILED would be `filed`.
@@ -264,7 +269,7 @@ async def _civic(center: DispatchCenter, now: datetime) -> CivicFigures:
         f"open_{s.value}": Count("id", _filter=Q(status=s)) for s in OPEN_ISSUE
     }
     row = await (
-        CivicIssue.filter(dispatch_center_id=center.id)
+        CivicIssue.filter(dispatch_center_id__in=scope)
         .annotate(
             overdue=Count("id", _filter=Q(status__in=OPEN_CASE, deadline__lt=now)),
             filed=Count("id", _filter=recent & Q(filed_at__isnull=False)),
@@ -282,9 +287,9 @@ async def _civic(center: DispatchCenter, now: datetime) -> CivicFigures:
     )
 
 
-async def _orders(center: DispatchCenter) -> list[WallOrder]:
+async def _orders(center: DispatchCenter, scope: list[int]) -> list[WallOrder]:
     rows = (
-        await ServiceOrder.filter(dispatch_center_id=center.id, status__in=OPEN_STATUSES)
+        await ServiceOrder.filter(dispatch_center_id__in=scope, status__in=OPEN_STATUSES)
         .order_by("window_start", "id")
         .limit(ORDER_LIMIT)
         .values(
@@ -335,15 +340,17 @@ async def wall_snapshot(center_id: int, now: datetime | None = None) -> WallSnap
                 "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
             )
         cursor = encode_cursor(await latest_id())
+        # A centre's wall covers the centres below it too: the city's shows the whole city.
+        scope = await center_family(center.id)
         moment = now or datetime.now(UTC)
         day_start = local_day_start(moment)
-        orders_today, per_hour = await _today(center, day_start)
-        open_by_status, overdue = await _open(center, moment)
-        served = await _served_today(center, day_start)
-        satisfaction = await _satisfaction(center, moment)
-        on_duty = await _on_duty(center)
-        orders = await _orders(center)
-        civic = await _civic(center, moment)
+        orders_today, per_hour = await _today(center, scope, day_start)
+        open_by_status, overdue = await _open(center, scope, moment)
+        served = await _served_today(center, scope, day_start)
+        satisfaction = await _satisfaction(center, scope, moment)
+        on_duty = await _on_duty(center, scope)
+        orders = await _orders(center, scope)
+        civic = await _civic(center, scope, moment)
         area = await _area(center)
     return WallSnapshot(
         center=center,

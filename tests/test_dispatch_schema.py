@@ -119,6 +119,32 @@ async def test_the_whole_flow_through_graphql_and_the_wall_sees_each_step(hub: E
     await feed.aclose()  # type: ignore[union-attr]
 
 
+async def test_the_city_wall_sees_the_orders_of_the_centres_below_it(hub: EventHub) -> None:
+    # given the city centre's wall following its feed
+    centers = await make_centers()
+    who = await people()
+    feed = await SCHEMA.subscribe(
+        FEED,
+        variable_values={"center": gid("DispatchCenter", centers["city"].id)},
+        context_value=Context(principal=who["dispatcher"], hub=hub),
+    )
+    assert not hasattr(feed, "errors"), feed
+    first = asyncio.create_task(anext(feed))  # type: ignore[arg-type]
+    await asyncio.sleep(0.2)
+
+    # when a resident's order is routed to Huicheng's district centre
+    submitted = await data_of(SUBMIT, {"input": await submit_input()}, who["resident"])
+    order = submitted["submitOrder"]["order"]
+    assert order["dispatchCenter"]["name"] == "惠城区调度中心"
+
+    # then the city's wall sees it, once
+    result = await asyncio.wait_for(first, 10)
+    assert result.errors is None, result.errors
+    event = result.data["dispatchFeed"]
+    assert (event["type"], event["order"]["id"]) == ("ORDER_SUBMITTED", order["id"])
+    await feed.aclose()  # type: ignore[union-attr]
+
+
 async def test_bad_input_is_a_coded_error_and_residents_cannot_assign() -> None:
     await make_centers()
     who = await people()

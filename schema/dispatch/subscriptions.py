@@ -20,7 +20,13 @@ from schema.fanout import audience_of
 from schema.relay import bad_input, decode_id
 from services import lookups
 from services.civic_events import CIVIC_EVENT_TYPES
-from services.dispatch import STAFF, assignment_topics, center_topic, order_topic
+from services.dispatch import (
+    STAFF,
+    assignment_topics,
+    center_family,
+    center_topic,
+    order_topic,
+)
 from services.errors import NotAuthenticated, NotPermitted
 from services.principal import Scope
 from subscriptions.events import decode_cursor
@@ -69,7 +75,8 @@ def signed_in(info: Info) -> int:
 class Subscription:
     @strawberry.subscription(
         description="A dispatch centre's wall: every event of its orders (`DispatchEvent`) and "
-        "of the civic issues it follows (`CivicIssueEvent`), in one ordered stream "
+        "of the civic issues it follows (`CivicIssueEvent`), and of the centres below it, in "
+        "one ordered stream "
         "(DISPATCHER, WALL_DISPLAY, or an app with the dispatch scope)."
     )
     async def dispatch_feed(
@@ -87,7 +94,10 @@ class Subscription:
         from schema.civic.types import CivicIssueEvent
 
         center = decode_id(dispatch_center_id, "DispatchCenter") or -1
-        async for row, views in event_rows(info, center_topic(center), stream_cursor(after)):
+        # The centre and those below it: the city centre's wall sees the whole city. Centres
+        # added later join the next subscription.
+        topics = [center_topic(c) for c in await center_family(center)]
+        async for row, views in event_rows(info, topics, stream_cursor(after)):
             if row.type in CIVIC_EVENT_TYPES:
                 yield CivicIssueEvent.shared(row, views)
             else:
