@@ -37,7 +37,7 @@ export function figures(snapshot, overdue) {
   $('#f-overdue').textContent = overdue;
   $('#f-rectification').textContent = percent(snapshot.civicIssueRectificationRate);
   $('#f-rectification-detail').textContent = `${snapshot.civicIssuesRectified} / ${snapshot.civicIssuesFiled}`;
-  $('#as-of').textContent = `数据时间 ${clockTime(new Date(snapshot.asOf))} · figures as of`;
+  $('#as-of').textContent = `数据时间 · Figures as of ${clockTime(new Date(snapshot.asOf))}`;
 }
 
 function card(order) {
