@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from models.civic import (
     OPEN_CASE,
@@ -37,6 +38,40 @@ from subscriptions.events import EventTransaction, atomic
 MAX_UPDATE_PHOTOS = 3
 MAX_ISSUE_PHOTOS = 30
 NOTE_LIMIT = 500
+
+_REPORTED = frozenset({CivicStatus.REPORTED})
+# The state machine of the module docstring, as data: each move's legal starting states and
+# where it leads. Every move below checks and applies it through `_check` and `_advance`.
+MOVES: dict[CivicAction, tuple[frozenset[CivicStatus], CivicStatus]] = {
+    CivicAction.FILE: (_REPORTED, CivicStatus.FILED),
+    CivicAction.REJECT: (_REPORTED, CivicStatus.NOT_FILED),
+    CivicAction.MARK_DUPLICATE: (_REPORTED, CivicStatus.DUPLICATE),
+    CivicAction.DISPATCH: (frozenset({CivicStatus.FILED}), CivicStatus.DISPATCHED),
+    CivicAction.START_RECTIFICATION: (
+        frozenset({CivicStatus.DISPATCHED}),
+        CivicStatus.RECTIFYING,
+    ),
+    CivicAction.RECTIFY: (frozenset({CivicStatus.RECTIFYING}), CivicStatus.RECTIFIED),
+    CivicAction.VERIFY: (frozenset({CivicStatus.RECTIFIED}), CivicStatus.VERIFIED),
+    CivicAction.REOPEN: (frozenset({CivicStatus.RECTIFIED}), CivicStatus.DISPATCHED),
+    CivicAction.CLOSE_UNRESOLVED: (frozenset(OPEN_CASE), CivicStatus.CLOSED_UNRESOLVED),
+}
+
+
+def _check(issue: CivicIssue, action: CivicAction) -> None:
+    if issue.status not in MOVES[action][0]:
+        raise illegal(issue, action)
+
+
+async def _advance(
+    tx: EventTransaction,
+    issue: CivicIssue,
+    action: CivicAction,
+    actor: int,
+    note: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    await move(tx, issue, MOVES[action][1], action, actor, note, changes)
 
 
 async def _locked(
@@ -108,14 +143,12 @@ async def file_issue(
         )
     async with atomic() as tx:
         issue = await _locked(issue_id)
-        if issue.status is not CivicStatus.REPORTED:
-            raise illegal(issue, CivicAction.FILE)
+        _check(issue, CivicAction.FILE)
         category = await issue.category
         supervisor = await supervisor_of(issue.reporter_id)
-        await move(
+        await _advance(
             tx,
             issue,
-            CivicStatus.FILED,
             CivicAction.FILE,
             actor,
             note,
@@ -135,12 +168,10 @@ async def reject_issue(principal: Principal, issue_id: int, reason: str) -> Civi
     reason = _note(reason, required=True, field="reason")
     async with atomic() as tx:
         issue = await _locked(issue_id)
-        if issue.status is not CivicStatus.REPORTED:
-            raise illegal(issue, CivicAction.REJECT)
-        await move(
+        _check(issue, CivicAction.REJECT)
+        await _advance(
             tx,
             issue,
-            CivicStatus.NOT_FILED,
             CivicAction.REJECT,
             actor,
             reason,
@@ -167,12 +198,10 @@ async def mark_duplicate(
             raise DomainError(
                 CivicErrorCode.SELF_DUPLICATE, "An issue cannot repeat itself.", "original"
             )
-        if issue.status is not CivicStatus.REPORTED:
-            raise illegal(issue, CivicAction.MARK_DUPLICATE)
-        await move(
+        _check(issue, CivicAction.MARK_DUPLICATE)
+        await _advance(
             tx,
             issue,
-            CivicStatus.DUPLICATE,
             CivicAction.MARK_DUPLICATE,
             actor,
             note or f"duplicate of {original.token}",
@@ -190,10 +219,9 @@ async def dispatch_issue(
     department = _department(department)
     async with atomic() as tx:
         issue = await _locked(issue_id)
-        if issue.status is not CivicStatus.FILED:
-            raise illegal(issue, CivicAction.DISPATCH)
+        _check(issue, CivicAction.DISPATCH)
         updates = {"department": department} if department else {}
-        await move(tx, issue, CivicStatus.DISPATCHED, CivicAction.DISPATCH, actor, note, updates)
+        await _advance(tx, issue, CivicAction.DISPATCH, actor, note, updates)
     return issue
 
 
@@ -202,9 +230,8 @@ async def start_rectification(principal: Principal, issue_id: int, note: str = "
     note = _note(note, required=False)
     async with atomic() as tx:
         issue = await _locked(issue_id)
-        if issue.status is not CivicStatus.DISPATCHED:
-            raise illegal(issue, CivicAction.START_RECTIFICATION)
-        await move(tx, issue, CivicStatus.RECTIFYING, CivicAction.START_RECTIFICATION, actor, note)
+        _check(issue, CivicAction.START_RECTIFICATION)
+        await _advance(tx, issue, CivicAction.START_RECTIFICATION, actor, note)
     return issue
 
 
@@ -245,8 +272,7 @@ async def rectify_issue(
     try:
         async with atomic() as tx:
             issue = await _locked(issue_id)
-            if issue.status is not CivicStatus.RECTIFYING:
-                raise illegal(issue, CivicAction.RECTIFY)
+            _check(issue, CivicAction.RECTIFY)
             now = datetime.now(UTC)
             await civic_photos.attach(issue.id, PhotoPhase.AFTER, actor, stored, now)
             if not stored and not await _has_after_photo_since_dispatch(issue):
@@ -256,10 +282,9 @@ async def rectify_issue(
                     "photos",
                 )
             filed_at = issue.filed_at or issue.reported_at
-            await move(
+            await _advance(
                 tx,
                 issue,
-                CivicStatus.RECTIFIED,
                 CivicAction.RECTIFY,
                 actor,
                 note,
@@ -289,12 +314,10 @@ async def verify_issue(principal: Principal, issue_id: int, note: str = "") -> C
     async with atomic() as tx:
         issue = await _locked(issue_id)
         actor = await _confirmer(principal, issue)
-        if issue.status is not CivicStatus.RECTIFIED:
-            raise illegal(issue, CivicAction.VERIFY)
-        await move(
+        _check(issue, CivicAction.VERIFY)
+        await _advance(
             tx,
             issue,
-            CivicStatus.VERIFIED,
             CivicAction.VERIFY,
             actor,
             note,
@@ -309,12 +332,10 @@ async def reopen_issue(principal: Principal, issue_id: int, reason: str) -> Civi
     async with atomic() as tx:
         issue = await _locked(issue_id)
         actor = await _confirmer(principal, issue)
-        if issue.status is not CivicStatus.RECTIFIED:
-            raise illegal(issue, CivicAction.REOPEN)
-        await move(
+        _check(issue, CivicAction.REOPEN)
+        await _advance(
             tx,
             issue,
-            CivicStatus.DISPATCHED,
             CivicAction.REOPEN,
             actor,
             reason,
@@ -329,12 +350,10 @@ async def close_unresolved(principal: Principal, issue_id: int, reason: str) -> 
     reason = _note(reason, required=True, field="reason")
     async with atomic() as tx:
         issue = await _locked(issue_id)
-        if issue.status not in OPEN_CASE:
-            raise illegal(issue, CivicAction.CLOSE_UNRESOLVED)
-        await move(
+        _check(issue, CivicAction.CLOSE_UNRESOLVED)
+        await _advance(
             tx,
             issue,
-            CivicStatus.CLOSED_UNRESOLVED,
             CivicAction.CLOSE_UNRESOLVED,
             actor,
             reason,
