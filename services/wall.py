@@ -178,9 +178,7 @@ async def _area(center: DispatchCenter) -> Area:
     return Area([d for d in districts if d.id in shown], communities, stations)
 
 
-async def _today(
-    center: DispatchCenter, scope: list[int], day_start: datetime
-) -> tuple[int, list[int]]:
+async def _today(scope: list[int], day_start: datetime) -> tuple[int, list[int]]:
     """Orders received today and per hour of the day, in one statement."""
     hours = {
         f"h{h}": Count(
@@ -221,14 +219,14 @@ async def _open(
     return {s: int(row.get(s.value) or 0) for s in OPEN_STATUSES}, int(row.get("overdue") or 0)
 
 
-async def _served_today(center: DispatchCenter, scope: list[int], day_start: datetime) -> int:
+async def _served_today(scope: list[int], day_start: datetime) -> int:
     of_center = ServiceOrder.filter(dispatch_center_id__in=scope).values("id")
     return await OrderTransition.filter(
         to_status=OrderStatus.COMPLETED, at__gte=day_start, order_id__in=Subquery(of_center)
     ).count()
 
 
-async def _satisfaction(center: DispatchCenter, scope: list[int], now: datetime) -> Fraction:
+async def _satisfaction(scope: list[int], now: datetime) -> Fraction:
     row = await (
         ServiceOrder.filter(
             dispatch_center_id__in=scope,
@@ -245,7 +243,7 @@ async def _satisfaction(center: DispatchCenter, scope: list[int], now: datetime)
     return Fraction(int(row.get("satisfied") or 0), int(row.get("ratings") or 0))
 
 
-async def _on_duty(center: DispatchCenter, scope: list[int]) -> int:
+async def _on_duty(scope: list[int]) -> int:
     """Volunteers checked in on one of the centre's orders now."""
     in_progress = ServiceOrder.filter(
         dispatch_center_id__in=scope, status=OrderStatus.IN_PROGRESS
@@ -261,7 +259,7 @@ async def _on_duty(center: DispatchCenter, scope: list[int]) -> int:
     return int((row or {}).get("volunteers") or 0)
 
 
-async def _civic(center: DispatchCenter, scope: list[int], now: datetime) -> CivicFigures:
+async def _civic(scope: list[int], now: datetime) -> CivicFigures:
     """The centre's civic issues, in one statement."""
     recent = Q(reported_at__gt=now - timedelta(days=RECTIFICATION_DAYS))
     # Prefixed: SQLite's column names ignore case, and FILED would be `filed`.
@@ -344,13 +342,13 @@ async def wall_snapshot(center_id: int, now: datetime | None = None) -> WallSnap
         scope = await center_family(center.id)
         moment = now or datetime.now(UTC)
         day_start = local_day_start(moment)
-        orders_today, per_hour = await _today(center, scope, day_start)
+        orders_today, per_hour = await _today(scope, day_start)
         open_by_status, overdue = await _open(center, scope, moment)
-        served = await _served_today(center, scope, day_start)
-        satisfaction = await _satisfaction(center, scope, moment)
-        on_duty = await _on_duty(center, scope)
+        served = await _served_today(scope, day_start)
+        satisfaction = await _satisfaction(scope, moment)
+        on_duty = await _on_duty(scope)
         orders = await _orders(center, scope)
-        civic = await _civic(center, scope, moment)
+        civic = await _civic(scope, moment)
         area = await _area(center)
     return WallSnapshot(
         center=center,
