@@ -20,18 +20,18 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.auth import BearerAuthMiddleware
 from api.exports import export
 from api.graphql import GraphQLApp
-from api.health import healthz, readyz
-from api.logs import RequestIdMiddleware
 from api.media import media
-from api.metrics import MetricsMiddleware, metrics
-from api.open311 import app as open311
+from api.observability.health import healthz, readyz
+from api.observability.logs import RequestIdMiddleware
+from api.observability.metrics import MetricsMiddleware, metrics
+from api.open311.routes import app as open311
 from api.ratelimit import RateLimiter
 from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
-from services.escalation import sweep
-from services.webhook_worker import WebhookWorker
+from services.dispatch.escalation import sweep
 from services.webhooks import backlog as webhook_backlog
+from services.webhooks.worker import WebhookWorker
 from settings import Settings, get_settings
 from subscriptions.bus import Bus
 from subscriptions.hub import EventHub

@@ -21,10 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from schema.api_clients.recheck import ws_credential
-from schema.context import Context
+from schema.core.context import Context
 from services.accounts import authenticate
 from services.api_clients import KeyCheck, api_client_topic, check_key, is_api_key
-from services.principal import ANONYMOUS, Principal
+from services.common.principal import ANONYMOUS, Principal
 from subscriptions import events
 
 KEY_STOPPED_CLOSE_CODE = 4403

@@ -57,7 +57,7 @@ def serve(
     """Serve the API (GraphQL at /graphql, probes at /healthz and /readyz)."""
     import uvicorn
 
-    from api.logs import configure_logging
+    from api.observability.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings)
@@ -96,8 +96,8 @@ def seed(
     ] = "demo",
 ) -> None:
     """Load Huizhou demo data; a second run adds nothing."""
-    from services.demo_data import SCALES
-    from services.demo_data import seed as run_seed
+    from demo import SCALES
+    from demo import seed as run_seed
 
     if scale not in SCALES:
         raise typer.BadParameter(f"choose one of: {', '.join(SCALES)}", param_hint="--scale")
@@ -141,7 +141,7 @@ def create_user(
 ) -> None:
     """Create a sign-in with the given roles (e.g. a DISPATCHER or a WALL_DISPLAY)."""
     from services import accounts
-    from services.errors import DomainError
+    from services.common.errors import DomainError
 
     try:
         user = _with_database(lambda: accounts.create_user(username, password, display_name, role))
@@ -172,8 +172,8 @@ def set_cost_budget(
     budget: Annotated[str, typer.Argument(help="Cost points per window, or `default`.")],
 ) -> None:
     """Give an API client its own cost budget per RATE_LIMIT_WINDOW_SECONDS (0: unlimited)."""
-    from services import rate_limits
-    from services.errors import DomainError
+    from services.api_clients import rate_limits
+    from services.common.errors import DomainError
 
     try:
         points = None if budget == "default" else int(budget)
@@ -201,7 +201,7 @@ def create_wall_token(
 ) -> None:
     """A long-lived credential for a centre's wall screen; prints the URL to open on it once."""
     from services import wall
-    from services.errors import DomainError
+    from services.common.errors import DomainError
 
     async def issue() -> wall.WallCredential:
         found = await wall.find_center(center)
@@ -274,7 +274,7 @@ def list_api_clients() -> None:
 
 def _or_exit(work: Callable[[], Awaitable[T]]) -> T:
     """Runs a service call; its coded problems are printed and end the command with 1."""
-    from services.errors import DomainError
+    from services.common.errors import DomainError
 
     try:
         return _with_database(work)

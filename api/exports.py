@@ -26,7 +26,7 @@ from strawberry import relay
 
 from api.auth import principal_of
 from services import exports
-from services.errors import AccessError, NotAuthenticated
+from services.common.errors import AccessError, NotAuthenticated
 from services.exports import Dataset, Position
 
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}

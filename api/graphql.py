@@ -19,7 +19,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import authenticate_websocket, principal_of
 from api.websocket import FanoutTransportWSHandler
-from schema.context import Context
+from schema.core.context import Context
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 GRAPHIQL_PAGE = Path(__file__).with_name("static") / "graphiql" / "graphiql.html"

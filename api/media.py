@@ -12,7 +12,7 @@ from stat import S_ISREG
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from services.storage import content_type_of, get_storage, is_valid_key
+from services.common.storage import content_type_of, get_storage, is_valid_key
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 _HEADERS = {

@@ -23,10 +23,10 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
-from schema.budget import BudgetState
-from schema.context import Context
-from services import rate_limits
-from services.principal import Principal
+from schema.core.context import Context
+from schema.limits.budget import BudgetState
+from services.api_clients import rate_limits
+from services.common.principal import Principal
 from settings import Settings
 
 log = logging.getLogger("volunteer_city.ratelimit")

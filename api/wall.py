@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 from strawberry import relay
 
 from services import wall
-from services.errors import DomainError
+from services.common.errors import DomainError
 
 PAGE = Path(__file__).with_name("static") / "wall" / "wall.html"
 HEADERS = {

@@ -21,8 +21,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 
-from schema.context import Context
-from schema.fanout import SharedData
+from schema.core.context import Context
+from schema.fanout.execution import SharedData
 
 
 def next_frame(operation_id: object, data: SharedData, payload: Mapping[str, object]) -> str:

@@ -16,11 +16,11 @@ from dataclasses import replace
 
 from rich.console import Console
 
+import demo as demo_data
 from bench import cases, history
 from bench.database import scratch_database
 from models.db import apply_migrations, close_database, open_database
 from schema.root import build_schema
-from services import demo_data
 from settings import Settings, get_settings
 
 # Wide enough for the table when the output is a pipe or a file (rich then assumes 80).

@@ -15,16 +15,16 @@ from strawberry.extensions import ParserCache, ValidationCache
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+import demo as demo_data
 from bench.measure import WARMUP, Work, compare, statements_of
 from models.accounts import User
 from models.geography import Community, District
 from models.organizations import Organization
 from models.volunteers import Gender, Volunteer, VolunteerStatus
-from schema.context import Context
-from services import demo_data
+from schema.core.context import Context
 from services.accounts import principal_for
+from services.common.principal import Principal
 from services.geography import ensure_reference_data
-from services.principal import Principal
 
 PAGE = """
 query Page($first: Int!, $filter: VolunteerFilter) {

@@ -121,9 +121,10 @@ async def build_world(events: int) -> World:
     from models.accounts import Role
     from models.dispatch import CenterCoverage, CenterLevel, DispatchCenter, ServiceCategory
     from models.geography import District
-    from services import accounts, orders, volunteers
+    from services import accounts, volunteers
+    from services.common.identity import make_id_number
+    from services.dispatch import orders
     from services.geography import ensure_reference_data
-    from services.identity import make_id_number
 
     await ensure_reference_data()
     huicheng = await District.get(code="HUICHENG")
@@ -254,7 +255,7 @@ def graphql_view(mode: str) -> Any:
 async def measure(
     mode: str, subscribers: int, rounds: int, world: World, hub: Any, gc_off: bool = False
 ) -> Run:
-    from services import assignments
+    from services.dispatch import assignments
 
     view = graphql_view(mode)
     arrivals = Arrivals(subscribers)

@@ -34,6 +34,7 @@ from rich.console import Console
 from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
+import demo as demo_data
 from bench import cases, history
 from bench.database import scratch_database
 from bench.measure import compare, statements_of
@@ -42,9 +43,9 @@ from models.dispatch import RecordStatus, ServiceOrder, ServiceRecord
 from models.geography import District
 from models.volunteers import Volunteer, VolunteerStatus
 from schema.root import build_schema
-from services import demo_data, statistics
-from services.civic_statistics import rectification_counts
-from services.statistics_participation import participation
+from services import statistics
+from services.civic.statistics import rectification_counts
+from services.statistics.participation import participation
 from settings import get_settings
 
 console = Console(width=None if Console().is_terminal else 170)

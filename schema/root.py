@@ -38,10 +38,10 @@ from schema import (
     webhooks,
 )
 from schema.api_clients.recheck import ApiKeyRecheck
-from schema.budget import Budget, QueryCost
-from schema.cost import CostAnalysis
-from schema.fanout import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
-from schema.metrics import OperationMetrics
+from schema.core.metrics import OperationMetrics
+from schema.fanout.execution import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
+from schema.limits.budget import Budget, QueryCost
+from schema.limits.cost import CostAnalysis
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")

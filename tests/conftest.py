@@ -189,7 +189,7 @@ async def hub(backend: Backend, clean_database: None) -> AsyncIterator[object]:
 @pytest.fixture(autouse=True, scope="session")
 def media_storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Uploaded photos go to a directory of this run, never to the working tree's var/."""
-    from services.storage import LocalStorage, set_storage
+    from services.common.storage import LocalStorage, set_storage
 
     root = tmp_path_factory.mktemp("media")
     set_storage(LocalStorage(root))

@@ -14,11 +14,11 @@ from strawberry.types import ExecutionResult
 
 from models.accounts import Role, User
 from models.geography import District
-from schema.context import Context
+from schema.core.context import Context
 from schema.root import build_schema
 from services import accounts, organizations, volunteers
-from services.identity import make_id_number
-from services.principal import ANONYMOUS, Principal
+from services.common.identity import make_id_number
+from services.common.principal import ANONYMOUS, Principal
 
 SCHEMA = build_schema()
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from schema.accounts.types import AccountError, AuthPayload, UserType
-from schema.errors import attempt
+from schema.core.errors import attempt
 from services import accounts
-from services.errors import Problem
+from services.common.errors import Problem
 
 
 @strawberry.input(description="Credentials to sign in with.")

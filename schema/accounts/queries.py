@@ -4,8 +4,8 @@ import strawberry
 
 from models.accounts import User
 from schema.accounts.types import UserType
-from schema.context import Info
-from services import lookups
+from schema.core.context import Info
+from services.common import lookups
 
 
 @strawberry.type

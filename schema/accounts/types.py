@@ -8,10 +8,10 @@ import strawberry
 from strawberry import relay
 
 from models.accounts import Role, User
-from schema.context import Info
-from schema.relay import database_ids
-from services import lookups
+from schema.core.context import Info
+from schema.core.relay import database_ids
 from services.accounts import AccountErrorCode
+from services.common import lookups
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType

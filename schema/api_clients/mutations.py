@@ -11,13 +11,13 @@ from schema.api_clients.types import (
     ApiClientType,
     require_admin,
 )
-from schema.context import Info
-from schema.errors import attempt, problem
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import attempt, problem
+from schema.core.relay import decode_id
 from services import api_clients
 from services.api_clients import ApiClientErrorCode
-from services.errors import Problem
-from services.principal import Scope
+from services.common.errors import Problem
+from services.common.principal import Scope
 
 SCOPES_DESCRIPTION = "Scopes to grant: " + ", ".join(Scope.ALL) + "."
 

@@ -4,8 +4,8 @@ import strawberry
 
 from models.accounts import ApiClient
 from schema.api_clients.types import ApiClientType, require_admin
-from schema.context import Info
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, paginate
+from schema.core.context import Info
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, paginate
 
 
 @strawberry.type

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 from strawberry.extensions import SchemaExtension
 
-from schema.context import Context
+from schema.core.context import Context
 from services.api_clients import check_key, is_api_key
-from services.principal import ANONYMOUS
+from services.common.principal import ANONYMOUS
 
 
 def ws_credential(params: object) -> str | None:

@@ -8,12 +8,12 @@ import strawberry
 from strawberry import relay
 
 from models.accounts import ApiClient
-from schema.context import Info
-from schema.errors import access_error
-from schema.relay import load_nodes
+from schema.core.context import Info
+from schema.core.errors import access_error
+from schema.core.relay import load_nodes
 from services import api_clients
 from services.api_clients import ApiClientErrorCode
-from services.errors import AccessError
+from services.common.errors import AccessError
 
 ApiClientErrorCodeEnum = strawberry.enum(
     ApiClientErrorCode, description="Why an API-client request failed."

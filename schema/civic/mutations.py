@@ -20,13 +20,14 @@ from schema.civic.types import (
     CivicSourceEnum,
     PhotoPhaseEnum,
 )
-from schema.context import Info
-from schema.errors import attempt, require_user
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import attempt, require_user
+from schema.core.relay import decode_id
 from schema.volunteers.mutations import GeoPointInput
-from services import civic, civic_lifecycle
-from services.civic_events import CivicErrorCode
-from services.errors import DomainError, Problem
+from services import civic
+from services.civic import lifecycle as civic_lifecycle
+from services.civic.events import CivicErrorCode
+from services.common.errors import DomainError, Problem
 from settings import get_settings
 
 Photos = list[tuple[str, bytes]]

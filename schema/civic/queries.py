@@ -12,11 +12,12 @@ from schema.civic.types import (
     CivicStatusEnum,
     SimilarIssue,
 )
-from schema.context import Info
-from schema.errors import query_input_error, require_user
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from services import civic, civic_statistics
-from services.errors import DomainError
+from schema.core.context import Info
+from schema.core.errors import query_input_error, require_user
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from services import civic
+from services.civic import statistics as civic_statistics
+from services.common.errors import DomainError
 
 
 @strawberry.input(description="Narrows the civic-issue list; every given field must match.")

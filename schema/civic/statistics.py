@@ -5,8 +5,8 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from schema.relay import decode_id
-from services import civic_statistics
+from schema.core.relay import decode_id
+from services.civic import statistics as civic_statistics
 
 
 @strawberry.input(description="Which civic issues the statistics count.")

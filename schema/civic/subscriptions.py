@@ -10,10 +10,10 @@ import strawberry
 from strawberry import relay
 
 from schema.civic.types import CivicIssueEvent
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import decode_id
 from schema.dispatch.subscriptions import event_rows, signed_in, stream_cursor
-from schema.relay import decode_id
-from services.civic_events import CITY_TOPIC, district_topic, issue_topic
+from services.civic.events import CITY_TOPIC, district_topic, issue_topic
 
 
 @strawberry.type

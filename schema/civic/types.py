@@ -19,14 +19,14 @@ from models.civic import (
     PhotoPhase,
 )
 from models.events import Event
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import database_ids, load_nodes
 from schema.dispatch.types import DispatchCenterType, WallEvent
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
-from schema.relay import database_ids, load_nodes
 from services import civic
-from services.civic_events import CivicErrorCode, CivicEventType
+from services.civic.events import CivicErrorCode, CivicEventType
+from services.common.storage import media_url
 from services.dispatch import STAFF
-from services.storage import media_url
 from subscriptions.events import encode_cursor
 
 CivicStatusEnum = strawberry.enum(

@@ -9,7 +9,9 @@ from strawberry import relay
 
 from models.dispatch import OrderAssignment, ServiceOrder, ServiceRecord
 from models.volunteers import Skill
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.errors import attempt, require_user
+from schema.core.relay import decode_id
 from schema.dispatch.types import (
     AssignmentPayload,
     AssignmentType,
@@ -21,14 +23,11 @@ from schema.dispatch.types import (
     ServiceRecordPayload,
     UrgencyEnum,
 )
-from schema.errors import attempt, require_user
-from schema.relay import decode_id
 from schema.volunteers.mutations import GeoPointInput
 from schema.volunteers.types import SkillEnum
-from services import assignments, orders, service_records
-from services.dispatch import DispatchErrorCode
-from services.errors import DomainError, Problem
-from services.principal import Principal
+from services.common.errors import DomainError, Problem
+from services.common.principal import Principal
+from services.dispatch import DispatchErrorCode, assignments, orders, service_records
 
 
 def _errors(problems: list[Problem]) -> list[DispatchError]:

@@ -4,7 +4,9 @@ import strawberry
 from strawberry import relay
 
 from models.dispatch import DispatchCenter
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.errors import access_error, require_user
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.dispatch.types import (
     DispatchCenterType,
     OrderStatusEnum,
@@ -13,11 +15,9 @@ from schema.dispatch.types import (
     SuggestionType,
     UrgencyEnum,
 )
-from schema.errors import access_error, require_user
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from services import lookups, matching, orders
-from services.dispatch import STAFF
-from services.errors import NotPermitted
+from services.common import lookups
+from services.common.errors import NotPermitted
+from services.dispatch import STAFF, matching, orders
 
 
 @strawberry.input(description="Narrows the order list; every given field must match.")

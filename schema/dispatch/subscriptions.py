@@ -13,13 +13,15 @@ from strawberry import relay
 
 from models.accounts import Role
 from models.events import Event
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.errors import access_error
+from schema.core.relay import bad_input, decode_id
 from schema.dispatch.types import DispatchEvent, WallEvent
-from schema.errors import access_error
-from schema.fanout import audience_of
-from schema.relay import bad_input, decode_id
-from services import lookups
-from services.civic_events import CIVIC_EVENT_TYPES
+from schema.fanout.execution import audience_of
+from services.civic.events import CIVIC_EVENT_TYPES
+from services.common import lookups
+from services.common.errors import NotAuthenticated, NotPermitted
+from services.common.principal import Scope
 from services.dispatch import (
     STAFF,
     assignment_topics,
@@ -27,8 +29,6 @@ from services.dispatch import (
     center_topic,
     order_topic,
 )
-from services.errors import NotAuthenticated, NotPermitted
-from services.principal import Scope
 from subscriptions.events import decode_cursor
 
 

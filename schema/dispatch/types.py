@@ -21,14 +21,14 @@ from models.dispatch import (
 )
 from models.events import Event
 from models.volunteers import Skill, unpack_tags
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import database_ids, load_nodes
 from schema.geography.types import DistrictType, GeoPoint
-from schema.relay import database_ids, load_nodes
 from schema.volunteers.types import SkillEnum, VolunteerType
-from services import lookups
+from services.common import lookups
 from services.dispatch import STAFF, DispatchErrorCode, DispatchEventType
-from services.matching import Suggestion
-from services.orders import is_requester
+from services.dispatch.matching import Suggestion
+from services.dispatch.orders import is_requester
 from subscriptions.events import encode_cursor
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ class OrderType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        from services.orders import visible_orders
+        from services.dispatch.orders import visible_orders
 
         principal = info.context.principal
         if not principal.is_authenticated:

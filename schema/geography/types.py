@@ -7,8 +7,8 @@ import strawberry
 from strawberry import relay
 
 from models.geography import Community, District
-from schema.context import Info
-from schema.relay import load_nodes
+from schema.core.context import Info
+from schema.core.relay import load_nodes
 
 
 @strawberry.type(description="A point on the map (WGS-84 degrees).")

@@ -6,8 +6,9 @@ import strawberry
 from strawberry import relay
 
 from models.organizations import Membership, MembershipRole, Organization
-from schema.context import Info
-from schema.errors import attempt, problem, require_user
+from schema.core.context import Info
+from schema.core.errors import attempt, problem, require_user
+from schema.core.relay import decode_id
 from schema.organizations.types import (
     CategoryEnum,
     MembershipPayload,
@@ -17,9 +18,8 @@ from schema.organizations.types import (
     OrganizationPayload,
     OrganizationType,
 )
-from schema.relay import decode_id
 from services import organizations
-from services.errors import Problem
+from services.common.errors import Problem
 from services.organizations import OrganizationErrorCode
 
 

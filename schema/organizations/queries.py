@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.organizations.types import CategoryEnum, OrganizationType
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from services import organizations
 
 

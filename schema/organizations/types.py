@@ -14,9 +14,9 @@ from models.organizations import (
     Organization,
     OrganizationCategory,
 )
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import load_nodes
 from schema.geography.types import DistrictType
-from schema.relay import load_nodes
 from schema.volunteers.types import VolunteerType
 from services.organizations import OrganizationErrorCode
 

@@ -11,9 +11,9 @@ import strawberry
 from strawberry import relay
 
 from models.rewards import InsurancePolicy
-from schema.context import Info
-from schema.errors import attempt, problem, require_user
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import attempt, problem, require_user
+from schema.core.relay import decode_id
 from schema.rewards.honours import (
     CommendationPayload,
     CommendationType,
@@ -25,10 +25,11 @@ from schema.rewards.honours import (
 )
 from schema.rewards.mutations import require_admin
 from schema.rewards.types import errors_of
-from services import rewards_cards, rewards_cover
-from services.errors import Problem
+from services.common.errors import Problem
 from services.rewards import RewardsErrorCode
-from services.rewards_cards import CardAction
+from services.rewards import cards as rewards_cards
+from services.rewards import cover as rewards_cover
+from services.rewards.cards import CardAction
 
 
 @strawberry.input(description="Issue a service card to a volunteer.")

@@ -21,12 +21,14 @@ from models.rewards import (
     StarLevelAchievement,
 )
 from models.volunteers import Volunteer
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import database_ids, load_nodes
 from schema.organizations.types import OrganizationType
-from schema.relay import database_ids, load_nodes
 from schema.rewards.types import RewardsError
-from services import lookups, rewards_cards, rewards_cover
-from services.rewards_cards import CardCheckResult, format_number
+from services.common import lookups
+from services.rewards import cards as rewards_cards
+from services.rewards import cover as rewards_cover
+from services.rewards.cards import CardCheckResult, format_number
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType

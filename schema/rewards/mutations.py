@@ -10,9 +10,9 @@ import strawberry
 from strawberry import relay
 
 from models.rewards import BenefitDelivery
-from schema.context import Info
-from schema.errors import access_error, attempt, problem, require_user
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import access_error, attempt, problem, require_user
+from schema.core.relay import decode_id
 from schema.rewards.types import (
     BenefitCategoryEnum,
     BenefitDeliveryEnum,
@@ -25,13 +25,11 @@ from schema.rewards.types import (
     RedemptionType,
     errors_of,
 )
-from services import (
-    rewards_catalogue,
-    rewards_providers,
-    rewards_redemptions,
-)
-from services.errors import NotPermitted
+from services.common.errors import NotPermitted
 from services.rewards import RewardsErrorCode
+from services.rewards import catalogue as rewards_catalogue
+from services.rewards import providers as rewards_providers
+from services.rewards import redemptions as rewards_redemptions
 
 KEY_DESCRIPTION = (
     "Your unique key for this request (1-100 characters): a retry with the same key and input "

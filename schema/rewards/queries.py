@@ -14,9 +14,9 @@ from models.rewards import (
     Redemption,
     RedemptionStatus,
 )
-from schema.context import Info
-from schema.errors import access_error, query_input_error, require_user
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.context import Info
+from schema.core.errors import access_error, query_input_error, require_user
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.rewards.honours import InsurancePolicyType, ServiceCardCheck, ServiceCardType
 from schema.rewards.types import (
     BenefitCategoryEnum,
@@ -25,9 +25,11 @@ from schema.rewards.types import (
     BenefitType,
     RedemptionType,
 )
-from services import rewards_benefits, rewards_cards, rewards_redemptions
-from services.errors import AccessError, DomainError, NotPermitted
+from services.common.errors import AccessError, DomainError, NotPermitted
+from services.rewards import benefits as rewards_benefits
+from services.rewards import cards as rewards_cards
 from services.rewards import provider_ids_of
+from services.rewards import redemptions as rewards_redemptions
 
 
 @strawberry.input(description="Narrows the benefit catalogue; every given field must match.")

@@ -18,15 +18,16 @@ from models.rewards import (
     ProviderKind,
     Redemption,
 )
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import database_ids, load_nodes
 from schema.geography.types import DistrictType
-from schema.relay import database_ids, load_nodes
-from services import lookups, rewards_redemptions
-from services.errors import Problem
+from services.common import lookups
+from services.common.errors import Problem
 from services.rewards import RewardsErrorCode
-from services.rewards_benefits import Eligibility, IneligibleReason
-from services.rewards_cards import mask_name
-from services.rewards_redemptions import RedemptionState
+from services.rewards import redemptions as rewards_redemptions
+from services.rewards.benefits import Eligibility, IneligibleReason
+from services.rewards.cards import mask_name
+from services.rewards.redemptions import RedemptionState
 
 RewardsErrorCodeEnum = strawberry.enum(
     RewardsErrorCode, description="Why a rewards request failed."

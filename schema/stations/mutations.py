@@ -5,14 +5,14 @@ from strawberry import relay
 
 from models.dispatch import ServiceCategory
 from models.stations import Station
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.errors import attempt, problem, require_user
+from schema.core.relay import decode_id
 from schema.dispatch.types import ServiceCategoryEnum
-from schema.errors import attempt, problem, require_user
-from schema.relay import decode_id
 from schema.stations.types import StationError, StationKindEnum, StationPayload, StationType
 from schema.volunteers.mutations import GeoPointInput
 from services import stations
-from services.errors import Problem
+from services.common.errors import Problem
 from services.stations import StationErrorCode
 
 

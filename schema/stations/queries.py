@@ -3,8 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from schema.errors import query_input_error
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.errors import query_input_error
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.stations.types import (
     NearbyStation,
     ServiceCircleCoverage,
@@ -12,7 +12,7 @@ from schema.stations.types import (
     StationType,
 )
 from services import stations
-from services.errors import DomainError
+from services.common.errors import DomainError
 from services.stations import CIRCLE_MINUTES
 
 

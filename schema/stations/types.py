@@ -10,11 +10,11 @@ from strawberry import relay
 from models.dispatch import ServiceCategory
 from models.stations import Station, StationKind
 from models.volunteers import unpack_tags
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import load_nodes
 from schema.dispatch.types import ServiceCategoryEnum
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.organizations.types import OrganizationType
-from schema.relay import load_nodes
 from services import stations
 from services.stations import StationErrorCode
 

@@ -5,11 +5,11 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from schema.errors import query_input_error
-from schema.relay import decode_id
+from schema.core.errors import query_input_error
+from schema.core.relay import decode_id
 from schema.statistics.types import CityStatisticsType
 from services import statistics
-from services.errors import DomainError
+from services.common.errors import DomainError
 
 
 @strawberry.type

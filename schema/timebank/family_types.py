@@ -8,11 +8,12 @@ import strawberry
 from strawberry import relay
 
 from models.timebank import FamilyLinkStatus, FamilyMember, FamilyRelation
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import database_ids
 from schema.geography.types import DistrictType, GeoPoint
-from schema.relay import database_ids
 from schema.volunteers.types import VolunteerType
-from services import lookups, timebank
+from services import timebank
+from services.common import lookups
 
 FamilyRelationEnum = strawberry.enum(FamilyRelation, description="How a relative is related.")
 FamilyLinkStatusEnum = strawberry.enum(

@@ -9,10 +9,10 @@ from strawberry import relay
 
 from models.timebank import FamilyMember, Transfer
 from models.volunteers import Skill
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.errors import attempt, problem, require_user
+from schema.core.relay import decode_id
 from schema.dispatch.types import OrderType, ServiceCategoryEnum, UrgencyEnum
-from schema.errors import attempt, problem, require_user
-from schema.relay import decode_id
 from schema.timebank.family_types import FamilyMemberType, FamilyRelationEnum
 from schema.timebank.types import (
     FamilyMemberPayload,
@@ -24,8 +24,8 @@ from schema.timebank.types import (
 from schema.volunteers.mutations import GeoPointInput
 from schema.volunteers.types import SkillEnum
 from services import timebank
-from services.errors import Problem
-from services.principal import Principal
+from services.common.errors import Problem
+from services.common.principal import Principal
 from services.timebank import TimeBankErrorCode
 
 KEY_DESCRIPTION = (

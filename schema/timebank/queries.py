@@ -7,13 +7,13 @@ import strawberry
 from strawberry import relay
 
 from models.timebank import TimeAccount
-from schema.context import Info
-from schema.errors import access_error, query_input_error, require_user
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import access_error, query_input_error, require_user
+from schema.core.relay import decode_id
 from schema.timebank.family_types import FamilyMemberType
 from schema.timebank.types import TimeAccountType, TimeStatement
 from services import timebank
-from services.errors import AccessError, DomainError
+from services.common.errors import AccessError, DomainError
 
 
 @strawberry.type

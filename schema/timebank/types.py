@@ -14,12 +14,13 @@ from models.timebank import (
     Transfer,
     TransferKind,
 )
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import database_ids
 from schema.geography.types import CommunityType
-from schema.relay import database_ids
 from schema.timebank.family_types import FamilyMemberType
 from schema.volunteers.types import VolunteerType
-from services import lookups, timebank
+from services import timebank
+from services.common import lookups
 from services.timebank import TimeBankErrorCode
 
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ import strawberry
 from strawberry import relay
 
 from models.volunteers import Volunteer
-from schema.context import Info
-from schema.errors import attempt, problem, require_user
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import attempt, problem, require_user
+from schema.core.relay import decode_id
 from schema.volunteers.types import (
     AvailabilityEnum,
     GenderEnum,
@@ -19,7 +19,7 @@ from schema.volunteers.types import (
     VolunteerType,
 )
 from services import volunteers
-from services.errors import Problem
+from services.common.errors import Problem
 from services.volunteers import VolunteerErrorCode
 
 

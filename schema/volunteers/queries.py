@@ -4,12 +4,13 @@ import strawberry
 from strawberry import relay
 
 from models.volunteers import Volunteer
-from schema.context import Info
-from schema.errors import access_error
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.context import Info
+from schema.core.errors import access_error
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.volunteers.types import SkillEnum, VolunteerStatusEnum, VolunteerType
-from services import lookups, volunteers
-from services.errors import NotAuthenticated
+from services import volunteers
+from services.common import lookups
+from services.common.errors import NotAuthenticated
 
 
 @strawberry.input(description="Narrows the volunteer list; every given field must match.")

@@ -9,11 +9,11 @@ import strawberry
 from strawberry import relay
 
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
-from schema.context import Info
+from schema.core.context import Info
+from schema.core.relay import load_nodes
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
-from schema.relay import load_nodes
-from services.identity import mask_id_number, mask_phone
-from services.privacy import PersonalDataAccess, access_to_volunteer
+from services.common.identity import mask_id_number, mask_phone
+from services.common.privacy import PersonalDataAccess, access_to_volunteer
 from services.volunteers import VolunteerErrorCode, star_level
 
 if TYPE_CHECKING:

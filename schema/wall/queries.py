@@ -4,13 +4,13 @@ import strawberry
 from strawberry import relay
 
 from models.accounts import Role
-from schema.context import Info
-from schema.errors import access_error, query_input_error, require_user
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import access_error, query_input_error, require_user
+from schema.core.relay import decode_id
 from schema.wall.types import WallSnapshotType
 from services import wall
+from services.common.errors import DomainError, NotPermitted
 from services.dispatch import STAFF
-from services.errors import DomainError, NotPermitted
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from schema.civic.types import CivicStatusEnum
-from schema.context import Info
+from schema.core.context import Info
 from schema.dispatch.types import (
     DispatchCenterType,
     OrderStatusEnum,

@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from schema.context import Info
-from schema.errors import access_error, attempt, problem
-from schema.relay import decode_id
+from schema.core.context import Info
+from schema.core.errors import access_error, attempt, problem
+from schema.core.relay import decode_id
 from schema.webhooks.types import (
     CreateWebhookPayload,
     DeleteWebhookPayload,
@@ -17,7 +17,7 @@ from schema.webhooks.types import (
     WebhookType,
 )
 from services import webhooks
-from services.errors import AccessError, Problem
+from services.common.errors import AccessError, Problem
 from services.webhooks import WebhookChanges, WebhookErrorCode
 
 TYPES_DESCRIPTION = "Event types to receive (see `webhookEventTypes`), e.g. ORDER_SUBMITTED."

@@ -3,17 +3,18 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from schema.context import Info
-from schema.errors import access_error, query_input_error
-from schema.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.context import Info
+from schema.core.errors import access_error, query_input_error
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.webhooks.types import (
     DeliveryStatusEnum,
     WebhookDeliveryType,
     WebhookEventType,
     WebhookType,
 )
-from services import webhook_events, webhooks
-from services.errors import AccessError, DomainError
+from services import webhooks
+from services.common.errors import AccessError, DomainError
+from services.webhooks import event_types as webhook_events
 
 
 @strawberry.type

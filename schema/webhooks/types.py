@@ -8,11 +8,11 @@ import strawberry
 from strawberry import relay
 
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
-from schema.context import Info
-from schema.relay import database_ids
-from services.webhook_events import EventKind
-from services.webhook_payloads import previous_secret
+from schema.core.context import Info
+from schema.core.relay import database_ids
 from services.webhooks import WebhookErrorCode
+from services.webhooks.event_types import EventKind
+from services.webhooks.payloads import previous_secret
 from subscriptions.events import encode_cursor
 
 WebhookStatusEnum = strawberry.enum(WebhookStatus, description="Whether a webhook is being served.")

@@ -1,0 +1,73 @@
+"""The community service bank (社区服务银行, "serve to be served"): confirmed hours are deposited
+as credits, which a volunteer may give to another volunteer (a family member), donate to a
+community's pool, or spend on a service order for themselves or a family member.
+
+The one way in for the rest of the code; the parts live in modules named by what they hold:
+`timebank_rules` (limits, input checks, error codes), `timebank_accounts` (opening accounts,
+who sees an account or a transfer), `timebank_ledger` (double entry under row locks,
+idempotency keys, the ledger check), `timebank_family` (registered relatives),
+`timebank_transfers` (transfer, donate), `timebank_spending` (buying a service order),
+`timebank_refunds` (giving it back when the order is cancelled or expires; dispatch calls it
+directly, as this module imports dispatch), `timebank_deposits` (credits for confirmed
+service), `timebank_statements` (statements, CSV) and `timebank_lookups` (DataLoader batches).
+"""
+
+from __future__ import annotations
+
+from services.timebank.accounts import (
+    bank_account,
+    community_account,
+    may_view,
+    my_account,
+    visible_transfers,
+    volunteer_account,
+)
+from services.timebank.deposits import deposit_for_record
+from services.timebank.family import (
+    NewFamilyMember,
+    confirm_family_member,
+    family_links_of,
+    may_view_family_member,
+    register_family_member,
+    remove_family_member,
+)
+from services.timebank.ledger import TIME_TRANSFERRED, LedgerCheck, account_topic, verify_ledger
+from services.timebank.lookups import orders_of_transfers, payments_of_orders
+from services.timebank.rules import TimeBankErrorCode, credits_for
+from services.timebank.spending import Place, Purchase, Spent, spend
+from services.timebank.statements import Statement, StatementLine, statement, statement_csv
+from services.timebank.transfers import donate, transfer
+
+__all__ = [
+    "TIME_TRANSFERRED",
+    "LedgerCheck",
+    "NewFamilyMember",
+    "Place",
+    "Purchase",
+    "Spent",
+    "Statement",
+    "StatementLine",
+    "TimeBankErrorCode",
+    "account_topic",
+    "bank_account",
+    "community_account",
+    "confirm_family_member",
+    "credits_for",
+    "deposit_for_record",
+    "donate",
+    "family_links_of",
+    "may_view",
+    "may_view_family_member",
+    "my_account",
+    "orders_of_transfers",
+    "payments_of_orders",
+    "register_family_member",
+    "remove_family_member",
+    "spend",
+    "statement",
+    "statement_csv",
+    "transfer",
+    "verify_ledger",
+    "visible_transfers",
+    "volunteer_account",
+]

@@ -1,0 +1,97 @@
+"""The number of SQL statements of a query does not grow with the rows it returns."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from models.accounts import Role
+from models.organizations import Membership, MembershipStatus, Organization, OrganizationCategory
+from models.volunteers import Volunteer
+from services.common.identity import id_number_hash
+from tests.support import count_statements, data_of, huicheng, make_user, new_id_number
+
+VOLUNTEER_PAGE = """
+query Page($first: Int!) {
+  volunteers(first: $first) {
+    totalCount
+    edges { node {
+      realName phone idNumber homeLocation { lat } starLevel
+      district { name communities { name } } community { name }
+      organizations { name memberCount district { name } }
+    } }
+  }
+}"""
+ORGANIZATION_PAGE = """
+query Page($first: Int!) {
+  organizations(first: $first) {
+    totalCount
+    nodes {
+      name memberCount district { name } applications { id }
+      members { role volunteer { realName organizations { name } } organization { name } }
+    }
+  }
+}"""
+
+
+async def _population(volunteers: int, organizations: int) -> None:
+    from datetime import UTC, datetime
+
+    district = await huicheng()
+    await Organization.bulk_create(
+        [
+            Organization(name=f"队{i}", category=OrganizationCategory.CULTURE, district=district)
+            for i in range(organizations)
+        ]
+    )
+    rows = []
+    for i in range(volunteers):
+        number = new_id_number()
+        rows.append(
+            Volunteer(
+                real_name=f"志愿者{i}",
+                phone="13800138000",
+                id_number=number,
+                id_number_hash=id_number_hash(number),
+                district=district,
+                registered_at=datetime.now(UTC),
+                total_hours=Decimal(i),
+            )
+        )
+    await Volunteer.bulk_create(rows)
+    org_ids = [o.id for o in await Organization.all()]
+    vol_ids = [v.id for v in await Volunteer.all()]
+    await Membership.bulk_create(
+        [
+            Membership(
+                volunteer_id=v,
+                organization_id=org_ids[(i + k) % len(org_ids)],
+                status=MembershipStatus.APPROVED,
+            )
+            for i, v in enumerate(vol_ids)
+            for k in range(2)
+        ]
+    )
+
+
+async def _statements(document: str, first: int, role: Role) -> int:
+    _, principal = await make_user(f"reader{first}", role)
+    with count_statements() as counter:
+        data = await data_of(document, {"first": first}, principal)
+    assert data
+    return len(counter.statements)
+
+
+async def test_a_volunteer_page_of_100_costs_the_same_statements_as_a_page_of_1() -> None:
+    await _population(volunteers=120, organizations=30)
+    one = await _statements(VOLUNTEER_PAGE, 1, Role.ORG_ADMIN)
+    hundred = await _statements(VOLUNTEER_PAGE, 100, Role.ORG_ADMIN)
+    assert hundred == one
+    assert 3 <= one <= 10
+
+
+async def test_an_organisation_page_of_100_costs_the_same_statements_as_a_page_of_1() -> None:
+    await _population(volunteers=200, organizations=110)
+    one = await _statements(ORGANIZATION_PAGE, 1, Role.ADMIN)
+    hundred = await _statements(ORGANIZATION_PAGE, 100, Role.ADMIN)
+    assert hundred == one
+    assert 3 <= one <= 10

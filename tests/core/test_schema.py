@@ -1,0 +1,85 @@
+"""The published schema and the limits every query runs under."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.accounts import Role
+from schema.root import build_schema
+from tests.support import gql, make_user
+
+DEEP = (
+    "{ organizations { nodes { " + "district { communities { " * 6 + "name" + " } }" * 6 + " } } }"
+)
+
+
+def test_schema_graphql_is_up_to_date(repo_root: Path) -> None:
+    committed = (repo_root / "schema.graphql").read_text(encoding="utf-8")
+    assert committed == build_schema().as_str() + "\n", (
+        "schema.graphql is stale: run `make schema` and commit it"
+    )
+
+
+def test_every_public_field_has_a_description() -> None:
+    undocumented = []
+    for name, graphql_type in build_schema()._schema.type_map.items():
+        if name.startswith("__") or not hasattr(graphql_type, "fields"):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            if not field.description:
+                undocumented.append(f"{name}.{field_name}")
+    assert undocumented == []
+
+
+async def test_queries_deeper_than_the_limit_are_refused() -> None:
+    result = await gql(DEEP)
+    assert result.errors is not None
+    assert "exceeds maximum operation depth" in result.errors[0].message
+
+
+async def test_too_many_aliases_are_refused() -> None:
+    aliases = " ".join(f"a{i}: districts {{ name }}" for i in range(40))
+    result = await gql(f"{{ {aliases} }}")
+    assert result.errors is not None
+    assert "aliases" in result.errors[0].message.lower()
+
+
+async def test_too_many_tokens_are_refused() -> None:
+    fields = " ".join("name" for _ in range(2100))
+    result = await gql(f"{{ districts {{ {fields} }} }}")
+    assert result.errors is not None
+    assert "token" in result.errors[0].message.lower()
+
+
+async def test_unexpected_errors_are_masked(monkeypatch: object) -> None:
+    import pytest
+
+    from services.common import lookups
+
+    async def broken(user_id: int) -> None:
+        raise RuntimeError("connection string postgres://secret@db")
+
+    _, principal = await make_user("someone", Role.RESIDENT)
+    patcher = pytest.MonkeyPatch()
+    patcher.setattr(lookups, "volunteer_of_user", broken)
+    try:
+        result = await gql("{ myVolunteer { id } }", principal=principal)
+    finally:
+        patcher.undo()
+    assert result.errors is not None
+    assert [e.message for e in result.errors] == ["Unexpected error."]
+
+
+async def test_node_with_a_malformed_id_finds_nothing() -> None:
+    from strawberry.relay import to_base64
+
+    _, principal = await make_user("someone", Role.ADMIN)
+    for global_id in (
+        to_base64("District", "abc"),
+        to_base64("Volunteer", "-1"),
+        to_base64("ServiceOrder", "x"),
+        to_base64("DispatchCenter", "1.5"),
+    ):
+        result = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, principal)
+        assert result.errors is None
+        assert result.data == {"node": None}
