@@ -64,7 +64,7 @@ async def make_worker(clock: Clock) -> AsyncIterator[Callable[..., WebhookWorker
             "retry_window": timedelta(hours=24),
             "backoff": Backoff(10.0, 80.0, random=lambda: 1.0),
             "clock": clock,
-            # the receiver is on 127.0.0.1 (tests/test_webhooks_targets.py covers refusals)
+            # the receiver is on 127.0.0.1 (tests/webhooks/test_hardening.py covers refusals)
             "allow_private_targets": True,
         }
         worker = WebhookWorker(**(defaults | options))
