@@ -10,7 +10,7 @@ from strawberry import relay
 from models.accounts import Role, User
 from schema.core.context import Info
 from schema.core.relay import database_ids
-from services.accounts import AccountErrorCode
+from services.accounts.errors import AccountErrorCode
 from services.common import lookups
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from schema.core.context import Info
 from schema.core.errors import attempt, problem
 from schema.core.relay import decode_id
 from services import api_clients
-from services.api_clients import ApiClientErrorCode
+from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import Problem
 from services.common.principal import Scope
 

@@ -12,7 +12,7 @@ from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.relay import load_nodes
 from services import api_clients
-from services.api_clients import ApiClientErrorCode
+from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import AccessError
 
 ApiClientErrorCodeEnum = strawberry.enum(

@@ -26,7 +26,7 @@ from schema.core.relay import decode_id
 from schema.volunteers.mutations import GeoPointInput
 from services import civic
 from services.civic import lifecycle as civic_lifecycle
-from services.civic.events import CivicErrorCode
+from services.civic.errors import CivicErrorCode
 from services.common.errors import DomainError, Problem
 from settings import get_settings
 

@@ -24,7 +24,8 @@ from schema.core.relay import database_ids, load_nodes
 from schema.dispatch.types import DispatchCenterType, WallEvent
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from services import civic
-from services.civic.events import CivicErrorCode, CivicEventType
+from services.civic.errors import CivicErrorCode
+from services.civic.events import CivicEventType
 from services.common.storage import media_url
 from services.dispatch import STAFF
 from subscriptions.events import encode_cursor

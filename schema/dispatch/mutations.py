@@ -27,7 +27,8 @@ from schema.volunteers.mutations import GeoPointInput
 from schema.volunteers.types import SkillEnum
 from services.common.errors import DomainError, Problem
 from services.common.principal import Principal
-from services.dispatch import DispatchErrorCode, assignments, orders, service_records
+from services.dispatch import assignments, orders, service_records
+from services.dispatch.errors import DispatchErrorCode
 
 
 def _errors(problems: list[Problem]) -> list[DispatchError]:

@@ -26,7 +26,8 @@ from schema.core.relay import database_ids, load_nodes
 from schema.geography.types import DistrictType, GeoPoint
 from schema.volunteers.types import SkillEnum, VolunteerType
 from services.common import lookups
-from services.dispatch import STAFF, DispatchErrorCode, DispatchEventType
+from services.dispatch import STAFF, DispatchEventType
+from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
 from services.dispatch.orders import is_requester
 from subscriptions.events import encode_cursor

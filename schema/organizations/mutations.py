@@ -20,7 +20,7 @@ from schema.organizations.types import (
 )
 from services import organizations
 from services.common.errors import Problem
-from services.organizations import OrganizationErrorCode
+from services.organizations.errors import OrganizationErrorCode
 
 
 @strawberry.enum(description="An admin's answer to an application.")

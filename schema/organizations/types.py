@@ -18,7 +18,7 @@ from schema.core.context import Info
 from schema.core.relay import load_nodes
 from schema.geography.types import DistrictType
 from schema.volunteers.types import VolunteerType
-from services.organizations import OrganizationErrorCode
+from services.organizations.errors import OrganizationErrorCode
 
 CategoryEnum = strawberry.enum(
     OrganizationCategory, name="OrganizationCategory", description="The 18 categories."

@@ -26,10 +26,10 @@ from schema.rewards.honours import (
 from schema.rewards.mutations import require_admin
 from schema.rewards.types import errors_of
 from services.common.errors import Problem
-from services.rewards import RewardsErrorCode
 from services.rewards import cards as rewards_cards
 from services.rewards import cover as rewards_cover
 from services.rewards.cards import CardAction
+from services.rewards.errors import RewardsErrorCode
 
 
 @strawberry.input(description="Issue a service card to a volunteer.")

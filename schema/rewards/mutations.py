@@ -26,10 +26,10 @@ from schema.rewards.types import (
     errors_of,
 )
 from services.common.errors import NotPermitted
-from services.rewards import RewardsErrorCode
 from services.rewards import catalogue as rewards_catalogue
 from services.rewards import providers as rewards_providers
 from services.rewards import redemptions as rewards_redemptions
+from services.rewards.errors import RewardsErrorCode
 
 KEY_DESCRIPTION = (
     "Your unique key for this request (1-100 characters): a retry with the same key and input "

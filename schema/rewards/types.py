@@ -23,10 +23,10 @@ from schema.core.relay import database_ids, load_nodes
 from schema.geography.types import DistrictType
 from services.common import lookups
 from services.common.errors import Problem
-from services.rewards import RewardsErrorCode
 from services.rewards import redemptions as rewards_redemptions
 from services.rewards.benefits import Eligibility, IneligibleReason
 from services.rewards.cards import mask_name
+from services.rewards.errors import RewardsErrorCode
 from services.rewards.redemptions import RedemptionState
 
 RewardsErrorCodeEnum = strawberry.enum(

@@ -13,7 +13,7 @@ from schema.stations.types import StationError, StationKindEnum, StationPayload,
 from schema.volunteers.mutations import GeoPointInput
 from services import stations
 from services.common.errors import Problem
-from services.stations import StationErrorCode
+from services.stations.errors import StationErrorCode
 
 
 @strawberry.input(description="A new station, post, point or studio.")

@@ -16,7 +16,7 @@ from schema.dispatch.types import ServiceCategoryEnum
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.organizations.types import OrganizationType
 from services import stations
-from services.stations import StationErrorCode
+from services.stations.errors import StationErrorCode
 
 StationKindEnum = strawberry.enum(
     StationKind,

@@ -26,7 +26,7 @@ from schema.volunteers.types import SkillEnum
 from services import timebank
 from services.common.errors import Problem
 from services.common.principal import Principal
-from services.timebank import TimeBankErrorCode
+from services.timebank.errors import TimeBankErrorCode
 
 KEY_DESCRIPTION = (
     "Your unique key for this request (1-100 characters): a retry with the same key and input "

@@ -21,7 +21,7 @@ from schema.timebank.family_types import FamilyMemberType
 from schema.volunteers.types import VolunteerType
 from services import timebank
 from services.common import lookups
-from services.timebank import TimeBankErrorCode
+from services.timebank.errors import TimeBankErrorCode
 
 if TYPE_CHECKING:
     from schema.dispatch.types import OrderType

@@ -20,7 +20,7 @@ from schema.volunteers.types import (
 )
 from services import volunteers
 from services.common.errors import Problem
-from services.volunteers import VolunteerErrorCode
+from services.volunteers.errors import VolunteerErrorCode
 
 
 @strawberry.input(description="A map point.")

@@ -14,7 +14,8 @@ from schema.core.relay import load_nodes
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from services.common.identity import mask_id_number, mask_phone
 from services.common.privacy import PersonalDataAccess, access_to_volunteer
-from services.volunteers import VolunteerErrorCode, star_level
+from services.volunteers import star_level
+from services.volunteers.errors import VolunteerErrorCode
 
 if TYPE_CHECKING:
     from schema.organizations.types import MembershipType, OrganizationType

@@ -18,7 +18,8 @@ from schema.webhooks.types import (
 )
 from services import webhooks
 from services.common.errors import AccessError, Problem
-from services.webhooks import WebhookChanges, WebhookErrorCode
+from services.webhooks import WebhookChanges
+from services.webhooks.errors import WebhookErrorCode
 
 TYPES_DESCRIPTION = "Event types to receive (see `webhookEventTypes`), e.g. ORDER_SUBMITTED."
 

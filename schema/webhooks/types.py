@@ -10,7 +10,7 @@ from strawberry import relay
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 from schema.core.context import Info
 from schema.core.relay import database_ids
-from services.webhooks import WebhookErrorCode
+from services.webhooks.errors import WebhookErrorCode
 from services.webhooks.event_types import EventKind
 from services.webhooks.payloads import previous_secret
 from subscriptions.events import encode_cursor
