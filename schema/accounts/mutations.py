@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.accounts.types import AccountError, AuthPayload, UserType
-from schema.core.errors import attempt
+from schema.accounts.types import AuthPayload, UserType
+from schema.core.errors import payload
 from services import accounts
-from services.common.errors import Problem
 
 
 @strawberry.input(description="Credentials to sign in with.")
@@ -26,13 +25,12 @@ class RefreshTokenInput:
     refresh_token: str = strawberry.field(description="The refresh token.")
 
 
-def _payload(pair: accounts.TokenPair | None, problems: list[Problem]) -> AuthPayload:
+def _signed_in(pair: accounts.TokenPair) -> AuthPayload:
     return AuthPayload(
-        token=pair.access_token if pair else None,
-        refresh_token=pair.refresh_token if pair else None,
-        expires_at=pair.expires_at if pair else None,
-        user=UserType.from_model(pair.user) if pair else None,
-        errors=[AccountError(code=p.code, message=p.message, field=p.field) for p in problems],
+        token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_at=pair.expires_at,
+        user=UserType.from_model(pair.user),
     )
 
 
@@ -40,14 +38,15 @@ def _payload(pair: accounts.TokenPair | None, problems: list[Problem]) -> AuthPa
 class Mutation:
     @strawberry.mutation(description="Sign in; returns an access token and a refresh token.")
     async def login(self, input: LoginInput) -> AuthPayload:
-        return _payload(*await attempt(accounts.login(input.username, input.password)))
+        return await payload(
+            AuthPayload, accounts.login(input.username, input.password), _signed_in
+        )
 
     @strawberry.mutation(description="Create a resident account and sign in with it.")
     async def sign_up(self, input: SignUpInput) -> AuthPayload:
-        return _payload(
-            *await attempt(accounts.sign_up(input.username, input.password, input.display_name))
-        )
+        call = accounts.sign_up(input.username, input.password, input.display_name)
+        return await payload(AuthPayload, call, _signed_in)
 
     @strawberry.mutation(description="Exchange a refresh token for fresh tokens.")
     async def refresh_token(self, input: RefreshTokenInput) -> AuthPayload:
-        return _payload(*await attempt(accounts.refresh(input.refresh_token)))
+        return await payload(AuthPayload, accounts.refresh(input.refresh_token), _signed_in)

@@ -9,15 +9,16 @@ from strawberry import relay
 
 from models.accounts import Role, User
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
-from services.accounts import AccountErrorCode
+from services.accounts.errors import AccountErrorCode
 from services.common import lookups
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
 
-RoleEnum = strawberry.enum(Role, description="What a signed-in person may do.")
-AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, description="Why an account call failed.")
+strawberry.enum(Role, description="What a signed-in person may do.")
+strawberry.enum(AccountErrorCode, description="Why an account call failed.")
 
 
 @strawberry.type(name="User", description="A person who signs in.")
@@ -25,7 +26,7 @@ class UserType(relay.Node):
     id: relay.NodeID[int]
     username: str = strawberry.field(description="Login name.")
     display_name: str = strawberry.field(description="Name shown to others.")
-    roles: list[RoleEnum] = strawberry.field(description="Granted roles.")  # type: ignore[valid-type]
+    roles: list[Role] = strawberry.field(description="Granted roles.")
     created_at: datetime = strawberry.field(description="When the account was made.")
 
     @classmethod
@@ -61,20 +62,20 @@ class UserType(relay.Node):
 
 
 @strawberry.type(description="A problem with an account request.")
-class AccountError:
-    code: AccountErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class AccountError(DomainErrorType[AccountErrorCode]):
+    pass
 
 
-@strawberry.type(description="Tokens for a signed-in session, or why none were issued.")
-class AuthPayload:
+@payload_type(description="Tokens for a signed-in session, or why none were issued.")
+class AuthPayload(Payload[AccountError]):
     token: str | None = strawberry.field(
-        description="Access token for `Authorization: Bearer` and `connection_init`."
+        default=None, description="Access token for `Authorization: Bearer` and `connection_init`."
     )
     refresh_token: str | None = strawberry.field(
-        description="Exchange it for a new token with `refreshToken` before it expires."
+        default=None,
+        description="Exchange it for a new token with `refreshToken` before it expires.",
     )
-    expires_at: datetime | None = strawberry.field(description="When `token` stops working.")
-    user: UserType | None = strawberry.field(description="Who signed in.")
-    errors: list[AccountError] = strawberry.field(description="Empty on success.")
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When `token` stops working."
+    )
+    user: UserType | None = strawberry.field(default=None, description="Who signed in.")

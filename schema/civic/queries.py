@@ -5,13 +5,9 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from models.civic import CivicStatus
 from schema.civic.statistics import CivicIssueStatisticsFilter, CivicIssueStatisticsType
-from schema.civic.types import (
-    CivicCategoryType,
-    CivicIssueType,
-    CivicStatusEnum,
-    SimilarIssue,
-)
+from schema.civic.types import CivicCategoryType, CivicIssueType, SimilarIssue
 from schema.core.context import Info
 from schema.core.errors import query_input_error, require_user
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
@@ -24,7 +20,7 @@ from services.common.errors import DomainError
 class CivicIssueFilter:
     district: relay.GlobalID | None = strawberry.field(default=None, description="District.")
     category: relay.GlobalID | None = strawberry.field(default=None, description="Category.")
-    status: list[CivicStatusEnum] | None = strawberry.field(default=None, description="Any of.")  # type: ignore[valid-type]
+    status: list[CivicStatus] | None = strawberry.field(default=None, description="Any of.")
     mine: bool = strawberry.field(default=False, description="Only your reports (sign in).")
     reported_from: datetime | None = strawberry.field(default=None, description="At or after.")
     reported_to: datetime | None = strawberry.field(default=None, description="Before.")

@@ -20,29 +20,31 @@ from models.civic import (
 )
 from models.events import Event
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
 from schema.dispatch.types import DispatchCenterType, WallEvent
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from services import civic
-from services.civic.events import CivicErrorCode, CivicEventType
+from services.civic.errors import CivicErrorCode
+from services.civic.events import CivicEventType
 from services.common.storage import media_url
 from services.dispatch import STAFF
 from subscriptions.events import encode_cursor
 
-CivicStatusEnum = strawberry.enum(
+strawberry.enum(
     CivicStatus,
     description="Where a civic issue is: REPORTED, then FILED (a case, 立案), NOT_FILED or "
     "DUPLICATE; a filed case is DISPATCHED to its department, RECTIFYING, RECTIFIED (with an "
     "after photo), then VERIFIED, or reopened back to DISPATCHED; CLOSED_UNRESOLVED is a "
     "closure that is not a fix.",
 )
-CivicActionEnum = strawberry.enum(CivicAction, description="What a timeline step did.")
-CivicSourceEnum = strawberry.enum(CivicSource, description="How the report reached the city.")
-PhotoPhaseEnum = strawberry.enum(
+strawberry.enum(CivicAction, description="What a timeline step did.")
+strawberry.enum(CivicSource, description="How the report reached the city.")
+strawberry.enum(
     PhotoPhase, description="REPORT (with the report), UPDATE (later), AFTER (after the fix)."
 )
-CivicErrorCodeEnum = strawberry.enum(CivicErrorCode, description="Why a civic request failed.")
-CivicEventTypeEnum = strawberry.enum(CivicEventType, description="What happened to an issue.")
+strawberry.enum(CivicErrorCode, description="Why a civic request failed.")
+strawberry.enum(CivicEventType, description="What happened to an issue.")
 
 
 @strawberry.type(
@@ -83,7 +85,7 @@ class CivicCategoryType(relay.Node):
 
 @strawberry.type(description="A photo of an issue, cleaned of all metadata.")
 class CivicPhotoType:
-    phase: PhotoPhaseEnum = strawberry.field(description="When it was taken.")  # type: ignore[valid-type]
+    phase: PhotoPhase = strawberry.field(description="When it was taken.")
     url: str = strawberry.field(description="The photo (stable; cache it).")
     thumbnail_url: str = strawberry.field(description="A JPEG at most 320 px on a side.")
     content_type: str = strawberry.field(description="image/jpeg, image/png or image/webp.")
@@ -123,9 +125,9 @@ class CivicContact:
 
 @strawberry.type(description="One step of an issue's timeline.")
 class CivicTimelineEntry:
-    action: CivicActionEnum = strawberry.field(description="What was done.")  # type: ignore[valid-type]
-    from_status: CivicStatusEnum | None = strawberry.field(description="Before; null at first.")  # type: ignore[valid-type]
-    to_status: CivicStatusEnum = strawberry.field(description="After.")  # type: ignore[valid-type]
+    action: CivicAction = strawberry.field(description="What was done.")
+    from_status: CivicStatus | None = strawberry.field(description="Before; null at first.")
+    to_status: CivicStatus = strawberry.field(description="After.")
     at: datetime = strawberry.field(description="When.")
     note: str = strawberry.field(description="Reason or remark.")
     by_reporter: bool = strawberry.field(description="The reporter did this.")
@@ -146,12 +148,12 @@ class CivicTimelineEntry:
 class CivicIssueType(relay.Node):
     id: relay.NodeID[int]
     token: str = strawberry.field(description="Public reference (the Open311 request id).")
-    status: CivicStatusEnum = strawberry.field(description="Where it is now.")  # type: ignore[valid-type]
+    status: CivicStatus = strawberry.field(description="Where it is now.")
     status_note: str = strawberry.field(description="The latest step's reason or remark.")
     description: str = strawberry.field(description="What is wrong.")
     location: GeoPoint = strawberry.field(description="Where.")
     address: str = strawberry.field(description="Address as given.")
-    source: CivicSourceEnum = strawberry.field(description="How it was reported.")  # type: ignore[valid-type]
+    source: CivicSource = strawberry.field(description="How it was reported.")
     anonymous: bool = strawberry.field(description="The reporter is hidden from the public.")
     department: str = strawberry.field(description="Department responsible once filed.")
     deadline: datetime | None = strawberry.field(description="Rectify by; set when filed.")
@@ -296,9 +298,9 @@ class SimilarIssue:
 class CivicIssueEvent(WallEvent):
     # Named apart from DispatchEvent's `type`/`status` (enums of other types): a wall selects
     # both in one document, and GraphQL refuses same-named fields of different types there.
-    event_type: CivicEventTypeEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
-    issue_status: CivicStatusEnum = strawberry.field(description="The issue's status after it.")  # type: ignore[valid-type]
-    previous_issue_status: CivicStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+    event_type: CivicEventType = strawberry.field(description="What happened.")
+    issue_status: CivicStatus = strawberry.field(description="The issue's status after it.")
+    previous_issue_status: CivicStatus | None = strawberry.field(
         description="Its status before; null for a new report."
     )
     civic_issue_id: relay.GlobalID = strawberry.field(description="The issue.")
@@ -337,15 +339,14 @@ class CivicIssueEvent(WallEvent):
 
 
 @strawberry.type(description="A problem with a civic-issue request.")
-class CivicIssueError:
-    code: CivicErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
+class CivicIssueError(DomainErrorType[CivicErrorCode]):
     field: str | None = strawberry.field(
         description="The input field at fault, if one is; `photos.<index>` for one photo."
     )
 
 
-@strawberry.type(description="The issue after the change, or why nothing changed.")
-class CivicIssuePayload:
-    civic_issue: CivicIssueType | None = strawberry.field(description="Null on errors.")
-    errors: list[CivicIssueError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The issue after the change, or why nothing changed.")
+class CivicIssuePayload(Payload[CivicIssueError]):
+    civic_issue: CivicIssueType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )

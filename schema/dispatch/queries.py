@@ -3,18 +3,11 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.dispatch import DispatchCenter
+from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgency
 from schema.core.context import Info
 from schema.core.errors import access_error, require_user
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.dispatch.types import (
-    DispatchCenterType,
-    OrderStatusEnum,
-    OrderType,
-    ServiceCategoryEnum,
-    SuggestionType,
-    UrgencyEnum,
-)
+from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
 from services.common import lookups
 from services.common.errors import NotPermitted
 from services.dispatch import STAFF, matching, orders
@@ -23,9 +16,9 @@ from services.dispatch import STAFF, matching, orders
 @strawberry.input(description="Narrows the order list; every given field must match.")
 class OrderFilter:
     dispatch_center: relay.GlobalID | None = strawberry.field(default=None, description="Centre.")
-    status: list[OrderStatusEnum] | None = strawberry.field(default=None, description="Any of.")  # type: ignore[valid-type]
-    category: ServiceCategoryEnum | None = strawberry.field(default=None, description="Kind.")  # type: ignore[valid-type]
-    urgency: UrgencyEnum | None = strawberry.field(default=None, description="Urgency.")  # type: ignore[valid-type]
+    status: list[OrderStatus] | None = strawberry.field(default=None, description="Any of.")
+    category: ServiceCategory | None = strawberry.field(default=None, description="Kind.")
+    urgency: Urgency | None = strawberry.field(default=None, description="Urgency.")
 
 
 @strawberry.type

@@ -3,15 +3,16 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from models.organizations import OrganizationCategory
 from schema.core.context import Info
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.organizations.types import CategoryEnum, OrganizationType
+from schema.organizations.types import OrganizationType
 from services import organizations
 
 
 @strawberry.input(description="Narrows the organisation list; every given field must match.")
 class OrganizationFilter:
-    category: CategoryEnum | None = strawberry.field(default=None, description="Category.")  # type: ignore[valid-type]
+    category: OrganizationCategory | None = strawberry.field(default=None, description="Category.")
     district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
     verified: bool | None = strawberry.field(default=None, description="Verified or not.")
     search: str | None = strawberry.field(default=None, description="Part of the name.")

@@ -22,6 +22,7 @@ from models.rewards import (
 )
 from models.volunteers import Volunteer
 from schema.core.context import Info
+from schema.core.errors import Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
 from schema.organizations.types import OrganizationType
 from schema.rewards.types import RewardsError
@@ -33,7 +34,7 @@ from services.rewards.cards import CardCheckResult, format_number
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
 
-ServiceCardStatusEnum = strawberry.enum(
+strawberry.enum(
     CardStatus,
     name="ServiceCardStatus",
     description="ISSUED → ACTIVE ⇄ FROZEN; LOST, or REPLACED by a reissued card (both dead).",
@@ -75,7 +76,7 @@ class ServiceCardType(relay.Node):
     number: str = strawberry.field(
         description="16 digits in groups of four: 4413, an 11-digit serial, a Luhn check digit."
     )
-    status: ServiceCardStatusEnum = strawberry.field(description="Where the card stands.")  # type: ignore[valid-type]
+    status: CardStatus = strawberry.field(description="Where the card stands.")
     issued_at: datetime = strawberry.field(description="When it was issued.")
     status_changed_at: datetime = strawberry.field(description="When the status last changed.")
     status_note: str = strawberry.field(description="Why it last changed, if said.")
@@ -124,7 +125,7 @@ class ServiceCardType(relay.Node):
 class ServiceCardCheck:
     card_number: str = strawberry.field(description="The number asked about, grouped.")
     found: bool = strawberry.field(description="False when no card has this number.")
-    status: ServiceCardStatusEnum | None = strawberry.field(description="Null when not found.")  # type: ignore[valid-type]
+    status: CardStatus | None = strawberry.field(description="Null when not found.")
     honoured: bool = strawberry.field(description="True only for an ACTIVE card: serve as VIP.")
     holder_name: str | None = strawberry.field(
         description="Masked (陈**); null unless the card is live."
@@ -225,29 +226,31 @@ class CommendationType:
         return OrganizationType.from_model(row) if row else None
 
 
-@strawberry.type(description="The card after the change (the new one, on reissue), or why not.")
-class ServiceCardPayload:
-    card: ServiceCardType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The card after the change (the new one, on reissue), or why not.")
+class ServiceCardPayload(Payload[RewardsError]):
+    card: ServiceCardType | None = strawberry.field(default=None, description="Null on errors.")
 
 
-@strawberry.type(description="The policy recorded, or why not.")
-class InsurancePolicyPayload:
-    policy: InsurancePolicyType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The policy recorded, or why not.")
+class InsurancePolicyPayload(Payload[RewardsError]):
+    policy: InsurancePolicyType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
-@strawberry.type(description="How many volunteers were newly covered, or why none were.")
-class CoveragePayload:
-    policy: InsurancePolicyType | None = strawberry.field(description="Null on errors.")
-    added: int = strawberry.field(description="Volunteers newly covered (0 on errors).")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="How many volunteers were newly covered, or why none were.")
+class CoveragePayload(Payload[RewardsError]):
+    policy: InsurancePolicyType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
+    added: int = strawberry.field(default=0, description="Volunteers newly covered (0 on errors).")
 
 
-@strawberry.type(description="The commendation recorded, or why not.")
-class CommendationPayload:
-    commendation: CommendationType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The commendation recorded, or why not.")
+class CommendationPayload(Payload[RewardsError]):
+    commendation: CommendationType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
 # What the Volunteer type shows of a volunteer's rewards --------------------------------------

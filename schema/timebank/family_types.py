@@ -15,8 +15,8 @@ from schema.volunteers.types import VolunteerType
 from services import timebank
 from services.common import lookups
 
-FamilyRelationEnum = strawberry.enum(FamilyRelation, description="How a relative is related.")
-FamilyLinkStatusEnum = strawberry.enum(
+strawberry.enum(FamilyRelation, description="How a relative is related.")
+strawberry.enum(
     FamilyLinkStatus, description="Whether a family link counts: PENDING until confirmed."
 )
 
@@ -30,8 +30,8 @@ FamilyLinkStatusEnum = strawberry.enum(
 class FamilyMemberType(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The relative's name.")
-    relation: FamilyRelationEnum = strawberry.field(description="Their relation to the holder.")  # type: ignore[valid-type]
-    status: FamilyLinkStatusEnum = strawberry.field(description="Whether the link counts.")  # type: ignore[valid-type]
+    relation: FamilyRelation = strawberry.field(description="Their relation to the holder.")
+    status: FamilyLinkStatus = strawberry.field(description="Whether the link counts.")
     has_account: bool = strawberry.field(
         description="The relative signs in themselves and confirms the link; false for a "
         "dependant registered by name, whose link counts at once."

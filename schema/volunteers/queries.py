@@ -3,11 +3,11 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.volunteers import Volunteer
+from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.volunteers.types import SkillEnum, VolunteerStatusEnum, VolunteerType
+from schema.volunteers.types import VolunteerType
 from services import volunteers
 from services.common import lookups
 from services.common.errors import NotAuthenticated
@@ -17,12 +17,12 @@ from services.common.errors import NotAuthenticated
 class VolunteerFilter:
     district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
     community: relay.GlobalID | None = strawberry.field(default=None, description="Community ID.")
-    skill: SkillEnum | None = strawberry.field(default=None, description="Has this skill.")  # type: ignore[valid-type]
+    skill: Skill | None = strawberry.field(default=None, description="Has this skill.")
     star_level_at_least: int | None = strawberry.field(default=None, description="Minimum stars.")
     organization: relay.GlobalID | None = strawberry.field(
         default=None, description="Approved member of this organisation."
     )
-    status: VolunteerStatusEnum | None = strawberry.field(default=None, description="Status.")  # type: ignore[valid-type]
+    status: VolunteerStatus | None = strawberry.field(default=None, description="Status.")
     search: str | None = strawberry.field(default=None, description="Part of the real name.")
 
 

@@ -10,11 +10,13 @@ from strawberry import relay
 
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from services.common.identity import mask_id_number, mask_phone
 from services.common.privacy import PersonalDataAccess, access_to_volunteer
-from services.volunteers import VolunteerErrorCode, star_level
+from services.volunteers import star_level
+from services.volunteers.errors import VolunteerErrorCode
 
 if TYPE_CHECKING:
     from schema.organizations.types import MembershipType, OrganizationType
@@ -27,26 +29,22 @@ if TYPE_CHECKING:
 
 _REWARDS = "schema.rewards.honours"
 
-GenderEnum = strawberry.enum(Gender, description="Gender as registered.")
-SkillEnum = strawberry.enum(Skill, description="What a volunteer can do.")
-AvailabilityEnum = strawberry.enum(Availability, description="When a volunteer is usually free.")
-VolunteerStatusEnum = strawberry.enum(VolunteerStatus, description="Standing in the registry.")
-VolunteerErrorCodeEnum = strawberry.enum(
-    VolunteerErrorCode, description="Why a volunteer request failed."
-)
+strawberry.enum(Gender, description="Gender as registered.")
+strawberry.enum(Skill, description="What a volunteer can do.")
+strawberry.enum(Availability, description="When a volunteer is usually free.")
+strawberry.enum(VolunteerStatus, description="Standing in the registry.")
+strawberry.enum(VolunteerErrorCode, description="Why a volunteer request failed.")
 
 
 @strawberry.type(name="Volunteer", description="A registered volunteer (注册志愿者).")
 class VolunteerType(relay.Node):
     id: relay.NodeID[int]
     real_name: str = strawberry.field(description="Real name as on the ID card.")
-    gender: GenderEnum = strawberry.field(description="Gender.")  # type: ignore[valid-type]
-    skills: list[SkillEnum] = strawberry.field(description="Declared skills.")  # type: ignore[valid-type]
-    availability: list[AvailabilityEnum] = strawberry.field(  # type: ignore[valid-type]
-        description="Declared free time slots."
-    )
+    gender: Gender = strawberry.field(description="Gender.")
+    skills: list[Skill] = strawberry.field(description="Declared skills.")
+    availability: list[Availability] = strawberry.field(description="Declared free time slots.")
     registered_at: datetime = strawberry.field(description="When the volunteer registered.")
-    status: VolunteerStatusEnum = strawberry.field(description="Registry status.")  # type: ignore[valid-type]
+    status: VolunteerStatus = strawberry.field(description="Registry status.")
     total_hours: Decimal = strawberry.field(description="Confirmed service hours, all time.")
     row: strawberry.Private[Volunteer]
 
@@ -196,13 +194,12 @@ class VolunteerType(relay.Node):
 
 
 @strawberry.type(description="A problem with a volunteer request.")
-class VolunteerError:
-    code: VolunteerErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class VolunteerError(DomainErrorType[VolunteerErrorCode]):
+    pass
 
 
-@strawberry.type(description="The volunteer after the change, or why nothing changed.")
-class VolunteerPayload:
-    volunteer: VolunteerType | None = strawberry.field(description="Null when errors is not empty.")
-    errors: list[VolunteerError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The volunteer after the change, or why nothing changed.")
+class VolunteerPayload(Payload[VolunteerError]):
+    volunteer: VolunteerType | None = strawberry.field(
+        default=None, description="Null when errors is not empty."
+    )

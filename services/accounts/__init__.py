@@ -7,7 +7,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import Any
 
 import jwt
@@ -17,6 +16,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.accounts import Role, User
+from services.accounts.errors import AccountErrorCode
 from services.api_clients import API_KEY_PREFIX as API_KEY_PREFIX
 from services.api_clients import check_key, is_api_key
 from services.api_clients import create_api_client as create_api_client
@@ -29,15 +29,6 @@ _hasher = PasswordHasher()
 # response time of "unknown user" equal to that of "wrong password".
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
-
-
-class AccountErrorCode(str, Enum):
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_USERNAME = "INVALID_USERNAME"
-    USERNAME_TAKEN = "USERNAME_TAKEN"
-    WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105 - an error code, not a password
-    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code
-    INVALID_ROLE = "INVALID_ROLE"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from services.common.principal import Principal
 from services.dispatch import (
     OPEN_ORDER,
     STAFF,
-    DispatchErrorCode,
     DispatchEventType,
     active_volunteer_ids,
     illegal,
@@ -40,6 +39,7 @@ from services.dispatch import (
     record_transition,
     route,
 )
+from services.dispatch.errors import DispatchErrorCode
 from services.timebank.refunds import refund_if_paid
 from services.volunteers import CITY_BOUNDS
 from subscriptions.events import EventTransaction, atomic
