@@ -38,7 +38,8 @@ MAX_GRACE_SECONDS = 30 * DAY
 DatabaseUrl = Annotated[str, url_with_scheme("sqlite", "postgres", "postgresql", "asyncpg")]
 # The schemes broadcaster has a backend for.
 BroadcastUrl = Annotated[
-    str, url_with_scheme("memory", "redis", "rediss", "redis-stream", "postgres", "kafka")
+    str,
+    url_with_scheme("memory", "redis", "rediss", "redis-stream", "postgres", "postgresql", "kafka"),
 ]
 # api/ratelimit.py shares budgets through Redis and counts in memory otherwise; any other
 # storage would silently be memory.
@@ -71,10 +72,15 @@ def _describe(detail: ErrorDetails) -> str:
 
 class Settings(BaseSettings):
     """One field per environment variable (`db_pool_size` is DB_POOL_SIZE). An empty
-    variable is the same as an unset one: its default."""
+    variable is the same as an unset one: its default.
+
+    A new setting is one line here and nothing else: `name: Type = default`, with bounds as
+    `Field(default=…, ge=…, le=…)` (mypy needs `default=` by name) and the kinds of
+    `settings/values.py` for flags, durations, lists and URLs; a rule across fields goes in
+    `_consistent`."""
 
     model_config = SettingsConfigDict(
-        frozen=True, env_ignore_empty=True, case_sensitive=False, extra="ignore"
+        frozen=True, env_ignore_empty=True, case_sensitive=False, extra="forbid"
     )
 
     environment: Annotated[str, Lowered] = "development"

@@ -350,6 +350,11 @@ def test_replace_checks_the_changes_and_keeps_the_rest(monkeypatch: pytest.Monke
         base.replace(environment="production")
 
 
+def test_replace_refuses_a_name_that_is_no_setting() -> None:
+    with pytest.raises(ValidationError, match="max_query_csot"):
+        Settings().replace(max_query_csot=10)
+
+
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         Settings().db_pool_size = 5  # type: ignore[misc]
