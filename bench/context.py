@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 
 from rich.console import Console
 from starlette.applications import Starlette
@@ -26,25 +27,17 @@ from schema.core.context import Context
 from schema.root import build_schema
 
 TRIVIAL = "query Trivial { __typename }"
+ContextFor = Callable[[], Awaitable[Context]]
 
 
 def _request() -> Request:
     return Request({"type": "http", "app": Starlette(), "method": "POST", "headers": []})
 
 
-async def _per_request(view: GraphQLApp, request: Request, requests: int) -> float:
+async def _trivial(view: GraphQLApp, context_for: ContextFor, requests: int) -> float:
     started = time.perf_counter()
     for _ in range(requests):
-        context = await view.get_context(request, Response())
-        result = await view.schema.execute(TRIVIAL, context_value=context)
-        assert result.errors is None, result.errors
-    return (time.perf_counter() - started) / requests
-
-
-async def _reused(view: GraphQLApp, context: Context, requests: int) -> float:
-    started = time.perf_counter()
-    for _ in range(requests):
-        result = await view.schema.execute(TRIVIAL, context_value=context)
+        result = await view.schema.execute(TRIVIAL, context_value=await context_for())
         assert result.errors is None, result.errors
     return (time.perf_counter() - started) / requests
 
@@ -60,27 +53,33 @@ async def _run(requests: int, rounds: int) -> None:
     view = GraphQLApp(build_schema())
     request = _request()
     reused = await view.get_context(request, Response())
-    per_request: list[float] = []
+
+    def per_request() -> Awaitable[Context]:
+        return view.get_context(request, Response())
+
+    async def the_same() -> Context:
+        return reused
+
+    cases: list[float] = []
     baseline: list[float] = []
     contexts: list[float] = []
-    await _per_request(view, request, requests // 10)
+    await _trivial(view, per_request, requests // 10)
     # Alternating, so that load from other processes hits both alike.
     for index in range(rounds):
         if index % 2:
-            baseline.append(await _reused(view, reused, requests))
-            per_request.append(await _per_request(view, request, requests))
+            baseline.append(await _trivial(view, the_same, requests))
+            cases.append(await _trivial(view, per_request, requests))
         else:
-            per_request.append(await _per_request(view, request, requests))
-            baseline.append(await _reused(view, reused, requests))
+            cases.append(await _trivial(view, per_request, requests))
+            baseline.append(await _trivial(view, the_same, requests))
         contexts.append(await _context_only(view, request, requests))
-    case, base = statistics.median(per_request), statistics.median(baseline)
+    case, base = statistics.median(cases), statistics.median(baseline)
     console = Console()
     console.print(f"{{ __typename }}, a context per request  {case * 1e6:8.1f} µs")
     console.print(f"{{ __typename }}, one context reused      {base * 1e6:8.1f} µs")
     console.print(f"ratio per request / reused              {case / base:8.2f}")
-    console.print(
-        f"get_context alone                       {statistics.median(contexts) * 1e6:8.1f} µs"
-    )
+    context_only = statistics.median(contexts)
+    console.print(f"get_context alone                       {context_only * 1e6:8.1f} µs")
 
 
 def main() -> None:
