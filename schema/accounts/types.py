@@ -13,6 +13,7 @@ from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
 from services.accounts.errors import AccountErrorCode
 from services.common import lookups
+from services.volunteers import lookups as volunteer_lookups
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
@@ -57,7 +58,7 @@ class UserType(relay.Node):
     ) -> Annotated[VolunteerType, strawberry.lazy("schema.volunteers.types")] | None:
         from schema.volunteers.types import VolunteerType
 
-        row = await lookups.volunteer_of_user(self.id)
+        row = await volunteer_lookups.volunteer_of_user(self.id)
         return VolunteerType.from_model(row) if row else None
 
 
