@@ -15,8 +15,9 @@ from models.organizations import (
     OrganizationCategory,
 )
 from schema.core.context import Info
-from schema.core.relay import load_nodes
+from schema.core.relay import database_ids, load_nodes
 from schema.geography.types import DistrictType
+from schema.organizations.visibility import visible_memberships
 from schema.volunteers.types import VolunteerType
 from services.organizations import OrganizationErrorCode
 
@@ -127,9 +128,9 @@ class MembershipType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            Membership, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_memberships(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The volunteer.")
     async def volunteer(self, info: Info) -> VolunteerType:
