@@ -96,7 +96,9 @@ def _check_text(text: str, field: str, maximum: int) -> None:
 
 def check_variables(variables: dict[str, Any] | None) -> None:
     """Every string (and key) anywhere in the variables, against the global maximum."""
-    stack: list[tuple[object, str]] = [(v, f"${k}") for k, v in (variables or {}).items()]
+    if not isinstance(variables, dict):
+        return  # not an object: strawberry refuses the request itself
+    stack: list[tuple[object, str]] = [(v, f"${k}") for k, v in variables.items()]
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
@@ -135,7 +137,7 @@ class _Walk:
     of the argument or input field they are given to."""
 
     def __init__(self, variables: dict[str, Any] | None) -> None:
-        self.variables = variables or {}
+        self.variables = variables if isinstance(variables, dict) else {}
         self.seen: set[tuple[str, int, str]] = set()
 
     def literal(self, node: ValueNode, type_: GraphQLInputType, coordinate: str) -> None:

@@ -103,10 +103,10 @@ def _fuzz(operation: APIOperation, headers: dict[str, str], tally: Tally, viewer
         response = case.call(headers=headers, timeout=30)
         tally.requests += 1
         if response.status_code >= 500 or UNEXPECTED in response.text:
-            body = case.body if isinstance(case.body, dict) else {}
+            sent = response.request.body or b""
             tally.failures.append(
                 f"{viewer} {operation.label}: {response.status_code} {response.text[:200]!r}"
-                f" for {str(body.get('query'))[:300]!r}"
+                f" for {sent[:300]!r}"
             )
 
     run()
