@@ -22,7 +22,7 @@ MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2999, 12, 31)
 MIN_DATETIME = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 MAX_DATETIME = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
-# Hours and credits are stored with two decimals and at most 12 digits; anything beyond
+# Hours and credits are stored with two decimals and a handful of digits; anything beyond
 # these bounds is no amount at all, and a service would only choke on it (1e999999999).
 MAX_DECIMAL_DIGITS = 30
 MAX_DECIMAL_EXPONENT = 15
