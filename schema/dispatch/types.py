@@ -25,6 +25,7 @@ from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
 from schema.dispatch.loaders import ASSIGNMENTS_OF_ORDER, DISPATCH_CENTER, ORDER, PAYMENT_OF_ORDER
+from schema.dispatch.visibility import visible_assignments, visible_records
 from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType, GeoPoint
 from schema.volunteers.loaders import VOLUNTEER
@@ -107,12 +108,9 @@ class AssignmentType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            OrderAssignment,
-            node_ids,
-            cls.from_model,
-            visible=info.context.principal.is_authenticated,
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_assignments(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The volunteer; null while an organisation holds it.")
     async def volunteer(self, info: Info) -> VolunteerType | None:
@@ -240,9 +238,9 @@ class RecordType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            ServiceRecord, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_records(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @strawberry.type(description="One part of a suggestion's score, and why.")

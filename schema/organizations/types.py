@@ -16,7 +16,7 @@ from models.organizations import (
 )
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
-from schema.core.relay import load_nodes
+from schema.core.relay import database_ids, load_nodes
 from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
 from schema.organizations.loaders import (
@@ -25,6 +25,7 @@ from schema.organizations.loaders import (
     MEMBERS_OF_ORGANIZATION,
     ORGANIZATION,
 )
+from schema.organizations.visibility import visible_memberships
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services.organizations.errors import OrganizationErrorCode
@@ -132,9 +133,9 @@ class MembershipType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            Membership, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_memberships(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The volunteer.")
     async def volunteer(self, info: Info) -> VolunteerType:
