@@ -201,6 +201,14 @@ class Settings:
     webhook_allow_private_targets: bool = True
     # How long deliveries are also signed with a webhook's secret from before a rotation.
     webhook_secret_grace_seconds: int = 24 * 3600
+    # The largest WebSocket frame (message) a client may send; uvicorn's own default is 16 MiB.
+    ws_max_message_bytes: int = 1024 * 1024
+    # How many photos one process decodes at once (each can take ~100 MB while it is decoded).
+    image_decode_concurrency: int = 2
+    # Uploads (multipart requests) per client IP and window by callers that are neither staff
+    # nor civic supervisors; 0 is no limit.
+    upload_budget_per_ip: int = 10
+    upload_budget_window_seconds: int = 600
 
     @property
     def is_production(self) -> bool:
@@ -245,6 +253,14 @@ class Settings:
             raise ConfigurationError("WEBHOOK_CONCURRENCY must be at least 1")
         if not 0 <= self.webhook_secret_grace_seconds <= 30 * 24 * 3600:
             raise ConfigurationError("WEBHOOK_SECRET_GRACE_SECONDS must be between 0 and 30 days")
+        if self.ws_max_message_bytes < 64 * 1024:
+            raise ConfigurationError("WS_MAX_MESSAGE_BYTES must be at least 65536")
+        if self.image_decode_concurrency < 1:
+            raise ConfigurationError("IMAGE_DECODE_CONCURRENCY must be at least 1")
+        if self.upload_budget_per_ip < 0 or self.upload_budget_window_seconds < 1:
+            raise ConfigurationError(
+                "UPLOAD_BUDGET_PER_IP must not be negative, UPLOAD_BUDGET_WINDOW_SECONDS positive"
+            )
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -321,6 +337,10 @@ def from_environment() -> Settings:
             "WEBHOOK_ALLOW_PRIVATE_TARGETS", env.get("ENVIRONMENT", "development") != "production"
         ),
         webhook_secret_grace_seconds=_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
+        ws_max_message_bytes=_int("WS_MAX_MESSAGE_BYTES", 1024 * 1024),
+        image_decode_concurrency=_int("IMAGE_DECODE_CONCURRENCY", 2),
+        upload_budget_per_ip=_int("UPLOAD_BUDGET_PER_IP", 10),
+        upload_budget_window_seconds=_int("UPLOAD_BUDGET_WINDOW_SECONDS", 600),
     )
     settings.check()
     return settings
