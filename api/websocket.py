@@ -11,24 +11,29 @@ message that is not an object (a JSON array, a string), or whose `payload`, `id`
 `variables` or `extensions` has the wrong type, closes the socket with 4400 and says which,
 where strawberry's handler raised and the TCP connection dropped without a close frame. And a
 `subscribe` whose document does not parse is answered with an `error` message, as the
-protocol's `error` is meant for ("operation execution errors before execution starts"), instead
-of closing. Everything else — ids, completion, the per-connection subscription limit — is
-strawberry's unchanged.
+protocol's `error` is meant for ("operation execution errors before execution starts"): with
+strawberry's ParserCache the syntax error is raised out of `schema.stream`, and its handler
+answered with a bare `complete`. Everything else — ids, completion, the per-connection
+subscription limit — is strawberry's unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
+from typing import Any, cast
 
 import orjson
 from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.types.execution import PreExecutionError
 
 from schema.core.context import Context
 from schema.fanout.execution import SharedData
@@ -83,7 +88,40 @@ def next_frame(operation_id: object, data: SharedData, payload: Mapping[str, obj
     return "".join(parts)
 
 
+async def _errors_as_results(source: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+    async with aclosing(source):
+        try:
+            first = await anext(source)
+        except StopAsyncIteration:
+            return
+        except GraphQLError as error:
+            yield PreExecutionError(data=None, errors=[error])
+            return
+        yield first
+        async for result in source:
+            yield result
+
+
+class _ErrorsAsResults:
+    """The schema, except that a GraphQL error raised while its stream prepares the operation
+    (a parse error, from ParserCache) comes out as the stream's one PreExecutionError, the way
+    strawberry's handler expects errors before execution."""
+
+    def __init__(self, schema: BaseSchema) -> None:
+        self._schema = schema
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        return _errors_as_results(await self._schema.stream(*args, **kwargs))
+
+
 class FanoutTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = cast(BaseSchema, _ErrorsAsResults(self.schema))
+
     async def handle_message(self, message: Message) -> None:
         problem = malformed(message)
         if problem is not None:
