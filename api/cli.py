@@ -77,8 +77,8 @@ def serve(
         ws_max_size=settings.ws_max_message_bytes,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
-        # Logging is ours (api/logs.py): JSON or text, request ids, redaction; our middleware
-        # writes the access line.
+        # Logging is ours (api/observability/logs.py): JSON or text, request ids, redaction; our
+        # middleware writes the access line.
         log_config=None,
         access_log=False,
     )

@@ -1,5 +1,5 @@
 """Accounts: sign-up, sign-in with JWTs, and turning a bearer credential into a principal
-(API keys themselves are managed in services/api_clients.py)."""
+(API keys themselves are managed in services/api_clients/)."""
 
 from __future__ import annotations
 
