@@ -43,8 +43,9 @@ LINE_LIMIT = 4096
 MESSAGE_LIMIT = 16 * 1024
 TRACEBACK_LIMIT = 64 * 1024
 # A cut line is redacted with this much more than is kept, and that much dropped from its end
-# after redaction: a secret cut in two by the first cut no longer matches its pattern, and its
-# visible half must not be written. Longer than any token, key or password we accept.
+# after redaction: a secret cut in two by the first cut may no longer match its pattern, and its
+# visible half must not be written. Longer than our tokens and API keys; a password field's
+# value is masked even when cut (its pattern takes an unterminated value too).
 _CUT_MARGIN = 1024
 
 MASK = "[redacted]"
