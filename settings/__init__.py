@@ -182,6 +182,14 @@ class Settings(BaseSettings):
     )
     # How long deliveries are also signed with a webhook's secret from before a rotation.
     webhook_secret_grace_seconds: int = Field(default=DAY, ge=0, le=MAX_GRACE_SECONDS)
+    # The largest WebSocket frame (message) a client may send; uvicorn's own default is 16 MiB.
+    ws_max_message_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # How many photos one process decodes at once (each can take ~100 MB while it is decoded).
+    image_decode_concurrency: int = Field(default=2, ge=1)
+    # Uploads (multipart requests) per client IP and window by callers that are neither staff
+    # nor civic supervisors; 0 is no limit.
+    upload_budget_per_ip: int = Field(default=10, ge=0)
+    upload_budget_window_seconds: int = Field(default=600, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
