@@ -201,6 +201,11 @@ class Settings:
     webhook_allow_private_targets: bool = True
     # How long deliveries are also signed with a webhook's secret from before a rotation.
     webhook_secret_grace_seconds: int = 24 * 3600
+    # Sign-in throttling (services/accounts/throttle.py): failed attempts allowed per account
+    # and per client IP within a sliding window, counted where the cost budgets are.
+    login_failures_per_account: int = 10
+    login_failures_per_ip: int = 100
+    login_throttle_window_seconds: int = 900
 
     @property
     def is_production(self) -> bool:
@@ -321,6 +326,9 @@ def from_environment() -> Settings:
             "WEBHOOK_ALLOW_PRIVATE_TARGETS", env.get("ENVIRONMENT", "development") != "production"
         ),
         webhook_secret_grace_seconds=_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
+        login_failures_per_account=_int("LOGIN_FAILURES_PER_ACCOUNT", 10),
+        login_failures_per_ip=_int("LOGIN_FAILURES_PER_IP", 100),
+        login_throttle_window_seconds=_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900),
     )
     settings.check()
     return settings

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 
-from schema.accounts.types import AccountError, AuthPayload, UserType
-from schema.core.errors import attempt
+from schema.accounts.types import (
+    AuthPayload,
+    LogoutPayload,
+    ResetPasswordPayload,
+    UserType,
+    account_errors,
+)
+from schema.core.context import Context, Info
+from schema.core.errors import access_error, attempt, problem, require_user
+from schema.core.relay import decode_id
 from services import accounts
-from services.common.errors import Problem
+from services.accounts import AccountErrorCode, passwords
+from services.common.errors import NotPermitted, Problem
 
 
 @strawberry.input(description="Credentials to sign in with.")
@@ -26,21 +36,79 @@ class RefreshTokenInput:
     refresh_token: str = strawberry.field(description="The refresh token.")
 
 
-def _payload(pair: accounts.TokenPair | None, problems: list[Problem]) -> AuthPayload:
+@strawberry.input(description="A new password for the signed-in account.")
+class ChangePasswordInput:
+    old_password: str = strawberry.field(description="The current (or temporary) password.")
+    new_password: str = strawberry.field(
+        description="At least 8 characters, not only digits, not the username, not the old one."
+    )
+    password_change_token: str | None = strawberry.field(
+        default=None,
+        description=(
+            "After a password reset: the token `login` returned with PASSWORD_CHANGE_REQUIRED, "
+            "instead of signing in."
+        ),
+    )
+
+
+@strawberry.input(description="The session to end.")
+class LogoutInput:
+    refresh_token: str = strawberry.field(description="The refresh token of this session.")
+
+
+@strawberry.input(description="A password reset by an administrator.")
+class ResetPasswordInput:
+    user: relay.GlobalID = strawberry.field(description="Whose password.")
+    temporary_password: str | None = strawberry.field(
+        default=None,
+        description="The temporary password to set (sign-up rules); a random one when omitted.",
+    )
+
+
+def _address(context: Context) -> str | None:
+    """The client's IP, as uvicorn reports it (the forwarded one behind a trusted proxy)."""
+    return getattr(getattr(context.request, "client", None), "host", None)
+
+
+def _payload(
+    outcome: accounts.TokenPair | accounts.PasswordChange | None, problems: list[Problem]
+) -> AuthPayload:
+    if isinstance(outcome, accounts.PasswordChange):
+        return AuthPayload(
+            token=None,
+            refresh_token=None,
+            expires_at=None,
+            user=UserType.from_model(outcome.user),
+            password_change_token=outcome.token,
+            errors=account_errors(
+                problem(
+                    AccountErrorCode.PASSWORD_CHANGE_REQUIRED,
+                    "This password was set by an administrator: choose a new one with "
+                    "`changePassword` and `passwordChangeToken`.",
+                )
+            ),
+        )
     return AuthPayload(
-        token=pair.access_token if pair else None,
-        refresh_token=pair.refresh_token if pair else None,
-        expires_at=pair.expires_at if pair else None,
-        user=UserType.from_model(pair.user) if pair else None,
-        errors=[AccountError(code=p.code, message=p.message, field=p.field) for p in problems],
+        token=outcome.access_token if outcome else None,
+        refresh_token=outcome.refresh_token if outcome else None,
+        expires_at=outcome.expires_at if outcome else None,
+        user=UserType.from_model(outcome.user) if outcome else None,
+        errors=account_errors(problems),
     )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Sign in; returns an access token and a refresh token.")
-    async def login(self, input: LoginInput) -> AuthPayload:
-        return _payload(*await attempt(accounts.login(input.username, input.password)))
+    @strawberry.mutation(
+        description=(
+            "Sign in; returns an access token and a refresh token. Throttled per account and "
+            "per client address (TOO_MANY_ATTEMPTS with `retryAfter`); after a password reset "
+            "it returns PASSWORD_CHANGE_REQUIRED and a `passwordChangeToken` instead."
+        )
+    )
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        address = _address(info.context)
+        return _payload(*await attempt(accounts.sign_in(input.username, input.password, address)))
 
     @strawberry.mutation(description="Create a resident account and sign in with it.")
     async def sign_up(self, input: SignUpInput) -> AuthPayload:
@@ -51,3 +119,67 @@ class Mutation:
     @strawberry.mutation(description="Exchange a refresh token for fresh tokens.")
     async def refresh_token(self, input: RefreshTokenInput) -> AuthPayload:
         return _payload(*await attempt(accounts.refresh(input.refresh_token)))
+
+    @strawberry.mutation(
+        description=(
+            "Change the signed-in user's password (or, with `passwordChangeToken`, the one an "
+            "administrator reset). Every token issued before stops working; the payload "
+            "carries fresh ones for this session."
+        )
+    )
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> AuthPayload:
+        principal = info.context.principal
+        if input.password_change_token is None:
+            require_user(principal)
+        call = passwords.change_password(
+            principal,
+            input.old_password,
+            input.new_password,
+            input.password_change_token,
+            _address(info.context),
+        )
+        return _payload(*await attempt(call))
+
+    @strawberry.mutation(
+        description=(
+            "Sign out: the refresh token given, and any refreshed from it, stop working. The "
+            "access token in hand runs out on its own."
+        )
+    )
+    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+        principal = info.context.principal
+        require_user(principal)
+        row, problems = await attempt(passwords.logout(principal, input.refresh_token))
+        return LogoutPayload(
+            user=UserType.from_model(row) if row else None, errors=account_errors(problems)
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Set a temporary password that must be changed at the next sign-in, and sign the "
+            "person out everywhere (ADMIN)."
+        )
+    )
+    async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
+        principal = info.context.principal
+        require_user(principal)
+        if not principal.is_admin:
+            raise access_error(NotPermitted("Administrators only."))
+        decoded = decode_id(input.user, "User")
+        user_id = accounts.user_id_of(str(decoded)) if decoded is not None else None
+        if user_id is None:
+            return ResetPasswordPayload(
+                user=None,
+                temporary_password=None,
+                errors=account_errors(
+                    problem(AccountErrorCode.USER_NOT_FOUND, "No such user.", "user")
+                ),
+            )
+        outcome, problems = await attempt(
+            passwords.reset_password(principal, user_id, input.temporary_password)
+        )
+        return ResetPasswordPayload(
+            user=UserType.from_model(outcome[0]) if outcome else None,
+            temporary_password=outcome[1] if outcome else None,
+            errors=account_errors(problems),
+        )

@@ -11,7 +11,9 @@ from models.accounts import Role, User
 from schema.core.context import Info
 from schema.core.relay import database_ids
 from services.accounts import AccountErrorCode
+from services.accounts.throttle import ThrottledProblem
 from services.common import lookups
+from services.common.errors import Problem
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
@@ -65,6 +67,10 @@ class AccountError:
     code: AccountErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
     message: str = strawberry.field(description="Human-readable explanation.")
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="With TOO_MANY_ATTEMPTS: seconds until another attempt is allowed.",
+    )
 
 
 @strawberry.type(description="Tokens for a signed-in session, or why none were issued.")
@@ -77,4 +83,38 @@ class AuthPayload:
     )
     expires_at: datetime | None = strawberry.field(description="When `token` stops working.")
     user: UserType | None = strawberry.field(description="Who signed in.")
+    password_change_token: str | None = strawberry.field(
+        default=None,
+        description=(
+            "With PASSWORD_CHANGE_REQUIRED (a password reset by an administrator): pass it to "
+            "`changePassword` within 15 minutes; it is good for nothing else."
+        ),
+    )
     errors: list[AccountError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The outcome of `logout`.")
+class LogoutPayload:
+    user: UserType | None = strawberry.field(description="Who signed out; null on errors.")
+    errors: list[AccountError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The outcome of `resetPassword`.")
+class ResetPasswordPayload:
+    user: UserType | None = strawberry.field(description="Whose password was reset.")
+    temporary_password: str | None = strawberry.field(
+        description="The password to hand over; it must be changed at the next sign-in."
+    )
+    errors: list[AccountError] = strawberry.field(description="Empty on success.")
+
+
+def account_errors(problems: list[Problem]) -> list[AccountError]:
+    return [
+        AccountError(
+            code=p.code,
+            message=p.message,
+            field=p.field,
+            retry_after=p.retry_after if isinstance(p, ThrottledProblem) else None,
+        )
+        for p in problems
+    ]
