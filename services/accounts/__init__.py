@@ -10,6 +10,7 @@ accepted by `changePassword` and nothing else."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -245,10 +246,20 @@ async def user_from_token(token: str, expected_type: str) -> User | None:
     return user
 
 
+def session_of(refresh_token: str, claims: dict[str, Any]) -> str:
+    """The session a refresh token belongs to. Tokens without a `sid` (issued before sessions
+    existed, and the wall screens' long-lived credentials) are each a session of their own,
+    named by their hash, which the tokens refreshed from them carry on."""
+    sid = claims.get("sid")
+    if isinstance(sid, str) and 0 < len(sid) <= 32:
+        return sid
+    return hashlib.sha256(refresh_token.encode()).hexdigest()[:32]
+
+
 async def refresh(refresh_token: str) -> TokenPair:
     claims = token_claims(refresh_token, "refresh")
-    sid = claims.get("sid") if claims else None
-    user = await user_from_token(refresh_token, "refresh") if isinstance(sid, str) else None
+    sid = session_of(refresh_token, claims) if claims else None
+    user = await user_from_token(refresh_token, "refresh") if sid else None
     if user is None or await RevokedSession.exists(sid=sid):
         raise DomainError(
             AccountErrorCode.INVALID_TOKEN, "The refresh token is invalid or expired.", "token"

@@ -103,13 +103,13 @@ async def logout(principal: Principal, refresh_token: str) -> User:
     """Revokes the session of `refresh_token`, which must be the signed-in user's own."""
     user_id = principal.require_user()
     claims = accounts.token_claims(refresh_token, "refresh")
-    sid = claims.get("sid") if claims else None
-    if claims is None or accounts.user_id_of(claims["sub"]) != user_id or not isinstance(sid, str):
+    if claims is None or accounts.user_id_of(claims["sub"]) != user_id:
         raise DomainError(
             AccountErrorCode.INVALID_TOKEN,
             "Not a valid refresh token of the signed-in account.",
             "refreshToken",
         )
+    sid = accounts.session_of(refresh_token, claims)
     now = datetime.now(UTC)
     async with in_transaction():
         # Rows outlive their purpose once every token of their session has expired.

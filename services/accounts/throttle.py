@@ -73,6 +73,7 @@ class LoginThrottle:
                 "LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and "
                 "LOGIN_THROTTLE_WINDOW_SECONDS must be at least 1"
             )
+        self.settings = settings
         self._secret = settings.secret_key.encode()
         self._account: RateLimitItem = RateLimitItemPerSecond(
             settings.login_failures_per_account, window
