@@ -6,7 +6,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test check pytest lint schema bench clean
+.PHONY: run test check pytest lint consumers schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,22 @@ run: $(RUN_STAMP)
 	$(BIN)/volunteer-city serve --host 127.0.0.1 --port 8000
 
 ## Every check CI runs: lint, format, types, import layers, and the test suite.
-test: $(DEV_STAMP) $(NPM_STAMP) lint pytest
+test: $(DEV_STAMP) $(NPM_STAMP) lint consumers pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+## The schema as its consumers meet it: the project's schema rules, the kept front-end
+## operations compiled by relay-compiler and by graphql-codegen + tsc --strict, and what changed.
+consumers: $(NPM_STAMP)
+	node_modules/.bin/graphql-schema-linter schema.graphql
+	cd tests/frontend && mkdir -p relay/__generated__ && ../../node_modules/.bin/relay-compiler
+	cd tests/frontend && ../../node_modules/.bin/graphql-codegen --config codegen.json --silent
+	cd tests/frontend && ../../node_modules/.bin/tsc -p tsconfig.json
+	scripts/schema-diff.sh
 
 pytest: $(DEV_STAMP) $(NPM_STAMP)
 	$(BIN)/pytest

@@ -75,8 +75,8 @@ def serve(
         ws_per_message_deflate=settings.ws_per_message_deflate,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
-        # Logging is ours (api/logs.py): JSON or text, request ids, redaction; our middleware
-        # writes the access line.
+        # Logging is ours (api/observability/logs.py): JSON or text, request ids, redaction; our
+        # middleware writes the access line.
         log_config=None,
         access_log=False,
     )

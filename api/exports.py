@@ -1,5 +1,5 @@
 """`GET /exports/{volunteers|service-records}.{jsonl|csv}?since=&cursor=&limit=`: the national
-volunteer system's sync (services/exports.py), streamed.
+volunteer system's sync (services/exports/), streamed.
 
 The page's end is known before the first row is sent, so the cursor to continue from travels in
 the headers: `X-Next-Cursor` (the position after this page's last row: pass it as `cursor` for

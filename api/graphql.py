@@ -132,7 +132,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
             # A request that never reached execution (parse or validation error) has no
             # `data`; the spec asks for a 4xx for it under the new media type. A 429 (over
-            # budget, schema/cost.py) is already one, and more telling.
+            # budget, schema/limits/cost.py) is already one, and more telling.
             no_data = isinstance(response_data, dict) and "data" not in response_data
             if no_data and response.status_code == 200:
                 response.status_code = 400

@@ -2,7 +2,7 @@
 
 Who pays: an API client by its id, a signed-in user by theirs, anyone else by IP address (the
 peer uvicorn reports, which behind a proxy is the forwarded client when FORWARDED_ALLOW_IPS
-trusts the proxy). What: each request's query cost (schema/cost.py), at least 1. How: a
+trusts the proxy). What: each request's query cost (schema/limits/cost.py), at least 1. How: a
 sliding window counter (limits' SlidingWindowCounterRateLimiter) in Redis when the deployment
 has Redis, so that every process draws on one budget, and in process memory otherwise.
 
@@ -70,7 +70,7 @@ def address_of(context: Context) -> str | None:
 
 
 class RateLimiter:
-    """The server's `Budget` (schema/cost.py)."""
+    """The server's `Budget` (schema/limits/cost.py)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -1,5 +1,5 @@
 """The graphql-transport-ws handler: strawberry's, except that a result shared by every
-subscriber of an event (schema/fanout.py) goes out as the same pre-serialised JSON.
+subscriber of an event (schema/fanout/execution.py) goes out as the same pre-serialised JSON.
 
 strawberry builds a `next` message per subscriber and JSON-encodes it in full; with 10,000 wall
 screens that is 10,000 encodings of one result. Here the shared `data` is encoded once and each

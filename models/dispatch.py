@@ -279,7 +279,7 @@ class ServiceRecord(Model):
         ordering = ["id"]
         # The second and fourth serve cityStatistics' participation and hours of a period
         # (the fourth lets SQLite count the participants grouped in volunteer order, see
-        # services/statistics_participation.py). The third pages the export of confirmed
+        # services/statistics/participation.py). The third pages the export of confirmed
         # records by confirmation time.
         indexes = (
             ("volunteer_id", "status"),

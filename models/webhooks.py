@@ -1,5 +1,5 @@
 """Webhooks: an app's target URL for chosen event types, and one delivery row per event sent
-(or to be sent) there. See services/webhook_worker.py for how deliveries are made."""
+(or to be sent) there. See services/webhooks/worker.py for how deliveries are made."""
 
 from __future__ import annotations
 

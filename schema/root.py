@@ -19,7 +19,6 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema import (
@@ -47,6 +46,11 @@ from settings import Settings, get_settings
 log = logging.getLogger("volunteer_city.graphql")
 
 
+def _root(name: str, description: str, types: tuple[type, ...]) -> type:
+    """One root type from every domain's (strawberry's `merge_types`, with a description)."""
+    return strawberry.type(type(name, types, {}), name=name, description=description)
+
+
 def _query() -> type:
     """A fresh root Query for every schema: strawberry's relay `node` field is rewritten in
     place by the first schema built with it, and a second schema would fail to build."""
@@ -55,8 +59,9 @@ def _query() -> type:
     class NodeQuery:
         node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
-    return merge_types(
+    return _root(
         "Query",
+        "Everything that can be read: each domain's look-ups and lists, and `node`.",
         (
             NodeQuery,
             accounts.Query,
@@ -76,8 +81,9 @@ def _query() -> type:
     )
 
 
-Mutation = merge_types(
+Mutation = _root(
     "Mutation",
+    "Every change: each takes one `input` and answers a payload whose `errors` say why not.",
     (
         accounts.Mutation,
         volunteers.Mutation,
@@ -91,7 +97,11 @@ Mutation = merge_types(
         webhooks.Mutation,
     ),
 )
-Subscription = merge_types("Subscription", (dispatch.Subscription, civic.Subscription))
+Subscription = _root(
+    "Subscription",
+    "Live events over graphql-transport-ws, resumable from a cursor.",
+    (dispatch.Subscription, civic.Subscription),
+)
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -1,9 +1,9 @@
 """Prometheus metrics of the event bus, and the registry of backlog probes.
 
 Metrics are process-wide (prometheus_client's default registry) and served by `/metrics`
-(api/metrics.py). This module sits low, beside the bus, so that every layer that has a queue
-to report (the hub here, webhook delivery elsewhere) can register a probe without importing
-the API.
+(api/observability/metrics.py). This module sits low, beside the bus, so that every layer that
+has a queue to report (the hub here, webhook delivery elsewhere) can register a probe without
+importing the API.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Operating the service: liveness and readiness probes, JSON logs, Prometheus metrics."""

@@ -36,7 +36,7 @@ _SECRETS = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), r"\1 " + MASK),
     # JSON Web Tokens (our access and refresh tokens) wherever they appear.
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
-    # API keys (services/accounts.py: vc_<prefix>_<secret>).
+    # API keys (services/accounts/: vc_<prefix>_<secret>).
     (re.compile(r"\bvc_[0-9a-f]{12}_[A-Za-z0-9_\-]+"), MASK),
     # password / token / secret fields, as JSON, GraphQL arguments or key=value pairs.
     (

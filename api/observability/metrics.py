@@ -3,7 +3,7 @@
 Each process keeps its own figures and is scraped on its own (one target per process, see the
 README); nothing is shared between processes, so no multiprocess directory to manage and no
 figures that outlive a crashed worker. The metrics of the layers below are declared where they
-are measured (schema/metrics.py, subscriptions/metrics.py) and all land in prometheus_client's
+are measured (schema/core/metrics.py, subscriptions/metrics.py) and all land in prometheus_client's
 default registry. Gauges that are cheap to read when asked (subscriptions, database pool,
 backlogs) are read at scrape time.
 """

@@ -303,7 +303,7 @@ class CivicIssueEvent(WallEvent):
     )
     civic_issue_id: relay.GlobalID = strawberry.field(description="The issue.")
     row: strawberry.Private[Event]
-    # Marks the payload as the same for every subscriber of the event (schema/fanout.py).
+    # Marks the payload as the same for every subscriber of the event (schema/fanout/execution.py).
     event_id: strawberry.Private[int]
 
     @classmethod

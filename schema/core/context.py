@@ -33,8 +33,8 @@ class Context:
     hub: EventHub | None = None
     # The `connection_init` payload of a WebSocket connection (strawberry fills it in).
     connection_params: Any = None
-    # Who this connection's subscriptions share executions with (see schema/fanout.py); set
-    # when its first subscription starts.
+    # Who this connection's subscriptions share executions with (see
+    # schema/fanout/execution.py); set when its first subscription starts.
     audience: Audience | None = None
 
     async def admin_organization_ids(self) -> set[int]:

@@ -1,5 +1,5 @@
 """Prometheus metrics of GraphQL operations: how many, by name, type and outcome, and how long
-queries and mutations take. Served by `/metrics` (api/metrics.py)."""
+queries and mutations take. Served by `/metrics` (api/observability/metrics.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Live streams. Each replays from the cursor, then continues live; each event carries its
 cursor. The context lives as long as the WebSocket, so every event gets fresh DataLoaders — the
-event's own, shared by its subscribers (schema/fanout.py)."""
+event's own, shared by its subscribers (schema/fanout/execution.py)."""
 
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ async def event_rows(
     info: Info, topics: str | list[str], after: int | None
 ) -> AsyncGenerator[tuple[Event, dict[str, Any]], None]:
     """The stream's rows (of one topic or several), each with the hub's views of it, where its
-    one payload object for all subscribers is kept: the executor (schema/fanout.py) gives each
-    event fresh loaders shared by its subscribers, and one execution to all subscribers of the
-    same document and audience."""
+    one payload object for all subscribers is kept: the executor (schema/fanout/execution.py)
+    gives each event fresh loaders shared by its subscribers, and one execution to all
+    subscribers of the same document and audience."""
     hub = info.context.hub
     if hub is None:
         raise GraphQLError("Subscriptions are not available here.")

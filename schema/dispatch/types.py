@@ -289,7 +289,7 @@ class DispatchEvent(WallEvent):
     status: OrderStatusEnum = strawberry.field(description="The order's status after it.")  # type: ignore[valid-type]
     order_id: relay.GlobalID = strawberry.field(description="The order.")
     row: strawberry.Private[Event]
-    # Marks the payload as the same for every subscriber of the event (schema/fanout.py).
+    # Marks the payload as the same for every subscriber of the event (schema/fanout/execution.py).
     event_id: strawberry.Private[int]
 
     @classmethod

@@ -9,7 +9,7 @@ largest page the API serves. Fragments on the concrete types of an interface or 
 the most expensive type, not their sum. Introspection is free: it never reaches the database,
 and the depth and token limits bound it.
 
-The extension that refuses and charges requests by cost is in schema/budget.py. A document's
+The extension that refuses and charges requests by cost is in schema/limits/budget.py. A document's
 cost is compiled once into a small plan (a constant, or a tree whose sizes wait
 for the request's variables) and kept in an LRU beside the parser cache; a request then costs
 a dictionary look-up and, when `first` is a variable, a walk of the plan.

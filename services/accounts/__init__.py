@@ -1,5 +1,5 @@
 """Accounts: sign-up, sign-in with JWTs, and turning a bearer credential into a principal
-(API keys themselves are managed in services/api_clients.py; password changes, resets and
+(API keys themselves are managed in services/api_clients/; password changes, resets and
 sign-out in services/accounts/passwords.py; sign-in throttling in services/accounts/throttle.py).
 
 Every token names its user (`sub`, a positive database id), the user's `token_version` at

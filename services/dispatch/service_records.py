@@ -36,7 +36,7 @@ from services.dispatch import (
 )
 from services.dispatch.assignments import own_assignment, relock
 from services.rewards.levels import after_confirmation as record_star_levels
-from services.timebank import deposit_for_record
+from services.timebank.deposits import deposit_for_record
 from subscriptions.events import atomic
 
 MAX_HOURS = Decimal(24)

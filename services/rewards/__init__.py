@@ -1,11 +1,11 @@
 """Rewards (激励回馈优待), the parts every rewards module shares: the error codes, who the caller
 is, idempotency keys, and SQL helpers for set-based inserts.
 
-The domain is split by what it holds: `rewards_levels` (star levels and when they were
-reached), `rewards_providers` and `rewards_catalogue` (who grants what, administered),
-`rewards_benefits` (eligibility), `rewards_redemptions`
-(redeeming and verifying), `rewards_cards` (the service card), `rewards_cover` (insurance and
-commendations), `rewards_lookups` (batch reads for DataLoaders)."""
+The domain is split by what it holds: `rewards.levels` (star levels and when they were
+reached), `rewards.providers` and `rewards.catalogue` (who grants what, administered),
+`rewards.benefits` (eligibility), `rewards.redemptions`
+(redeeming and verifying), `rewards.cards` (the service card), `rewards.cover` (insurance and
+commendations), `rewards.lookups` (batch reads for DataLoaders)."""
 
 from __future__ import annotations
 

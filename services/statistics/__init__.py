@@ -6,7 +6,7 @@ Every figure is an SQL aggregate: a fixed number of statements, whatever the siz
 Each is answered from a covering index: counts count an indexed NOT NULL column rather than
 the id, which a PostgreSQL index does not hold (SQLite's hold the rowid), so that PostgreSQL
 scans the index alone too (participation and hours, the costliest, are in
-`statistics_participation`). Timings per aggregate: `python -m bench.statistics`.
+`statistics.participation`). Timings per aggregate: `python -m bench.statistics`.
 
 Periods. "The last 12 months" is the half-open period (as_of - 1 calendar year, as_of], the
 year counted on the city's calendar (Asia/Shanghai): 2024-02-29 12:00 in Huizhou looks back to
@@ -82,7 +82,7 @@ class CityStatistics:
     organizations_by_category: dict[OrganizationCategory, int]
     stations_by_kind: dict[StationKind, int]
     # Civic issues reported in the period: filed as cases, and of them, fixed (rectified or
-    # verified, not reopened since); see services/civic_statistics.py.
+    # verified, not reopened since); see services/civic/statistics.py.
     civic_issues_filed: int
     civic_issues_rectified: int
 

@@ -3,13 +3,13 @@ as credits, which a volunteer may give to another volunteer (a family member), d
 community's pool, or spend on a service order for themselves or a family member.
 
 The one way in for the rest of the code; the parts live in modules named by what they hold:
-`timebank_rules` (limits, input checks, error codes), `timebank_accounts` (opening accounts,
-who sees an account or a transfer), `timebank_ledger` (double entry under row locks,
-idempotency keys, the ledger check), `timebank_family` (registered relatives),
-`timebank_transfers` (transfer, donate), `timebank_spending` (buying a service order),
-`timebank_refunds` (giving it back when the order is cancelled or expires; dispatch calls it
-directly, as this module imports dispatch), `timebank_deposits` (credits for confirmed
-service), `timebank_statements` (statements, CSV) and `timebank_lookups` (DataLoader batches).
+`timebank.rules` (limits, input checks, error codes), `timebank.accounts` (opening accounts,
+who sees an account or a transfer), `timebank.ledger` (double entry under row locks,
+idempotency keys, the ledger check), `timebank.family` (registered relatives),
+`timebank.transfers` (transfer, donate), `timebank.spending` (buying a service order),
+`timebank.refunds` (giving it back when the order is cancelled or expires; dispatch calls it
+directly, as this module imports dispatch), `timebank.deposits` (credits for confirmed
+service), `timebank.statements` (statements, CSV) and `timebank.lookups` (DataLoader batches).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Spending credits (取): a volunteer buys service for themselves or a confirmed family member.
 The withdrawal and the service order it pays for are written in one transaction, linked by an
-`OrderPayment`; cancelling the order or its expiry refunds it (`timebank_refunds`).
+`OrderPayment`; cancelling the order or its expiry refunds it (`timebank.refunds`).
 
 Price: the hours of service asked for, times the volunteers asked for, times CREDITS_PER_HOUR:
 the rate at which serving them would be deposited ("serve to be served": an hour for an hour).

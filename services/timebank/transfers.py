@@ -1,5 +1,5 @@
 """Credits given away: to a family member who is a volunteer too, or to a community's pool.
-(Spending them on service is `timebank_spending`.)"""
+(Spending them on service is `timebank.spending`.)"""
 
 from __future__ import annotations
 

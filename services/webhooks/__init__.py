@@ -1,5 +1,5 @@
 """Webhook registration and the delivery log, for apps with the `webhooks:manage` scope. An app
-sees and manages its own webhooks only. Delivery itself is services/webhook_worker.py."""
+sees and manages its own webhooks only. Delivery itself is services/webhooks/worker.py."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ async def _check_url(url: str, collector: Collector) -> None:
     elif parts.username or parts.password:
         collector.add(WebhookErrorCode.INVALID_URL, "Leave credentials out of the URL.", "url")
     elif not settings.webhook_allow_private_targets:
-        # Sending checks again, on every connection: see services/webhook_targets.py.
+        # Sending checks again, on every connection: see services/webhooks/targets.py.
         refusal = await webhook_targets.registration_refusal(url)
         if refusal is not None:
             message = f"{refusal} Webhooks may only point to the public internet."

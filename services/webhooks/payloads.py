@@ -12,7 +12,7 @@ import orjson
 from models.events import Event
 from models.webhooks import Webhook, WebhookDelivery
 from services.webhooks.event_types import kind_of
-from services.webhooks.signing import SIGNATURE_HEADER, signature_header
+from services.webhooks.signing import SIGNATURE_HEADER, signature_header, standard_headers
 from subscriptions.events import encode_cursor
 
 USER_AGENT = "volunteer-city-webhooks/1"
@@ -56,14 +56,16 @@ def request_of(
     body = body_of(webhook, delivery, event)
     previous = previous_secret(webhook, now)
     older = [previous] if previous else []
+    delivery_id = global_id("WebhookDelivery", delivery.id)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "VC-Webhook-Id": global_id("Webhook", webhook.id),
-        "VC-Delivery-Id": global_id("WebhookDelivery", delivery.id),
+        "VC-Delivery-Id": delivery_id,
         "VC-Event-Id": str(event.id),
         "VC-Event-Type": event.type,
         "VC-Attempt": str(attempt),
         SIGNATURE_HEADER: signature_header(webhook.secret, timestamp, body, *older),
+        **standard_headers(webhook.secret, delivery_id, timestamp, body, *older),
     }
     return webhook.url, body, headers

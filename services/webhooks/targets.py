@@ -146,7 +146,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         super().__init__(trust_env=False)
         # httpx takes no network backend, so its pool is replaced by an equal one that has
         # ours. Should a later httpx keep its pool elsewhere, fail here rather than send
-        # unchecked (tests/test_webhooks_targets.py also proves the backend is in use).
+        # unchecked (tests/webhooks/test_hardening.py also proves the backend is in use).
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
             raise RuntimeError("httpx.AsyncHTTPTransport no longer keeps its pool in _pool")
         self._pool = httpcore.AsyncConnectionPool(

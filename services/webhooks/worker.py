@@ -69,7 +69,7 @@ class WebhookWorker:
     batch_size: int = 100
     # The worker's idea of now, for back-off and the retry window (tests move it on).
     clock: Callable[[], datetime] = utc_now
-    # Whether targets may resolve to non-public addresses (services/webhook_targets.py).
+    # Whether targets may resolve to non-public addresses (services/webhooks/targets.py).
     allow_private_targets: bool = False
     owner: str = field(default_factory=_owner_name)
     _http: httpx.AsyncClient | None = None

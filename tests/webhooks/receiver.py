@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -32,6 +33,8 @@ class Received:
     signature_valid: bool
     answered: str
     raw: bytes = b""
+    # Verified by the Standard Webhooks library, as a receiver would.
+    standard_valid: bool = False
 
     @property
     def event_id(self) -> int:
@@ -77,7 +80,10 @@ class Receiver:
         secret = self.secrets.get(request.headers.get("vc-webhook-id", ""), "")
         valid = bool(secret) and verify(secret, request.headers.get(SIGNATURE_HEADER, ""), raw)
         how = self.script.popleft() if self.script else self.default
-        self.received.append(Received(dict(request.headers), json.loads(raw), valid, how, raw))
+        standard = bool(secret) and _standard_valid(secret, dict(request.headers), raw)
+        self.received.append(
+            Received(dict(request.headers), json.loads(raw), valid, how, raw, standard)
+        )
         self._arrived.set()
         if how == SLOW:
             await asyncio.sleep(self.slow_seconds)
@@ -90,6 +96,14 @@ class Receiver:
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
+
+
+def _standard_valid(secret: str, headers: dict[str, str], raw: bytes) -> bool:
+    try:
+        Webhook(secret).verify(raw, headers)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 @asynccontextmanager

@@ -11,10 +11,11 @@ import dataclasses
 import ipaddress
 import socket
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook as StandardWebhook
 
 from models.webhooks import DeliveryStatus, Webhook
 from services import webhooks
@@ -27,7 +28,7 @@ from services.webhooks.signing import signature_header, verify
 from services.webhooks.worker import WebhookWorker
 from settings import Settings, get_settings
 from tests.support import data_of, error_codes, gql
-from tests.webhooks.receiver import OK, REDIRECT, Receiver, running_receiver
+from tests.webhooks.receiver import OK, REDIRECT, Received, Receiver, running_receiver
 from tests.webhooks.test_webhooks import ORDER_TYPES, Clock, deliveries_of, emit, make_app, settle
 
 ROTATE = """
@@ -326,6 +327,14 @@ async def test_a_redirect_is_a_failed_attempt_and_is_not_followed(
 # Rotating the signing secret
 
 
+def standard_valid(secret: str, got: Received) -> bool:
+    """What a receiver using the Standard Webhooks library concludes, at the delivery's time."""
+    headers = {k: v for k, v in got.headers.items() if k.startswith("webhook-")}
+    signed_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
+    expected = StandardWebhook(secret).sign(headers["webhook-id"], signed_at, got.raw.decode())
+    return expected.split(",")[1] in [s.split(",")[1] for s in headers["webhook-signature"].split()]
+
+
 async def test_after_a_rotation_deliveries_carry_both_signatures_until_the_grace_ends(
     receiver: Receiver,
     make_worker: Callable[..., WebhookWorker],
@@ -351,6 +360,9 @@ async def test_after_a_rotation_deliveries_carry_both_signatures_until_the_grace
     assert header.count("v1=") == 2
     assert verify(new, header, during.raw) and verify(old, header, during.raw)
     assert header == signature_header(new, int(header[2:].split(",")[0]), during.raw, old)
+    # and so are its Standard Webhooks headers: the spec's library accepts either secret
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    assert standard_valid(new, during) and standard_valid(old, during)
 
     # and once the grace period is over, only the new secret signs
     clock.advance(3600)
@@ -361,6 +373,7 @@ async def test_after_a_rotation_deliveries_carry_both_signatures_until_the_grace
     assert after.headers["vc-signature"].count("v1=") == 1
     assert verify(new, after.headers["vc-signature"], after.raw)
     assert not verify(old, after.headers["vc-signature"], after.raw)
+    assert standard_valid(new, after) and not standard_valid(old, after)
 
 
 async def test_without_a_grace_period_the_old_secret_stops_at_once(

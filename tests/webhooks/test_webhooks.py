@@ -6,6 +6,7 @@ retry: the test moves the clock on instead."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,7 +23,7 @@ from services.common.errors import DomainError, NotAuthenticated, NotPermitted
 from services.common.principal import ANONYMOUS, Principal, Scope
 from services.webhooks.attempts import Backoff
 from services.webhooks.payloads import global_id
-from services.webhooks.signing import signature_header
+from services.webhooks.signing import is_standard, new_secret, signature_header, standard_headers
 from services.webhooks.worker import WebhookWorker
 from subscriptions.events import atomic
 from tests.support import make_user
@@ -64,7 +65,7 @@ async def make_worker(clock: Clock) -> AsyncIterator[Callable[..., WebhookWorker
             "retry_window": timedelta(hours=24),
             "backoff": Backoff(10.0, 80.0, random=lambda: 1.0),
             "clock": clock,
-            # the receiver is on 127.0.0.1 (tests/test_webhooks_targets.py covers refusals)
+            # the receiver is on 127.0.0.1 (tests/webhooks/test_hardening.py covers refusals)
             "allow_private_targets": True,
         }
         worker = WebhookWorker(**(defaults | options))
@@ -181,8 +182,10 @@ async def test_committed_events_of_the_chosen_types_arrive_signed_and_in_order(
     assert [r.body["type"] for r in got] == ["ORDER_SUBMITTED", "ORDER_ASSIGNED", "ORDER_SUBMITTED"]
     assert [r.body["data"]["orderId"] for r in got] == [7, 7, 8]
     assert [r.event_id for r in got] == sorted(r.event_id for r in got)
-    assert all(r.signature_valid for r in got)
+    assert all(r.signature_valid and r.standard_valid for r in got)
     assert len({r.delivery_id for r in got}) == 3
+    # and the Standard Webhooks id is the delivery's, the same one the VC header names
+    assert all(r.headers["webhook-id"] == r.delivery_id for r in got)
     first = got[0]
     assert first.headers["vc-event-type"] == "ORDER_SUBMITTED"
     assert first.headers["vc-attempt"] == "1"
@@ -418,13 +421,48 @@ def test_backoff_doubles_up_to_its_cap_with_jitter() -> None:
     assert [jittered.delay(n) for n in (1, 2, 10)] == [5, 10, 1800]
 
 
-def test_the_readme_verification_snippet_accepts_our_signatures_only(repo_root: Path) -> None:
-    # given the Python snippet the README gives receivers
+def _readme_verifiers(repo_root: Path) -> list[Any]:
     readme = (repo_root / "README.md").read_text(encoding="utf-8")
-    [snippet] = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "def verify" in b]
-    namespace: dict[str, Any] = {}
-    exec(snippet, namespace)  # noqa: S102 - our own documentation
-    verify = namespace["verify"]
+    snippets = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "def verify" in b]
+    verifiers = []
+    for snippet in snippets:
+        namespace: dict[str, Any] = {}
+        exec(snippet, namespace)  # noqa: S102 - our own documentation
+        verifiers.append(namespace["verify"])
+    return verifiers
+
+
+def test_the_readme_standard_webhooks_snippet_accepts_our_signatures_only(repo_root: Path) -> None:
+    # given the README's Standard Webhooks check, and a delivery's headers as we send them
+    verify, _deprecated = _readme_verifiers(repo_root)
+    body, secret, other, now = b'{"id": 1}', new_secret(), new_secret(), int(time.time())
+    headers = standard_headers(secret, "V2ViaG9va0RlbGl2ZXJ5Ojk=", now, body)
+
+    # then it accepts them, and refuses a changed body, id, secret or an old timestamp
+    assert verify(secret, headers, body)
+    assert not verify(secret, headers, body + b" ")
+    assert not verify(secret, {**headers, "webhook-id": "V2ViaG9va0RlbGl2ZXJ5OjEw"}, body)
+    assert not verify(other, headers, body)
+    assert not verify(secret, standard_headers(secret, "x", now - 600, body), body)
+    # and, during a rotation's grace period, either secret verifies the two signatures
+    rotated = standard_headers(other, "x", now, body, secret)
+    assert len(rotated["webhook-signature"].split(" ")) == 2
+    assert verify(other, rotated, body) and verify(secret, rotated, body)
+    assert not verify(new_secret(), rotated, body)
+
+
+def test_a_secret_from_before_standard_signing_gets_the_deprecated_header_only() -> None:
+    # given a secret made the old way (URL-safe base64, which the spec's libraries misread)
+    legacy = "whsec_" + "-_" * 21 + "A"
+    # then no standard headers are made with it, and a new secret is standard
+    assert not is_standard(legacy) and standard_headers(legacy, "x", 1, b"{}") == {}
+    assert is_standard(new_secret())
+    assert not is_standard("whsec_" + base64.b64encode(b"short").decode())
+
+
+def test_the_readme_deprecated_snippet_accepts_our_signatures_only(repo_root: Path) -> None:
+    # given the README's check of the deprecated VC-Signature header
+    _standard, verify = _readme_verifiers(repo_root)
     body, secret, now = b'{"id": 1}', "whsec_test", int(time.time())
 
     # then it accepts a signature we make, and refuses a changed body, secret or an old one

@@ -19,7 +19,7 @@ export function position(cursor) {
   return id;
 }
 
-// The rule of services/wall.py: unassigned past the centre's escalation time, or not started
+// The rule of services/wall/: unassigned past the centre's escalation time, or not started
 // by the start of its window.
 function dueAt(status, routedAt, windowStart, escalateMinutes) {
   if (status === 'SUBMITTED') return Math.min(routedAt + escalateMinutes * 60_000, windowStart);
