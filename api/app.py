@@ -65,7 +65,6 @@ def tune_garbage_collector() -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
-    settings.check()
     bus = Bus(settings.broadcast_url, channel_prefix=settings.bus_channel_prefix)
     hub = EventHub(bus, heartbeat_seconds=settings.hub_heartbeat_seconds)
     limiter = RateLimiter(settings)

@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,7 +34,11 @@ def _check_configuration() -> None:
     try:
         get_settings()
     except ConfigurationError as error:
-        Console(stderr=True).print(f"[red]configuration error:[/red] {error}")
+        # One line per refused variable, unwrapped and unstyled: the values are the user's.
+        for problem in str(error).splitlines():
+            Console(stderr=True, soft_wrap=True).print(
+                f"[red]configuration error:[/red] {escape(problem)}"
+            )
         raise typer.Exit(2) from error
 
 

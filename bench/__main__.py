@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import logging
 import time
-from dataclasses import replace
 
 from rich.console import Console
 
@@ -62,7 +61,7 @@ def _scale(arguments: argparse.Namespace) -> demo_data.Scale:
 async def _run(arguments: argparse.Namespace) -> None:
     scale = _scale(arguments)
     async with scratch_database(arguments.database_url) as url:
-        settings = replace(get_settings(), database_url=url)
+        settings = get_settings().replace(database_url=url)
         backend = "PostgreSQL" if settings.uses_postgres else "SQLite"
         console.print(
             f"[bold]volunteer-city benchmarks[/bold] on {backend} (scratch database), "

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -345,7 +345,7 @@ async def main(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="vc-bench-fanout-") as tmp:
         database_url = args.database_url or f"sqlite://{Path(tmp) / 'bench.sqlite3'}"
-        settings = replace(Settings(), database_url=database_url, broadcast_url="memory://")
+        settings = Settings().replace(database_url=database_url, broadcast_url="memory://")
         os.environ["DATABASE_URL"] = settings.database_url
         os.environ["BROADCAST_URL"] = settings.broadcast_url
         await apply_migrations(settings)

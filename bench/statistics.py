@@ -24,7 +24,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
@@ -152,7 +151,7 @@ async def _database(arguments: argparse.Namespace) -> AsyncIterator[str]:
 
 async def _run(arguments: argparse.Namespace) -> None:
     async with _database(arguments) as url:
-        settings = replace(get_settings(), database_url=url)
+        settings = get_settings().replace(database_url=url)
         backend = "PostgreSQL" if settings.uses_postgres else "SQLite"
         await apply_migrations(settings)
         await open_database(settings)

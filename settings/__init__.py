@@ -1,211 +1,215 @@
 """Configuration from the environment, with safe embedded defaults.
 
 Everything the process needs to know about its surroundings is read here once; the rest of the
-code receives a `Settings` value and never reads `os.environ` itself.
+code receives a `Settings` value and never reads `os.environ` itself. Each variable is one field
+below, named as the variable in lower case, with its type, default and bounds; the kinds of
+value (flags, durations, lists, URLs) are parsed one way for all in `settings/values.py`. A
+value that does not fit is refused when the settings are read, with the variable's name.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import os
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from settings.values import (
+    Amount,
+    BaseUrl,
+    Flag,
+    Lowered,
+    Networks,
+    NonNegativeSeconds,
+    Origins,
+    Raised,
+    Seconds,
+    StarThresholds,
+    url_with_scheme,
+)
 
 DEFAULT_SECRET_KEY = "dev-insecure-secret-change-me-not-for-production"  # noqa: S105 - the refused default
-DEFAULT_DATABASE_URL = "sqlite://var/volunteer-city.sqlite3"
-DEFAULT_MEDIA_DIR = "var/media"
-DEFAULT_STAR_THRESHOLDS = (100, 300, 600, 1000, 1500)
-OPEN311_CONTACT = "Huizhou digital city management (数字城管) command centre, 12319."
-OPEN311_KEY_SERVICE = (
-    "Ask the city's IT department for an API client with the open311:write scope "
-    "(volunteer-city create-api-client NAME --scope open311:write)."
-)
-OPEN311_CHANGESET = "2026-11-30T00:00:00Z"
-# Loopback and the private ranges: where a Prometheus server scrapes from inside a deployment.
-DEFAULT_METRICS_NETWORKS = (
-    "127.0.0.0/8",
-    "::1/128",
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-)
+DAY = 24 * 3600
+MAX_GRACE_SECONDS = 30 * DAY
+
+DatabaseUrl = Annotated[str, url_with_scheme("sqlite", "postgres", "postgresql", "asyncpg")]
+# The schemes broadcaster has a backend for.
+BroadcastUrl = Annotated[
+    str,
+    url_with_scheme("memory", "redis", "rediss", "redis-stream", "postgres", "postgresql", "kafka"),
+]
+# api/ratelimit.py shares budgets through Redis and counts in memory otherwise; any other
+# storage would silently be memory.
+RateLimitStorageUrl = Annotated[str, url_with_scheme("memory", "redis", "rediss", or_empty=True)]
 
 
 class ConfigurationError(RuntimeError):
     """The environment describes a configuration we refuse to run with."""
 
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> ConfigurationError:
+        # A default computed from another field is not computed when that field is refused:
+        # that is no news.
+        details = [d for d in error.errors() if d["type"] != "default_factory_not_called"]
+        return cls("\n".join(_describe(detail) for detail in details))
 
 
-def _decimal(name: str, default: Decimal) -> Decimal:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = Decimal(raw)
-    except ArithmeticError as exc:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
-    if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"{name} must be a non-negative number, got {raw!r}")
-    return value
+def _describe(detail: ErrorDetails) -> str:
+    cause = detail.get("ctx", {}).get("error")
+    message = str(cause) if isinstance(cause, ValueError) else detail["msg"]
+    if not detail["loc"]:
+        # The checks across fields name their variables themselves.
+        return message
+    field = str(detail["loc"][0])
+    # Secrets and URLs that may carry a password are not repeated back.
+    info = Settings.model_fields.get(field)
+    shown = "" if info is None or not info.repr else f" (got {detail['input']!r})"
+    return f"{field.upper()}: {message}{shown}"
 
 
-def _seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if not value > 0:
-        raise ConfigurationError(f"{name} must be positive, got {raw!r}")
-    return value
+class Settings(BaseSettings):
+    """One field per environment variable (`db_pool_size` is DB_POOL_SIZE). An empty
+    variable is the same as an unset one: its default.
 
+    A new setting is one line here and nothing else: `name: Type = default`, with bounds as
+    `Field(default=…, ge=…, le=…)` (mypy needs `default=` by name) and the kinds of
+    `settings/values.py` for flags, durations, lists and URLs; a rule across fields goes in
+    `_consistent`."""
 
-def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
-    raw = (os.environ.get(name) or default).strip().lower()
-    if raw not in allowed:
-        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
-    return raw
+    model_config = SettingsConfigDict(
+        frozen=True, env_ignore_empty=True, case_sensitive=False, extra="forbid"
+    )
 
-
-def _networks(raw: str | None) -> tuple[str, ...]:
-    if raw is None:
-        return DEFAULT_METRICS_NETWORKS
-    values = tuple(part.strip() for part in raw.split(",") if part.strip())
-    for value in values:
-        try:
-            ipaddress.ip_network(value, strict=False)
-        except ValueError as exc:
-            raise ConfigurationError(f"METRICS_ALLOWED_NETWORKS: bad network {value!r}") from exc
-    return values
-
-
-def _non_negative_seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if not value >= 0:
-        raise ConfigurationError(f"{name} must not be negative, got {raw!r}")
-    return value
-
-
-def _thresholds(raw: str | None) -> tuple[Decimal, ...]:
-    if not raw:
-        return tuple(Decimal(v) for v in DEFAULT_STAR_THRESHOLDS)
-    try:
-        values = tuple(Decimal(part.strip()) for part in raw.split(","))
-    except ArithmeticError as exc:
-        raise ConfigurationError(f"STAR_THRESHOLDS must be numbers, got {raw!r}") from exc
-    if len(values) != 5 or list(values) != sorted(set(values)) or values[0] <= 0:
-        raise ConfigurationError("STAR_THRESHOLDS must be five increasing positive hour counts")
-    return values
-
-
-@dataclass(frozen=True)
-class Settings:
-    environment: str = "development"
-    database_url: str = DEFAULT_DATABASE_URL
-    broadcast_url: str = "memory://"
-    secret_key: str = DEFAULT_SECRET_KEY
-    db_pool_size: int = 20
-    token_ttl_seconds: int = 3600
-    refresh_ttl_seconds: int = 14 * 24 * 3600
-    star_thresholds: tuple[Decimal, ...] = field(default_factory=lambda: _thresholds(None))
-    max_query_depth: int = 12
-    max_query_tokens: int = 2000
-    max_aliases: int = 30
-    max_subscriptions_per_connection: int = 20
-    graphql_cache_size: int = 512
-    ws_ping_interval: float = 20.0
+    environment: Annotated[str, Lowered] = "development"
+    database_url: DatabaseUrl = Field(default="sqlite://var/volunteer-city.sqlite3", repr=False)
+    broadcast_url: BroadcastUrl = Field(default="memory://", repr=False)
+    secret_key: str = Field(default=DEFAULT_SECRET_KEY, repr=False)
+    db_pool_size: int = Field(default=20, ge=1)
+    token_ttl_seconds: int = Field(default=3600, ge=1)
+    refresh_ttl_seconds: int = Field(default=14 * DAY, ge=1)
+    star_thresholds: StarThresholds = tuple(Decimal(v) for v in (100, 300, 600, 1000, 1500))
+    max_query_depth: int = Field(default=12, ge=1)
+    max_query_tokens: int = Field(default=2000, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    graphql_cache_size: int = Field(default=512, ge=0)
+    ws_ping_interval: Seconds = 20.0
     # permessage-deflate compresses every frame once per connection: off by default, as in
     # most push servers, since an event to 10,000 subscribers is compressed 10,000 times.
-    ws_per_message_deflate: bool = False
-    allowed_origins: tuple[str, ...] = ()
+    ws_per_message_deflate: Flag = False
+    allowed_origins: Origins = ()
     # Channels on a shared Redis are namespaced, so deployments (and test runs) do not mix.
-    bus_channel_prefix: str = "vc"
+    bus_channel_prefix: str = Field(default="vc", min_length=1)
     # How often each process escalates overdue orders and expires unserved ones.
-    dispatch_sweep_seconds: int = 60
+    dispatch_sweep_seconds: Seconds = 60.0
     # The community service bank: credits deposited per confirmed hour, the limits of a
     # volunteer's account, and the star level from which credits may be spent.
-    credits_per_hour: Decimal = Decimal(1)
-    timebank_floor: Decimal = Decimal(0)
-    timebank_cap: Decimal = Decimal(1500)
-    timebank_min_star_level: int = 1
+    credits_per_hour: Amount = Decimal(1)
+    timebank_floor: Amount = Decimal(0)
+    timebank_cap: Amount = Decimal(1500)
+    timebank_min_star_level: int = Field(default=1, ge=0, le=5)
     # A quiet bus is checked (a round trip to itself) and the event log read this often: the
     # longest a subscriber waits for an event whose bus message was lost, e.g. in a Redis restart.
-    hub_heartbeat_seconds: float = 5.0
+    hub_heartbeat_seconds: Seconds = 5.0
     # Uploaded civic-issue photos: where the local storage keeps them (beside the SQLite
     # database by default), the URL prefix they are served under (a CDN's, or our /media
     # route), and the limits of one upload.
-    media_dir: str = DEFAULT_MEDIA_DIR
-    media_base_url: str = "/media"
-    max_photo_bytes: int = 8 * 1024 * 1024
-    max_photo_pixels: int = 40_000_000
+    media_dir: str = "var/media"
+    media_base_url: BaseUrl = "/media"
+    max_photo_bytes: int = Field(default=8 * 1024 * 1024, ge=1)
+    max_photo_pixels: int = Field(default=40_000_000, ge=1)
     # Rewards: how long a redemption's one-time code stays valid, and how many service cards
     # one provider account may look up per hour (a brake on guessing card numbers).
-    redemption_valid_days: int = 30
-    card_checks_per_hour: int = 300
+    redemption_valid_days: int = Field(default=30, ge=1)
+    card_checks_per_hour: int = Field(default=300, ge=1)
     # Open311 service discovery: who to ask, how an app gets a key, and the changeset that tells
     # apps to refresh their cached service list (bump it when the catalogue changes).
-    open311_contact: str = OPEN311_CONTACT
-    open311_key_service: str = OPEN311_KEY_SERVICE
-    open311_changeset: str = OPEN311_CHANGESET
-    # Query cost (see schema/cost.py): the most one request may cost, and the cost budgets per
-    # window of an anonymous caller (per IP), a user and an API client; 0 is no budget at all.
-    max_query_cost: int = 20_000
-    rate_limit_window_seconds: int = 60
-    rate_limit_anonymous: int = 20_000
-    rate_limit_user: int = 50_000
-    rate_limit_client: int = 100_000
-    # Where budgets are counted: empty follows BROADCAST_URL when it is Redis (shared by every
+    open311_contact: str = "Huizhou digital city management (数字城管) command centre, 12319."
+    open311_key_service: str = (
+        "Ask the city's IT department for an API client with the open311:write scope "
+        "(volunteer-city create-api-client NAME --scope open311:write)."
+    )
+    open311_changeset: str = "2026-11-30T00:00:00Z"
+    # Query cost (see schema/limits/cost.py): the most one request may cost, and the cost
+    # budgets per window of an anonymous caller (per IP), a user and an API client; 0 is no
+    # budget at all.
+    max_query_cost: int = Field(default=20_000, ge=1)
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_anonymous: int = Field(default=20_000, ge=0)
+    rate_limit_user: int = Field(default=50_000, ge=0)
+    rate_limit_client: int = Field(default=100_000, ge=0)
+    # Where budgets are counted: unset follows BROADCAST_URL when it is Redis (shared by every
     # process), and is in-process memory otherwise.
-    rate_limit_storage_url: str = ""
+    rate_limit_storage_url: RateLimitStorageUrl = Field(default="", repr=False)
     # Exports leave out rows changed in the last seconds: a transaction that stamped a row
     # earlier may still be committing, and a sync that moved past it would never see it.
-    export_settle_seconds: float = 5.0
-    # Logs: "json" or "text"; empty is json in production and text elsewhere.
-    log_format: str = ""
-    log_level: str = "INFO"
-    metrics_allowed_networks: tuple[str, ...] = DEFAULT_METRICS_NETWORKS
+    export_settle_seconds: NonNegativeSeconds = 5.0
+    # Logs: "json" or "text"; unset is json in production and text elsewhere.
+    log_format: Annotated[Literal["", "json", "text"], Lowered] = ""
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], Raised] = "INFO"
+    # Loopback and the private ranges: where a Prometheus server scrapes from inside a deployment.
+    metrics_allowed_networks: Networks = (
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+    )
     # API keys: how long the previous key keeps working after a rotation (0: it dies at once).
-    api_key_grace_seconds: int = 24 * 3600
-    # Webhooks (see services/webhook_worker.py): whether this process sends them, the receiver's
-    # time limit, the retry window and the back-off between attempts, how often the event log is
-    # scanned, and how many webhooks one process serves at once.
-    webhook_worker: bool = True
-    webhook_timeout_seconds: float = 10.0
-    webhook_retry_window_seconds: float = 3 * 24 * 3600
-    webhook_backoff_base_seconds: float = 10.0
-    webhook_backoff_cap_seconds: float = 3600.0
-    webhook_poll_seconds: float = 1.0
-    webhook_concurrency: int = 8
-    webhook_require_https: bool = False
+    api_key_grace_seconds: int = Field(default=DAY, ge=0, le=MAX_GRACE_SECONDS)
+    # Webhooks (see services/webhooks/worker.py): whether this process sends them, the
+    # receiver's time limit, the retry window and the back-off between attempts, how often the
+    # event log is scanned, and how many webhooks one process serves at once.
+    webhook_worker: Flag = True
+    webhook_timeout_seconds: Seconds = 10.0
+    webhook_retry_window_seconds: Seconds = 3.0 * DAY
+    webhook_backoff_base_seconds: Seconds = 10.0
+    webhook_backoff_cap_seconds: Seconds = 3600.0
+    webhook_poll_seconds: Seconds = 1.0
+    webhook_concurrency: int = Field(default=8, ge=1)
+    # Signing secrets and payloads should not cross the network in clear in production.
+    webhook_require_https: Flag = Field(
+        default_factory=lambda given: given["environment"] == "production"
+    )
     # Whether webhook targets may be loopback, private, link-local or other non-public
-    # addresses (services/webhook_targets.py): never in production, where a webhook must not
+    # addresses (services/webhooks/targets.py): never in production, where a webhook must not
     # reach into the city's own network.
-    webhook_allow_private_targets: bool = True
+    webhook_allow_private_targets: Flag = Field(
+        default_factory=lambda given: given["environment"] != "production"
+    )
     # How long deliveries are also signed with a webhook's secret from before a rotation.
-    webhook_secret_grace_seconds: int = 24 * 3600
+    webhook_secret_grace_seconds: int = Field(default=DAY, ge=0, le=MAX_GRACE_SECONDS)
     # Sign-in throttling (services/accounts/throttle.py): failed attempts allowed per account
     # and per client IP within a sliding window, counted where the cost budgets are.
-    login_failures_per_account: int = 10
-    login_failures_per_ip: int = 100
-    login_throttle_window_seconds: int = 900
+    login_failures_per_account: int = Field(default=10, ge=1)
+    login_failures_per_ip: int = Field(default=100, ge=1)
+    login_throttle_window_seconds: int = Field(default=15 * 60, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.timebank_floor > self.timebank_cap:
+            raise ValueError("TIMEBANK_FLOOR must not be above TIMEBANK_CAP")
+        if self.webhook_backoff_base_seconds > self.webhook_backoff_cap_seconds:
+            raise ValueError(
+                "WEBHOOK_BACKOFF_BASE_SECONDS must not be above WEBHOOK_BACKOFF_CAP_SECONDS"
+            )
+        if not self.is_production:
+            return self
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError("SECRET_KEY must be set in production")
+        if len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        if self.webhook_retry_window_seconds < DAY:
+            raise ValueError("WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more in production")
+        return self
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes`, checked like the environment is (the environment itself is
+        not read again)."""
+        return type(self).model_validate({**self.model_dump(), **changes})
 
     @property
     def is_production(self) -> bool:
@@ -225,113 +229,14 @@ class Settings:
     def uses_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
-    def check(self) -> None:
-        """Refuse configurations that are unsafe in production."""
-        if self.is_production and self.secret_key == DEFAULT_SECRET_KEY:
-            raise ConfigurationError("SECRET_KEY must be set in production")
-        if self.is_production and len(self.secret_key) < 32:
-            raise ConfigurationError("SECRET_KEY must be at least 32 characters in production")
-        if self.redemption_valid_days < 1 or self.card_checks_per_hour < 1:
-            raise ConfigurationError(
-                "REDEMPTION_VALID_DAYS and CARD_CHECKS_PER_HOUR must be at least 1"
-            )
-        if self.rate_limit_window_seconds < 1:
-            raise ConfigurationError("RATE_LIMIT_WINDOW_SECONDS must be at least 1")
-        budgets = (self.rate_limit_anonymous, self.rate_limit_user, self.rate_limit_client)
-        if self.max_query_cost < 1 or min(budgets) < 0:
-            raise ConfigurationError(
-                "MAX_QUERY_COST must be positive and RATE_LIMIT_* not negative"
-            )
-        if self.is_production and self.webhook_retry_window_seconds < 24 * 3600:
-            raise ConfigurationError("WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more")
-        if not 0 <= self.api_key_grace_seconds <= 30 * 24 * 3600:
-            raise ConfigurationError("API_KEY_GRACE_SECONDS must be between 0 and 30 days")
-        if self.webhook_concurrency < 1:
-            raise ConfigurationError("WEBHOOK_CONCURRENCY must be at least 1")
-        if not 0 <= self.webhook_secret_grace_seconds <= 30 * 24 * 3600:
-            raise ConfigurationError("WEBHOOK_SECRET_GRACE_SECONDS must be between 0 and 30 days")
-
-
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigurationError(f"{name} must be 1 or 0, got {raw!r}")
-
 
 def from_environment() -> Settings:
-    env = os.environ
-    origins = tuple(o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
-    settings = Settings(
-        environment=env.get("ENVIRONMENT", "development"),
-        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        broadcast_url=env.get("BROADCAST_URL") or "memory://",
-        secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
-        db_pool_size=_int("DB_POOL_SIZE", 20),
-        token_ttl_seconds=_int("TOKEN_TTL_SECONDS", 3600),
-        refresh_ttl_seconds=_int("REFRESH_TTL_SECONDS", 14 * 24 * 3600),
-        star_thresholds=_thresholds(env.get("STAR_THRESHOLDS")),
-        max_query_depth=_int("MAX_QUERY_DEPTH", 12),
-        max_query_tokens=_int("MAX_QUERY_TOKENS", 2000),
-        max_aliases=_int("MAX_ALIASES", 30),
-        max_subscriptions_per_connection=_int("MAX_SUBSCRIPTIONS_PER_CONNECTION", 20),
-        graphql_cache_size=_int("GRAPHQL_CACHE_SIZE", 512),
-        ws_ping_interval=float(_int("WS_PING_INTERVAL", 20)),
-        ws_per_message_deflate=env.get("WS_PER_MESSAGE_DEFLATE", "").lower()
-        in ("1", "true", "yes"),
-        allowed_origins=origins,
-        bus_channel_prefix=env.get("BUS_CHANNEL_PREFIX") or "vc",
-        dispatch_sweep_seconds=_int("DISPATCH_SWEEP_SECONDS", 60),
-        credits_per_hour=_decimal("CREDITS_PER_HOUR", Decimal(1)),
-        timebank_floor=_decimal("TIMEBANK_FLOOR", Decimal(0)),
-        timebank_cap=_decimal("TIMEBANK_CAP", Decimal(1500)),
-        timebank_min_star_level=_int("TIMEBANK_MIN_STAR_LEVEL", 1),
-        hub_heartbeat_seconds=_seconds("HUB_HEARTBEAT_SECONDS", 5.0),
-        media_dir=env.get("MEDIA_DIR") or DEFAULT_MEDIA_DIR,
-        media_base_url=(env.get("MEDIA_BASE_URL") or "/media").rstrip("/"),
-        max_photo_bytes=_int("MAX_PHOTO_BYTES", 8 * 1024 * 1024),
-        max_photo_pixels=_int("MAX_PHOTO_PIXELS", 40_000_000),
-        redemption_valid_days=_int("REDEMPTION_VALID_DAYS", 30),
-        card_checks_per_hour=_int("CARD_CHECKS_PER_HOUR", 300),
-        open311_contact=env.get("OPEN311_CONTACT") or OPEN311_CONTACT,
-        open311_key_service=env.get("OPEN311_KEY_SERVICE") or OPEN311_KEY_SERVICE,
-        open311_changeset=env.get("OPEN311_CHANGESET") or OPEN311_CHANGESET,
-        max_query_cost=_int("MAX_QUERY_COST", 20_000),
-        rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 60),
-        rate_limit_anonymous=_int("RATE_LIMIT_ANONYMOUS", 20_000),
-        rate_limit_user=_int("RATE_LIMIT_USER", 50_000),
-        rate_limit_client=_int("RATE_LIMIT_CLIENT", 100_000),
-        rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL", ""),
-        export_settle_seconds=_non_negative_seconds("EXPORT_SETTLE_SECONDS", 5.0),
-        log_format=_choice("LOG_FORMAT", ("json", "text", ""), ""),
-        log_level=_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper(),
-        metrics_allowed_networks=_networks(env.get("METRICS_ALLOWED_NETWORKS")),
-        api_key_grace_seconds=_int("API_KEY_GRACE_SECONDS", 24 * 3600),
-        webhook_worker=_flag("WEBHOOK_WORKER", True),
-        webhook_timeout_seconds=_seconds("WEBHOOK_TIMEOUT_SECONDS", 10.0),
-        webhook_retry_window_seconds=_seconds("WEBHOOK_RETRY_WINDOW_SECONDS", 3 * 24 * 3600),
-        webhook_backoff_base_seconds=_seconds("WEBHOOK_BACKOFF_BASE_SECONDS", 10.0),
-        webhook_backoff_cap_seconds=_seconds("WEBHOOK_BACKOFF_CAP_SECONDS", 3600.0),
-        webhook_poll_seconds=_seconds("WEBHOOK_POLL_SECONDS", 1.0),
-        webhook_concurrency=_int("WEBHOOK_CONCURRENCY", 8),
-        # Signing secrets and payloads should not cross the network in clear in production.
-        webhook_require_https=_flag(
-            "WEBHOOK_REQUIRE_HTTPS", env.get("ENVIRONMENT", "development") == "production"
-        ),
-        webhook_allow_private_targets=_flag(
-            "WEBHOOK_ALLOW_PRIVATE_TARGETS", env.get("ENVIRONMENT", "development") != "production"
-        ),
-        webhook_secret_grace_seconds=_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
-        login_failures_per_account=_int("LOGIN_FAILURES_PER_ACCOUNT", 10),
-        login_failures_per_ip=_int("LOGIN_FAILURES_PER_IP", 100),
-        login_throttle_window_seconds=_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900),
-    )
-    settings.check()
-    return settings
+    """The settings the environment describes, or a `ConfigurationError` naming every variable
+    whose value is refused."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError.from_validation(error) from error
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -70,7 +70,7 @@ async def backend(
     base = Settings()
     if request.param == "sqlite+memory":
         path = tmp_path_factory.mktemp("db") / "test.sqlite3"
-        settings = replace(base, database_url=f"sqlite://{path}", broadcast_url="memory://")
+        settings = base.replace(database_url=f"sqlite://{path}", broadcast_url="memory://")
         yield await _open(Backend(request.param, settings))
         await close_database()
         return
@@ -91,7 +91,7 @@ async def backend(
     if not await _redis_answers(redis_url):
         await server.drop(name)
         _service_problem("Redis unreachable", redis_url)
-    settings = replace(base, database_url=server.url_for(name), broadcast_url=redis_url)
+    settings = base.replace(database_url=server.url_for(name), broadcast_url=redis_url)
     try:
         yield await _open(Backend(request.param, settings))
     finally:

@@ -14,7 +14,8 @@ from api.open311.render import Many, render
 from models.civic import CivicCategory
 from services import civic
 from services.common.errors import DomainError
-from services.open311 import Open311ErrorCode, service_notice
+from services.open311 import service_notice
+from services.open311.errors import Open311ErrorCode
 from services.open311.submit import Submission, client_for, submit
 from settings import Settings
 

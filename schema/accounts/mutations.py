@@ -3,19 +3,15 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from schema.accounts.types import (
-    AuthPayload,
-    LogoutPayload,
-    ResetPasswordPayload,
-    UserType,
-    account_errors,
-)
+from models.accounts import User
+from schema.accounts.types import AuthPayload, LogoutPayload, ResetPasswordPayload, UserType
 from schema.core.context import Context, Info
-from schema.core.errors import access_error, attempt, problem, require_user
+from schema.core.errors import access_error, payload, problem, require_user
 from schema.core.relay import decode_id
 from services import accounts
-from services.accounts import AccountErrorCode, passwords
-from services.common.errors import NotPermitted, Problem
+from services.accounts import passwords
+from services.accounts.errors import AccountErrorCode
+from services.common.errors import NotPermitted
 
 
 @strawberry.input(description="Credentials to sign in with.")
@@ -70,31 +66,31 @@ def _address(context: Context) -> str | None:
     return getattr(getattr(context.request, "client", None), "host", None)
 
 
-def _payload(
-    outcome: accounts.TokenPair | accounts.PasswordChange | None, problems: list[Problem]
-) -> AuthPayload:
+def _signed_in(outcome: accounts.TokenPair | accounts.PasswordChange) -> AuthPayload:
     if isinstance(outcome, accounts.PasswordChange):
-        return AuthPayload(
-            token=None,
-            refresh_token=None,
-            expires_at=None,
-            user=UserType.from_model(outcome.user),
-            password_change_token=outcome.token,
-            errors=account_errors(
-                problem(
-                    AccountErrorCode.PASSWORD_CHANGE_REQUIRED,
-                    "This password was set by an administrator: choose a new one with "
-                    "`changePassword` and `passwordChangeToken`.",
-                )
-            ),
+        required = problem(
+            AccountErrorCode.PASSWORD_CHANGE_REQUIRED,
+            "This password was set by an administrator: choose a new one with "
+            "`changePassword` and `passwordChangeToken`.",
         )
+        failed = AuthPayload.failed(required)
+        failed.user = UserType.from_model(outcome.user)
+        failed.password_change_token = outcome.token
+        return failed
     return AuthPayload(
-        token=outcome.access_token if outcome else None,
-        refresh_token=outcome.refresh_token if outcome else None,
-        expires_at=outcome.expires_at if outcome else None,
-        user=UserType.from_model(outcome.user) if outcome else None,
-        errors=account_errors(problems),
+        token=outcome.access_token,
+        refresh_token=outcome.refresh_token,
+        expires_at=outcome.expires_at,
+        user=UserType.from_model(outcome.user),
     )
+
+
+def _signed_out(user: User) -> LogoutPayload:
+    return LogoutPayload(user=UserType.from_model(user))
+
+
+def _reset(outcome: tuple[User, str]) -> ResetPasswordPayload:
+    return ResetPasswordPayload(user=UserType.from_model(outcome[0]), temporary_password=outcome[1])
 
 
 @strawberry.type
@@ -107,18 +103,17 @@ class Mutation:
         )
     )
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        address = _address(info.context)
-        return _payload(*await attempt(accounts.sign_in(input.username, input.password, address)))
+        call = accounts.sign_in(input.username, input.password, _address(info.context))
+        return await payload(AuthPayload, call, _signed_in)
 
     @strawberry.mutation(description="Create a resident account and sign in with it.")
     async def sign_up(self, input: SignUpInput) -> AuthPayload:
-        return _payload(
-            *await attempt(accounts.sign_up(input.username, input.password, input.display_name))
-        )
+        call = accounts.sign_up(input.username, input.password, input.display_name)
+        return await payload(AuthPayload, call, _signed_in)
 
     @strawberry.mutation(description="Exchange a refresh token for fresh tokens.")
     async def refresh_token(self, input: RefreshTokenInput) -> AuthPayload:
-        return _payload(*await attempt(accounts.refresh(input.refresh_token)))
+        return await payload(AuthPayload, accounts.refresh(input.refresh_token), _signed_in)
 
     @strawberry.mutation(
         description=(
@@ -138,7 +133,7 @@ class Mutation:
             input.password_change_token,
             _address(info.context),
         )
-        return _payload(*await attempt(call))
+        return await payload(AuthPayload, call, _signed_in)
 
     @strawberry.mutation(
         description=(
@@ -149,10 +144,8 @@ class Mutation:
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
         principal = info.context.principal
         require_user(principal)
-        row, problems = await attempt(passwords.logout(principal, input.refresh_token))
-        return LogoutPayload(
-            user=UserType.from_model(row) if row else None, errors=account_errors(problems)
-        )
+        call = passwords.logout(principal, input.refresh_token)
+        return await payload(LogoutPayload, call, _signed_out)
 
     @strawberry.mutation(
         description=(
@@ -168,18 +161,8 @@ class Mutation:
         decoded = decode_id(input.user, "User")
         user_id = accounts.user_id_of(str(decoded)) if decoded is not None else None
         if user_id is None:
-            return ResetPasswordPayload(
-                user=None,
-                temporary_password=None,
-                errors=account_errors(
-                    problem(AccountErrorCode.USER_NOT_FOUND, "No such user.", "user")
-                ),
+            return ResetPasswordPayload.failed(
+                problem(AccountErrorCode.USER_NOT_FOUND, "No such user.", "user")
             )
-        outcome, problems = await attempt(
-            passwords.reset_password(principal, user_id, input.temporary_password)
-        )
-        return ResetPasswordPayload(
-            user=UserType.from_model(outcome[0]) if outcome else None,
-            temporary_password=outcome[1] if outcome else None,
-            errors=account_errors(problems),
-        )
+        call = passwords.reset_password(principal, user_id, input.temporary_password)
+        return await payload(ResetPasswordPayload, call, _reset)

@@ -1,25 +1,27 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 
 from models.accounts import Role, User
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
-from services.accounts import AccountErrorCode
+from services.accounts.errors import AccountErrorCode
 from services.accounts.throttle import ThrottledProblem
 from services.common import lookups
 from services.common.errors import Problem
+from services.volunteers import lookups as volunteer_lookups
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
 
-RoleEnum = strawberry.enum(Role, description="What a signed-in person may do.")
-AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, description="Why an account call failed.")
+strawberry.enum(Role, description="What a signed-in person may do.")
+strawberry.enum(AccountErrorCode, description="Why an account call failed.")
 
 
 @strawberry.type(name="User", description="A person who signs in.")
@@ -27,7 +29,7 @@ class UserType(relay.Node):
     id: relay.NodeID[int]
     username: str = strawberry.field(description="Login name.")
     display_name: str = strawberry.field(description="Name shown to others.")
-    roles: list[RoleEnum] = strawberry.field(description="Granted roles.")  # type: ignore[valid-type]
+    roles: list[Role] = strawberry.field(description="Granted roles.")
     created_at: datetime = strawberry.field(description="When the account was made.")
 
     @classmethod
@@ -58,31 +60,43 @@ class UserType(relay.Node):
     ) -> Annotated[VolunteerType, strawberry.lazy("schema.volunteers.types")] | None:
         from schema.volunteers.types import VolunteerType
 
-        row = await lookups.volunteer_of_user(self.id)
+        row = await volunteer_lookups.volunteer_of_user(self.id)
         return VolunteerType.from_model(row) if row else None
 
 
 @strawberry.type(description="A problem with an account request.")
-class AccountError:
-    code: AccountErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class AccountError(DomainErrorType[AccountErrorCode]):
     retry_after: int | None = strawberry.field(
         default=None,
         description="With TOO_MANY_ATTEMPTS: seconds until another attempt is allowed.",
     )
 
+    @classmethod
+    def listed(cls, problems: Sequence[Problem]) -> list[Self]:
+        return [
+            cls(
+                code=AccountErrorCode(p.code),
+                message=p.message,
+                field=p.field,
+                retry_after=p.retry_after if isinstance(p, ThrottledProblem) else None,
+            )
+            for p in problems
+        ]
 
-@strawberry.type(description="Tokens for a signed-in session, or why none were issued.")
-class AuthPayload:
+
+@payload_type(description="Tokens for a signed-in session, or why none were issued.")
+class AuthPayload(Payload[AccountError]):
     token: str | None = strawberry.field(
-        description="Access token for `Authorization: Bearer` and `connection_init`."
+        default=None, description="Access token for `Authorization: Bearer` and `connection_init`."
     )
     refresh_token: str | None = strawberry.field(
-        description="Exchange it for a new token with `refreshToken` before it expires."
+        default=None,
+        description="Exchange it for a new token with `refreshToken` before it expires.",
     )
-    expires_at: datetime | None = strawberry.field(description="When `token` stops working.")
-    user: UserType | None = strawberry.field(description="Who signed in.")
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When `token` stops working."
+    )
+    user: UserType | None = strawberry.field(default=None, description="Who signed in.")
     password_change_token: str | None = strawberry.field(
         default=None,
         description=(
@@ -90,31 +104,19 @@ class AuthPayload:
             "`changePassword` within 15 minutes; it is good for nothing else."
         ),
     )
-    errors: list[AccountError] = strawberry.field(description="Empty on success.")
 
 
-@strawberry.type(description="The outcome of `logout`.")
-class LogoutPayload:
-    user: UserType | None = strawberry.field(description="Who signed out; null on errors.")
-    errors: list[AccountError] = strawberry.field(description="Empty on success.")
-
-
-@strawberry.type(description="The outcome of `resetPassword`.")
-class ResetPasswordPayload:
-    user: UserType | None = strawberry.field(description="Whose password was reset.")
-    temporary_password: str | None = strawberry.field(
-        description="The password to hand over; it must be changed at the next sign-in."
+@payload_type(description="The outcome of `logout`.")
+class LogoutPayload(Payload[AccountError]):
+    user: UserType | None = strawberry.field(
+        default=None, description="Who signed out; null on errors."
     )
-    errors: list[AccountError] = strawberry.field(description="Empty on success.")
 
 
-def account_errors(problems: list[Problem]) -> list[AccountError]:
-    return [
-        AccountError(
-            code=p.code,
-            message=p.message,
-            field=p.field,
-            retry_after=p.retry_after if isinstance(p, ThrottledProblem) else None,
-        )
-        for p in problems
-    ]
+@payload_type(description="The outcome of `resetPassword`.")
+class ResetPasswordPayload(Payload[AccountError]):
+    user: UserType | None = strawberry.field(default=None, description="Whose password was reset.")
+    temporary_password: str | None = strawberry.field(
+        default=None,
+        description="The password to hand over; it must be changed at the next sign-in.",
+    )

@@ -5,17 +5,16 @@ from strawberry import relay
 
 from models.accounts import ApiClient
 from schema.api_clients.types import (
-    ApiClientError,
     ApiClientKeyPayload,
     ApiClientPayload,
     ApiClientType,
     require_admin,
 )
 from schema.core.context import Info
-from schema.core.errors import attempt, problem
+from schema.core.errors import payload, problem
 from schema.core.relay import decode_id
 from services import api_clients
-from services.api_clients import ApiClientErrorCode
+from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import Problem
 from services.common.principal import Scope
 
@@ -48,18 +47,12 @@ class RevokeApiClientInput:
     )
 
 
-def _errors(problems: list[Problem]) -> list[ApiClientError]:
-    return [ApiClientError(code=p.code, message=p.message, field=p.field) for p in problems]
+def _issued(issued: tuple[ApiClient, str]) -> ApiClientKeyPayload:
+    return ApiClientKeyPayload(api_client=ApiClientType.from_model(issued[0]), key=issued[1])
 
 
-def _key_payload(
-    issued: tuple[ApiClient, str] | None, problems: list[Problem]
-) -> ApiClientKeyPayload:
-    return ApiClientKeyPayload(
-        api_client=ApiClientType.from_model(issued[0]) if issued else None,
-        key=issued[1] if issued else None,
-        errors=_errors(problems),
-    )
+def _client(row: ApiClient) -> ApiClientPayload:
+    return ApiClientPayload(api_client=ApiClientType.from_model(row))
 
 
 def _not_found() -> list[Problem]:
@@ -76,7 +69,8 @@ class Mutation:
         self, info: Info, input: CreateApiClientInput
     ) -> ApiClientKeyPayload:
         require_admin(info)
-        return _key_payload(*await attempt(api_clients.create_api_client(input.name, input.scopes)))
+        call = api_clients.create_api_client(input.name, input.scopes)
+        return await payload(ApiClientKeyPayload, call, _issued)
 
     @strawberry.mutation(
         description="Issue a new key for an app (in this response only); the current key keeps "
@@ -89,9 +83,9 @@ class Mutation:
         require_admin(info)
         client_id = decode_id(input.id, "ApiClient")
         if client_id is None:
-            return _key_payload(None, _not_found())
+            return ApiClientKeyPayload.failed(_not_found())
         call = api_clients.rotate_key(client_id, input.grace_period_seconds)
-        return _key_payload(*await attempt(call))
+        return await payload(ApiClientKeyPayload, call, _issued)
 
     @strawberry.mutation(
         description="Revoke an app: every key of it stops at once (HTTP requests are refused, "
@@ -102,9 +96,6 @@ class Mutation:
         require_admin(info)
         client_id = decode_id(input.id, "ApiClient")
         if client_id is None:
-            return ApiClientPayload(api_client=None, errors=_errors(_not_found()))
+            return ApiClientPayload.failed(_not_found())
         call = api_clients.revoke(client_id, previous_key_only=input.previous_key_only)
-        row, problems = await attempt(call)
-        return ApiClientPayload(
-            api_client=ApiClientType.from_model(row) if row else None, errors=_errors(problems)
-        )
+        return await payload(ApiClientPayload, call, _client)

@@ -9,15 +9,13 @@ from strawberry import relay
 
 from models.accounts import ApiClient
 from schema.core.context import Info
-from schema.core.errors import access_error
+from schema.core.errors import DomainErrorType, Payload, access_error, payload_type
 from schema.core.relay import load_nodes
 from services import api_clients
-from services.api_clients import ApiClientErrorCode
+from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import AccessError
 
-ApiClientErrorCodeEnum = strawberry.enum(
-    ApiClientErrorCode, description="Why an API-client request failed."
-)
+strawberry.enum(ApiClientErrorCode, description="Why an API-client request failed.")
 
 
 def require_admin(info: Info) -> None:
@@ -75,23 +73,20 @@ class ApiClientType(relay.Node):
 
 
 @strawberry.type(description="A problem with an API-client request.")
-class ApiClientError:
-    code: ApiClientErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class ApiClientError(DomainErrorType[ApiClientErrorCode]):
+    pass
 
 
-@strawberry.type(description="An API client, or why the request failed.")
-class ApiClientPayload:
-    api_client: ApiClientType | None = strawberry.field(description="The client.")
-    errors: list[ApiClientError] = strawberry.field(description="Empty on success.")
+@payload_type(description="An API client, or why the request failed.")
+class ApiClientPayload(Payload[ApiClientError]):
+    api_client: ApiClientType | None = strawberry.field(default=None, description="The client.")
 
 
-@strawberry.type(description="An API client with a newly issued key, or why none was issued.")
-class ApiClientKeyPayload:
-    api_client: ApiClientType | None = strawberry.field(description="The client.")
+@payload_type(description="An API client with a newly issued key, or why none was issued.")
+class ApiClientKeyPayload(Payload[ApiClientError]):
+    api_client: ApiClientType | None = strawberry.field(default=None, description="The client.")
     key: str | None = strawberry.field(
+        default=None,
         description="The new API key, shown in this response only: store it now. Send it as "
-        "`Authorization: Bearer <key>`, or in `connection_init` over WebSocket."
+        "`Authorization: Bearer <key>`, or in `connection_init` over WebSocket.",
     )
-    errors: list[ApiClientError] = strawberry.field(description="Empty on success.")

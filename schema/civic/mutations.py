@@ -13,21 +13,16 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from models.civic import CivicIssue, CivicSource, PhotoPhase
-from schema.civic.types import (
-    CivicIssueError,
-    CivicIssuePayload,
-    CivicIssueType,
-    CivicSourceEnum,
-    PhotoPhaseEnum,
-)
+from schema.civic.loaders import CIVIC_CATEGORY
+from schema.civic.types import CivicIssuePayload, CivicIssueType
 from schema.core.context import Info
-from schema.core.errors import attempt, require_user
+from schema.core.errors import payload, require_user
 from schema.core.relay import decode_id
 from schema.volunteers.mutations import GeoPointInput
 from services import civic
 from services.civic import lifecycle as civic_lifecycle
-from services.civic.events import CivicErrorCode
-from services.common.errors import DomainError, Problem
+from services.civic.errors import CivicErrorCode
+from services.common.errors import DomainError
 from settings import get_settings
 
 Photos = list[tuple[str, bytes]]
@@ -46,10 +41,6 @@ async def read_uploads(uploads: list[Any]) -> Photos:
     return photos
 
 
-def _errors(problems: list[Problem]) -> list[CivicIssueError]:
-    return [CivicIssueError(code=p.code, message=p.message, field=p.field) for p in problems]
-
-
 def _issue_id(global_id: relay.GlobalID, field: str = "issue") -> int:
     value = decode_id(global_id, "CivicIssue")
     if value is None:
@@ -62,14 +53,18 @@ def _issue_id(global_id: relay.GlobalID, field: str = "issue") -> int:
     return value
 
 
+def _issue(row: CivicIssue) -> CivicIssuePayload:
+    return CivicIssuePayload(civic_issue=CivicIssueType.from_model(row))
+
+
 async def _payload(call: Callable[[], Awaitable[CivicIssue]]) -> CivicIssuePayload:
+    """`call` runs inside the payload's error handling, so an ID it fails to decode is reported
+    like the service's own problems."""
+
     async def run() -> CivicIssue:
         return await call()
 
-    row, problems = await attempt(run())
-    return CivicIssuePayload(
-        civic_issue=CivicIssueType.from_model(row) if row else None, errors=_errors(problems)
-    )
+    return await payload(CivicIssuePayload, run(), _issue)
 
 
 @strawberry.input(description="A city-management problem, with 1-3 photos.")
@@ -88,7 +83,7 @@ class ReportCivicIssueInput:
         default=None, description="District; found from the location when not given."
     )
     community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
-    source: CivicSourceEnum = strawberry.field(  # type: ignore[valid-type]
+    source: CivicSource = strawberry.field(
         default=CivicSource.APP,
         description="APP; staff taking a call use PHONE (photos optional, contact given).",
     )
@@ -145,7 +140,7 @@ class RectifyCivicIssueInput:
 class AddCivicIssuePhotosInput:
     issue: relay.GlobalID = strawberry.field(description="The issue.")
     photos: list[Upload] = strawberry.field(description="1-3 photos.")
-    phase: PhotoPhaseEnum = strawberry.field(  # type: ignore[valid-type]
+    phase: PhotoPhase = strawberry.field(
         default=PhotoPhase.UPDATE, description="UPDATE (reporter, staff) or AFTER (staff)."
     )
     note: str = strawberry.field(default="", description="Remark for the timeline.")
@@ -164,7 +159,7 @@ class Mutation:
         require_user(info.context.principal)
         photos = await read_uploads(input.photos)
         pk = decode_id(input.category, "CivicCategory")
-        category = await info.context.loaders.civic_category.load(pk) if pk else None
+        category = await CIVIC_CATEGORY.load(info, pk) if pk else None
         return await _payload(
             lambda: civic.report_issue(
                 info.context.principal,

@@ -5,13 +5,10 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from models.civic import CivicStatus
+from schema.civic.loaders import CIVIC_CATEGORY, CIVIC_ISSUE
 from schema.civic.statistics import CivicIssueStatisticsFilter, CivicIssueStatisticsType
-from schema.civic.types import (
-    CivicCategoryType,
-    CivicIssueType,
-    CivicStatusEnum,
-    SimilarIssue,
-)
+from schema.civic.types import CivicCategoryType, CivicIssueType, SimilarIssue
 from schema.core.context import Info
 from schema.core.errors import query_input_error, require_user
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
@@ -24,7 +21,7 @@ from services.common.errors import DomainError
 class CivicIssueFilter:
     district: relay.GlobalID | None = strawberry.field(default=None, description="District.")
     category: relay.GlobalID | None = strawberry.field(default=None, description="Category.")
-    status: list[CivicStatusEnum] | None = strawberry.field(default=None, description="Any of.")  # type: ignore[valid-type]
+    status: list[CivicStatus] | None = strawberry.field(default=None, description="Any of.")
     mine: bool = strawberry.field(default=False, description="Only your reports (sign in).")
     reported_from: datetime | None = strawberry.field(default=None, description="At or after.")
     reported_to: datetime | None = strawberry.field(default=None, description="Before.")
@@ -32,7 +29,7 @@ class CivicIssueFilter:
 
 async def _category_code(info: Info, category: relay.GlobalID) -> str:
     pk = decode_id(category, "CivicCategory")
-    row = await info.context.loaders.civic_category.load(pk) if pk else None
+    row = await CIVIC_CATEGORY.load(info, pk) if pk else None
     return row.code if row else ""
 
 
@@ -73,7 +70,7 @@ class Query:
     ) -> CivicIssueType | None:
         if id is not None:
             pk = decode_id(id, "CivicIssue")
-            row = await info.context.loaders.civic_issue.load(pk) if pk else None
+            row = await CIVIC_ISSUE.load(info, pk) if pk else None
         else:
             row = await civic.get_issue(token) if token else None
         return CivicIssueType.from_model(row) if row else None

@@ -19,30 +19,41 @@ from models.civic import (
     PhotoPhase,
 )
 from models.events import Event
+from schema.accounts.loaders import USER
+from schema.civic.loaders import (
+    CIVIC_CATEGORY,
+    CIVIC_ISSUE,
+    PHOTOS_OF_CIVIC_ISSUE,
+    TIMELINE_OF_CIVIC_ISSUE,
+)
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.dispatch.loaders import DISPATCH_CENTER
 from schema.dispatch.types import DispatchCenterType, WallEvent
+from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from services import civic
-from services.civic.events import CivicErrorCode, CivicEventType
+from services.civic.errors import CivicErrorCode
+from services.civic.events import CivicEventType
 from services.common.storage import media_url
 from services.dispatch import STAFF
 from subscriptions.events import encode_cursor
 
-CivicStatusEnum = strawberry.enum(
+strawberry.enum(
     CivicStatus,
     description="Where a civic issue is: REPORTED, then FILED (a case, 立案), NOT_FILED or "
     "DUPLICATE; a filed case is DISPATCHED to its department, RECTIFYING, RECTIFIED (with an "
     "after photo), then VERIFIED, or reopened back to DISPATCHED; CLOSED_UNRESOLVED is a "
     "closure that is not a fix.",
 )
-CivicActionEnum = strawberry.enum(CivicAction, description="What a timeline step did.")
-CivicSourceEnum = strawberry.enum(CivicSource, description="How the report reached the city.")
-PhotoPhaseEnum = strawberry.enum(
+strawberry.enum(CivicAction, description="What a timeline step did.")
+strawberry.enum(CivicSource, description="How the report reached the city.")
+strawberry.enum(
     PhotoPhase, description="REPORT (with the report), UPDATE (later), AFTER (after the fix)."
 )
-CivicErrorCodeEnum = strawberry.enum(CivicErrorCode, description="Why a civic request failed.")
-CivicEventTypeEnum = strawberry.enum(CivicEventType, description="What happened to an issue.")
+strawberry.enum(CivicErrorCode, description="Why a civic request failed.")
+strawberry.enum(CivicEventType, description="What happened to an issue.")
 
 
 @strawberry.type(
@@ -83,7 +94,7 @@ class CivicCategoryType(relay.Node):
 
 @strawberry.type(description="A photo of an issue, cleaned of all metadata.")
 class CivicPhotoType:
-    phase: PhotoPhaseEnum = strawberry.field(description="When it was taken.")  # type: ignore[valid-type]
+    phase: PhotoPhase = strawberry.field(description="When it was taken.")
     url: str = strawberry.field(description="The photo (stable; cache it).")
     thumbnail_url: str = strawberry.field(description="A JPEG at most 320 px on a side.")
     content_type: str = strawberry.field(description="image/jpeg, image/png or image/webp.")
@@ -123,9 +134,9 @@ class CivicContact:
 
 @strawberry.type(description="One step of an issue's timeline.")
 class CivicTimelineEntry:
-    action: CivicActionEnum = strawberry.field(description="What was done.")  # type: ignore[valid-type]
-    from_status: CivicStatusEnum | None = strawberry.field(description="Before; null at first.")  # type: ignore[valid-type]
-    to_status: CivicStatusEnum = strawberry.field(description="After.")  # type: ignore[valid-type]
+    action: CivicAction = strawberry.field(description="What was done.")
+    from_status: CivicStatus | None = strawberry.field(description="Before; null at first.")
+    to_status: CivicStatus = strawberry.field(description="After.")
     at: datetime = strawberry.field(description="When.")
     note: str = strawberry.field(description="Reason or remark.")
     by_reporter: bool = strawberry.field(description="The reporter did this.")
@@ -135,7 +146,7 @@ class CivicTimelineEntry:
     async def actor_name(self, info: Info) -> str | None:
         if not info.context.principal.has_role(*STAFF) or self.row.actor_id is None:
             return None
-        user = await info.context.loaders.user.load(self.row.actor_id)
+        user = await USER.load(info, self.row.actor_id)
         return user.display_name if user else None
 
 
@@ -146,12 +157,12 @@ class CivicTimelineEntry:
 class CivicIssueType(relay.Node):
     id: relay.NodeID[int]
     token: str = strawberry.field(description="Public reference (the Open311 request id).")
-    status: CivicStatusEnum = strawberry.field(description="Where it is now.")  # type: ignore[valid-type]
+    status: CivicStatus = strawberry.field(description="Where it is now.")
     status_note: str = strawberry.field(description="The latest step's reason or remark.")
     description: str = strawberry.field(description="What is wrong.")
     location: GeoPoint = strawberry.field(description="Where.")
     address: str = strawberry.field(description="Address as given.")
-    source: CivicSourceEnum = strawberry.field(description="How it was reported.")  # type: ignore[valid-type]
+    source: CivicSource = strawberry.field(description="How it was reported.")
     anonymous: bool = strawberry.field(description="The reporter is hidden from the public.")
     department: str = strawberry.field(description="Department responsible once filed.")
     deadline: datetime | None = strawberry.field(description="Rectify by; set when filed.")
@@ -192,7 +203,7 @@ class CivicIssueType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loaded = await info.context.loaders.civic_issue.load_many(database_ids(node_ids))
+        loaded = await CIVIC_ISSUE.load_many(info, database_ids(node_ids))
         return [cls.from_model(row) if row else None for row in loaded]
 
     @strawberry.field(description="Open past its deadline now.")
@@ -202,13 +213,13 @@ class CivicIssueType(relay.Node):
 
     @strawberry.field(description="The kind of problem.")
     async def category(self, info: Info) -> CivicCategoryType:
-        row = await info.context.loaders.civic_category.load(self.row.category_id)
+        row = await CIVIC_CATEGORY.load(info, self.row.category_id)
         assert row is not None
         return CivicCategoryType.from_model(row)
 
     @strawberry.field(description="District of the place.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -216,12 +227,12 @@ class CivicIssueType(relay.Node):
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
     @strawberry.field(description="The dispatch centre following it.")
     async def dispatch_center(self, info: Info) -> DispatchCenterType:
-        row = await info.context.loaders.dispatch_center.load(self.row.dispatch_center_id)
+        row = await DISPATCH_CENTER.load(info, self.row.dispatch_center_id)
         assert row is not None
         return DispatchCenterType.from_model(row)
 
@@ -229,17 +240,17 @@ class CivicIssueType(relay.Node):
     async def duplicate_of(self, info: Info) -> CivicIssueType | None:
         if self.row.duplicate_of_id is None:
             return None
-        row = await info.context.loaders.civic_issue.load(self.row.duplicate_of_id)
+        row = await CIVIC_ISSUE.load(info, self.row.duplicate_of_id)
         return CivicIssueType.from_model(row) if row else None
 
     @strawberry.field(description="Photos, oldest first.")
     async def photos(self, info: Info) -> list[CivicPhotoType]:
-        rows = await info.context.loaders.photos_of_civic_issue.load(self.row.id)
+        rows = await PHOTOS_OF_CIVIC_ISSUE.load(info, self.row.id)
         return [CivicPhotoType.from_model(r) for r in rows]
 
     @strawberry.field(description="Every step of its life, oldest first.")
     async def timeline(self, info: Info) -> list[CivicTimelineEntry]:
-        rows = await info.context.loaders.timeline_of_civic_issue.load(self.row.id)
+        rows = await TIMELINE_OF_CIVIC_ISSUE.load(info, self.row.id)
         return [
             CivicTimelineEntry(
                 action=r.action,
@@ -265,7 +276,7 @@ class CivicIssueType(relay.Node):
             return None
         name = self.row.contact_name
         if self.row.reporter_id is not None:
-            user = await info.context.loaders.user.load(self.row.reporter_id)
+            user = await USER.load(info, self.row.reporter_id)
             name = user.display_name if user else name
         if not name:
             return None
@@ -296,9 +307,9 @@ class SimilarIssue:
 class CivicIssueEvent(WallEvent):
     # Named apart from DispatchEvent's `type`/`status` (enums of other types): a wall selects
     # both in one document, and GraphQL refuses same-named fields of different types there.
-    event_type: CivicEventTypeEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
-    issue_status: CivicStatusEnum = strawberry.field(description="The issue's status after it.")  # type: ignore[valid-type]
-    previous_issue_status: CivicStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+    event_type: CivicEventType = strawberry.field(description="What happened.")
+    issue_status: CivicStatus = strawberry.field(description="The issue's status after it.")
+    previous_issue_status: CivicStatus | None = strawberry.field(
         description="Its status before; null for a new report."
     )
     civic_issue_id: relay.GlobalID = strawberry.field(description="The issue.")
@@ -332,20 +343,19 @@ class CivicIssueEvent(WallEvent):
 
     @strawberry.field(description="The issue as it is when the event is delivered.")
     async def civic_issue(self, info: Info) -> CivicIssueType | None:
-        row = await info.context.loaders.civic_issue.load(int(self.row.payload["civicIssueId"]))
+        row = await CIVIC_ISSUE.load(info, int(self.row.payload["civicIssueId"]))
         return CivicIssueType.from_model(row) if row else None
 
 
 @strawberry.type(description="A problem with a civic-issue request.")
-class CivicIssueError:
-    code: CivicErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
+class CivicIssueError(DomainErrorType[CivicErrorCode]):
     field: str | None = strawberry.field(
         description="The input field at fault, if one is; `photos.<index>` for one photo."
     )
 
 
-@strawberry.type(description="The issue after the change, or why nothing changed.")
-class CivicIssuePayload:
-    civic_issue: CivicIssueType | None = strawberry.field(description="Null on errors.")
-    errors: list[CivicIssueError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The issue after the change, or why nothing changed.")
+class CivicIssuePayload(Payload[CivicIssueError]):
+    civic_issue: CivicIssueType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )

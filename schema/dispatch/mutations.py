@@ -7,31 +7,24 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from models.dispatch import OrderAssignment, ServiceOrder, ServiceRecord
+from models.dispatch import OrderAssignment, ServiceCategory, ServiceOrder, ServiceRecord, Urgency
 from models.volunteers import Skill
 from schema.core.context import Info
-from schema.core.errors import attempt, require_user
+from schema.core.errors import payload, require_user
 from schema.core.relay import decode_id
 from schema.dispatch.types import (
     AssignmentPayload,
     AssignmentType,
-    DispatchError,
     OrderPayload,
     OrderType,
     RecordType,
-    ServiceCategoryEnum,
     ServiceRecordPayload,
-    UrgencyEnum,
 )
 from schema.volunteers.mutations import GeoPointInput
-from schema.volunteers.types import SkillEnum
-from services.common.errors import DomainError, Problem
+from services.common.errors import DomainError
 from services.common.principal import Principal
-from services.dispatch import DispatchErrorCode, assignments, orders, service_records
-
-
-def _errors(problems: list[Problem]) -> list[DispatchError]:
-    return [DispatchError(code=p.code, message=p.message, field=p.field) for p in problems]
+from services.dispatch import assignments, orders, service_records
+from services.dispatch.errors import DispatchErrorCode
 
 
 def _id(global_id: relay.GlobalID | None, type_name: str, code: DispatchErrorCode) -> int:
@@ -42,31 +35,30 @@ def _id(global_id: relay.GlobalID | None, type_name: str, code: DispatchErrorCod
 
 
 async def _order(call: Awaitable[ServiceOrder]) -> OrderPayload:
-    row, problems = await attempt(call)
-    return OrderPayload(order=OrderType.from_model(row) if row else None, errors=_errors(problems))
+    return await payload(
+        OrderPayload, call, lambda row: OrderPayload(order=OrderType.from_model(row))
+    )
 
 
 async def _assignment(call: Awaitable[OrderAssignment]) -> AssignmentPayload:
-    row, problems = await attempt(call)
-    return AssignmentPayload(
-        assignment=AssignmentType.from_model(row) if row else None, errors=_errors(problems)
+    return await payload(
+        AssignmentPayload,
+        call,
+        lambda row: AssignmentPayload(assignment=AssignmentType.from_model(row)),
     )
 
 
 async def _record(call: Awaitable[ServiceRecord]) -> ServiceRecordPayload:
-    row, problems = await attempt(call)
-    return ServiceRecordPayload(
-        record=RecordType.from_model(row) if row else None, errors=_errors(problems)
+    return await payload(
+        ServiceRecordPayload,
+        call,
+        lambda row: ServiceRecordPayload(record=RecordType.from_model(row)),
     )
-
-
-async def _failed(error: DomainError) -> ServiceOrder:
-    raise error
 
 
 @strawberry.input(description="A need for help, submitted with one tap.")
 class SubmitOrderInput:
-    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
+    category: ServiceCategory = strawberry.field(description="Kind of help.")
     description: str = strawberry.field(description="What is needed (2-2000).")
     address: str = strawberry.field(description="Where.")
     location: GeoPointInput = strawberry.field(description="Map point of the address.")
@@ -75,10 +67,10 @@ class SubmitOrderInput:
     window_start: datetime = strawberry.field(description="Help wanted from.")
     window_end: datetime = strawberry.field(description="Help wanted until (max 24 h later).")
     volunteers_needed: int = strawberry.field(default=1, description="1-50.")
-    required_skills: list[SkillEnum] = strawberry.field(  # type: ignore[valid-type]
+    required_skills: list[Skill] = strawberry.field(
         default_factory=list, description="Skills needed."
     )
-    urgency: UrgencyEnum = strawberry.field(default=UrgencyEnum.NORMAL, description="Urgency.")  # type: ignore[valid-type]
+    urgency: Urgency = strawberry.field(default=Urgency.NORMAL, description="Urgency.")
     caller_name: str = strawberry.field(default="", description="Dispatchers: a phone caller.")
     caller_phone: str = strawberry.field(default="", description="Dispatchers: their phone.")
 
@@ -146,7 +138,7 @@ class Mutation:
         try:
             district_id = _id(input.district, "District", DispatchErrorCode.UNKNOWN_DISTRICT)
         except DomainError as error:
-            return await _order(_failed(error))
+            return OrderPayload.failed(error.problems)
         community_id = decode_id(input.community, "Community") if input.community else None
         data = orders.NewOrder(
             category=input.category,
@@ -183,7 +175,7 @@ class Mutation:
                 else None
             )
         except DomainError as error:
-            return await _order(_failed(error))
+            return OrderPayload.failed(error.problems)
         return await _order(
             assignments.assign(who, order_id, volunteer_ids, organization_id, input.note)
         )

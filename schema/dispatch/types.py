@@ -22,33 +22,38 @@ from models.dispatch import (
 from models.events import Event
 from models.volunteers import Skill, unpack_tags
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.dispatch.loaders import ASSIGNMENTS_OF_ORDER, DISPATCH_CENTER, ORDER, PAYMENT_OF_ORDER
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType, GeoPoint
-from schema.volunteers.types import SkillEnum, VolunteerType
-from services.common import lookups
-from services.dispatch import STAFF, DispatchErrorCode, DispatchEventType
+from schema.volunteers.loaders import VOLUNTEER
+from schema.volunteers.types import VolunteerType
+from services.dispatch import STAFF, DispatchEventType
+from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
 from services.dispatch.orders import is_requester
+from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import encode_cursor
 
 if TYPE_CHECKING:
     from schema.timebank.types import OrderPaymentType
 
-CenterLevelEnum = strawberry.enum(CenterLevel, description="City, district or street level.")
-ServiceCategoryEnum = strawberry.enum(ServiceCategory, description="Kind of help asked for.")
-UrgencyEnum = strawberry.enum(Urgency, description="How soon help is needed.")
-OrderStatusEnum = strawberry.enum(OrderStatus, description="Where an order is in its life.")
-AssignmentStatusEnum = strawberry.enum(AssignmentStatus, description="An assignment's state.")
-RecordStatusEnum = strawberry.enum(RecordStatus, description="Whether hours count yet.")
-DispatchErrorCodeEnum = strawberry.enum(DispatchErrorCode, description="Why dispatch refused.")
-DispatchEventTypeEnum = strawberry.enum(DispatchEventType, description="What happened.")
+strawberry.enum(CenterLevel, description="City, district or street level.")
+strawberry.enum(ServiceCategory, description="Kind of help asked for.")
+strawberry.enum(Urgency, description="How soon help is needed.")
+strawberry.enum(OrderStatus, description="Where an order is in its life.")
+strawberry.enum(AssignmentStatus, description="An assignment's state.")
+strawberry.enum(RecordStatus, description="Whether hours count yet.")
+strawberry.enum(DispatchErrorCode, description="Why dispatch refused.")
+strawberry.enum(DispatchEventType, description="What happened.")
 
 
 @strawberry.type(name="DispatchCenter", description="A dispatch centre (调度中心).")
 class DispatchCenterType(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Name.")
-    level: CenterLevelEnum = strawberry.field(description="Level.")  # type: ignore[valid-type]
+    level: CenterLevel = strawberry.field(description="Level.")
     auto_assign: bool = strawberry.field(description="Assigns new orders automatically.")
     escalate_after_minutes: int = strawberry.field(description="Unassigned this long, escalate.")
     row: strawberry.Private[DispatchCenter]
@@ -74,14 +79,14 @@ class DispatchCenterType(relay.Node):
     async def parent(self, info: Info) -> DispatchCenterType | None:
         if self.row.parent_id is None:
             return None
-        row = await info.context.loaders.dispatch_center.load(self.row.parent_id)
+        row = await DISPATCH_CENTER.load(info, self.row.parent_id)
         return DispatchCenterType.from_model(row) if row else None
 
 
 @strawberry.type(name="OrderAssignment", description="A volunteer or organisation serving.")
 class AssignmentType(relay.Node):
     id: relay.NodeID[int]
-    status: AssignmentStatusEnum = strawberry.field(description="State.")  # type: ignore[valid-type]
+    status: AssignmentStatus = strawberry.field(description="State.")
     assigned_at: datetime = strawberry.field(description="When assigned.")
     checked_in_at: datetime | None = strawberry.field(description="Check-in time.")
     checked_out_at: datetime | None = strawberry.field(description="Check-out time.")
@@ -113,23 +118,23 @@ class AssignmentType(relay.Node):
     async def volunteer(self, info: Info) -> VolunteerType | None:
         if self.row.volunteer_id is None:
             return None
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
 
 @strawberry.type(name="ServiceOrder", description="A resident's request for help (订单).")
 class OrderType(relay.Node):
     id: relay.NodeID[int]
-    status: OrderStatusEnum = strawberry.field(description="Lifecycle state.")  # type: ignore[valid-type]
-    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
+    status: OrderStatus = strawberry.field(description="Lifecycle state.")
+    category: ServiceCategory = strawberry.field(description="Kind of help.")
     description: str = strawberry.field(description="What is needed.")
     address: str = strawberry.field(description="Where.")
     location: GeoPoint = strawberry.field(description="Map point of the address.")
     window_start: datetime = strawberry.field(description="Help wanted from.")
     window_end: datetime = strawberry.field(description="Help wanted until.")
     volunteers_needed: int = strawberry.field(description="How many volunteers.")
-    required_skills: list[SkillEnum] = strawberry.field(description="Skills needed.")  # type: ignore[valid-type]
-    urgency: UrgencyEnum = strawberry.field(description="Urgency.")  # type: ignore[valid-type]
+    required_skills: list[Skill] = strawberry.field(description="Skills needed.")
+    urgency: Urgency = strawberry.field(description="Urgency.")
     rating: int | None = strawberry.field(description="1-5 from the requester.")
     rating_comment: str = strawberry.field(description="The requester's comment.")
     created_at: datetime = strawberry.field(description="When submitted.")
@@ -164,7 +169,7 @@ class OrderType(relay.Node):
         principal = info.context.principal
         if not principal.is_authenticated:
             return [None for _ in node_ids]
-        volunteer = await lookups.volunteer_of_user(principal.user_id or -1)
+        volunteer = await volunteer_lookups.volunteer_of_user(principal.user_id or -1)
         query = visible_orders(principal, volunteer.id if volunteer else None)
         ids = database_ids(node_ids)
         rows = {r.id: r for r in await query.filter(id__in=ids)}
@@ -172,26 +177,26 @@ class OrderType(relay.Node):
 
     @strawberry.field(description="The centre following this order now.")
     async def dispatch_center(self, info: Info) -> DispatchCenterType:
-        row = await info.context.loaders.dispatch_center.load(self.row.dispatch_center_id)
+        row = await DISPATCH_CENTER.load(info, self.row.dispatch_center_id)
         assert row is not None
         return DispatchCenterType.from_model(row)
 
     @strawberry.field(description="District of the address.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
     @strawberry.field(description="Who serves, or served, this order.")
     async def assignments(self, info: Info) -> list[AssignmentType]:
-        rows = await info.context.loaders.assignments_of_order.load(self.row.id)
+        rows = await ASSIGNMENTS_OF_ORDER.load(info, self.row.id)
         return [AssignmentType.from_model(r) for r in rows]
 
     @strawberry.field(
         description="The requester paid for it with time-bank credits (社区服务银行)."
     )
     async def paid_by_time_bank(self, info: Info) -> bool:
-        return await info.context.loaders.payment_of_order.load(self.row.id) is not None
+        return await PAYMENT_OF_ORDER.load(info, self.row.id) is not None
 
     @strawberry.field(
         description="How it was paid with time-bank credits, and refunded if it was cancelled "
@@ -205,14 +210,14 @@ class OrderType(relay.Node):
         principal = info.context.principal
         if not (principal.has_role(*STAFF) or is_requester(principal, self.row)):
             return None
-        row = await info.context.loaders.payment_of_order.load(self.row.id)
+        row = await PAYMENT_OF_ORDER.load(info, self.row.id)
         return OrderPaymentType.from_model(row) if row else None
 
 
 @strawberry.type(name="ServiceRecord", description="Hours served on an order.")
 class RecordType(relay.Node):
     id: relay.NodeID[int]
-    status: RecordStatusEnum = strawberry.field(description="Pending until decided.")  # type: ignore[valid-type]
+    status: RecordStatus = strawberry.field(description="Pending until decided.")
     hours: str = strawberry.field(description="Hours, two decimals.")
     started_at: datetime = strawberry.field(description="Check-in.")
     ended_at: datetime = strawberry.field(description="Check-out.")
@@ -285,8 +290,8 @@ class WallEvent:
 
 @strawberry.type(description="Something that happened to an order, with its stream cursor.")
 class DispatchEvent(WallEvent):
-    type: DispatchEventTypeEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
-    status: OrderStatusEnum = strawberry.field(description="The order's status after it.")  # type: ignore[valid-type]
+    type: DispatchEventType = strawberry.field(description="What happened.")
+    status: OrderStatus = strawberry.field(description="The order's status after it.")
     order_id: relay.GlobalID = strawberry.field(description="The order.")
     row: strawberry.Private[Event]
     # Marks the payload as the same for every subscriber of the event (schema/fanout/execution.py).
@@ -319,30 +324,29 @@ class DispatchEvent(WallEvent):
         "all subscribers)."
     )
     async def order(self, info: Info) -> OrderType | None:
-        row = await info.context.loaders.order.load(int(self.row.payload["orderId"]))
+        row = await ORDER.load(info, int(self.row.payload["orderId"]))
         return OrderType.from_model(row) if row else None
 
 
 @strawberry.type(description="A problem with a dispatch request.")
-class DispatchError:
-    code: DispatchErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class DispatchError(DomainErrorType[DispatchErrorCode]):
+    pass
 
 
-@strawberry.type(description="The order after the change, or why nothing changed.")
-class OrderPayload:
-    order: OrderType | None = strawberry.field(description="Null when errors is not empty.")
-    errors: list[DispatchError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The order after the change, or why nothing changed.")
+class OrderPayload(Payload[DispatchError]):
+    order: OrderType | None = strawberry.field(
+        default=None, description="Null when errors is not empty."
+    )
 
 
-@strawberry.type(description="The assignment after the change, or why nothing changed.")
-class AssignmentPayload:
-    assignment: AssignmentType | None = strawberry.field(description="Null on errors.")
-    errors: list[DispatchError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The assignment after the change, or why nothing changed.")
+class AssignmentPayload(Payload[DispatchError]):
+    assignment: AssignmentType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
-@strawberry.type(description="The service record after the change, or why nothing changed.")
-class ServiceRecordPayload:
-    record: RecordType | None = strawberry.field(description="Null on errors.")
-    errors: list[DispatchError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The service record after the change, or why nothing changed.")
+class ServiceRecordPayload(Payload[DispatchError]):
+    record: RecordType | None = strawberry.field(default=None, description="Null on errors.")

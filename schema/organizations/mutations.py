@@ -1,26 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from enum import Enum
 
 import strawberry
 from strawberry import relay
 
-from models.organizations import Membership, MembershipRole, Organization
+from models.organizations import Membership, MembershipRole, Organization, OrganizationCategory
 from schema.core.context import Info
-from schema.core.errors import attempt, problem, require_user
+from schema.core.errors import payload, problem, require_user
 from schema.core.relay import decode_id
 from schema.organizations.types import (
-    CategoryEnum,
     MembershipPayload,
-    MembershipRoleEnum,
     MembershipType,
-    OrganizationError,
     OrganizationPayload,
     OrganizationType,
 )
 from services import organizations
-from services.common.errors import Problem
-from services.organizations import OrganizationErrorCode
+from services.organizations.errors import OrganizationErrorCode
 
 
 @strawberry.enum(description="An admin's answer to an application.")
@@ -32,7 +29,7 @@ class MembershipDecision(Enum):
 @strawberry.input(description="A new organisation.")
 class CreateOrganizationInput:
     name: str = strawberry.field(description="Registered name, unique in the city.")
-    category: CategoryEnum = strawberry.field(description="One of the 18 categories.")  # type: ignore[valid-type]
+    category: OrganizationCategory = strawberry.field(description="One of the 18 categories.")
     district: relay.GlobalID = strawberry.field(description="District it is registered in.")
     description: str = strawberry.field(default="", description="What it does.")
     contact_name: str = strawberry.field(default="", description="Public contact person.")
@@ -55,25 +52,25 @@ class ApplyToOrganizationInput:
 class DecideMembershipInput:
     membership: relay.GlobalID = strawberry.field(description="The application.")
     decision: MembershipDecision = strawberry.field(description="APPROVE or REJECT.")
-    role: MembershipRoleEnum = strawberry.field(  # type: ignore[valid-type]
+    role: MembershipRole = strawberry.field(
         default=MembershipRole.MEMBER, description="Role granted on approval."
     )
     note: str = strawberry.field(default="", description="A note to the applicant (≤500).")
 
 
-def _errors(problems: list[Problem]) -> list[OrganizationError]:
-    return [OrganizationError(code=p.code, message=p.message, field=p.field) for p in problems]
-
-
-def _organization(row: Organization | None, problems: list[Problem]) -> OrganizationPayload:
-    return OrganizationPayload(
-        organization=OrganizationType.from_model(row) if row else None, errors=_errors(problems)
+async def _organization(call: Awaitable[Organization]) -> OrganizationPayload:
+    return await payload(
+        OrganizationPayload,
+        call,
+        lambda row: OrganizationPayload(organization=OrganizationType.from_model(row)),
     )
 
 
-def _membership(row: Membership | None, problems: list[Problem]) -> MembershipPayload:
-    return MembershipPayload(
-        membership=MembershipType.from_model(row) if row else None, errors=_errors(problems)
+async def _membership(call: Awaitable[Membership]) -> MembershipPayload:
+    return await payload(
+        MembershipPayload,
+        call,
+        lambda row: MembershipPayload(membership=MembershipType.from_model(row)),
     )
 
 
@@ -89,9 +86,8 @@ class Mutation:
         require_user(info.context.principal)
         district_id = decode_id(input.district, "District")
         if district_id is None:
-            return _organization(
-                None,
-                problem(OrganizationErrorCode.UNKNOWN_DISTRICT, "No such district.", "district"),
+            return OrganizationPayload.failed(
+                problem(OrganizationErrorCode.UNKNOWN_DISTRICT, "No such district.", "district")
             )
         data = organizations.NewOrganization(
             name=input.name,
@@ -101,7 +97,7 @@ class Mutation:
             contact_name=input.contact_name,
             contact_phone=input.contact_phone,
         )
-        return _organization(*await attempt(organizations.create(info.context.principal, data)))
+        return await _organization(organizations.create(info.context.principal, data))
 
     @strawberry.mutation(description="Verify an organisation. Administrators only.")
     async def verify_organization(
@@ -110,16 +106,11 @@ class Mutation:
         require_user(info.context.principal)
         organization_id = decode_id(input.id, "Organization")
         if organization_id is None:
-            return _organization(
-                None,
-                problem(
-                    OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id"
-                ),
+            return OrganizationPayload.failed(
+                problem(OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id")
             )
-        return _organization(
-            *await attempt(
-                organizations.set_verified(info.context.principal, organization_id, input.verified)
-            )
+        return await _organization(
+            organizations.set_verified(info.context.principal, organization_id, input.verified)
         )
 
     @strawberry.mutation(description="Apply to join an organisation; its admins decide.")
@@ -129,18 +120,15 @@ class Mutation:
         require_user(info.context.principal)
         organization_id = decode_id(input.organization, "Organization")
         if organization_id is None:
-            return _membership(
-                None,
+            return MembershipPayload.failed(
                 problem(
                     OrganizationErrorCode.ORGANIZATION_NOT_FOUND,
                     "No such organisation.",
                     "organization",
-                ),
+                )
             )
-        return _membership(
-            *await attempt(
-                organizations.apply(info.context.principal, organization_id, input.message)
-            )
+        return await _membership(
+            organizations.apply(info.context.principal, organization_id, input.message)
         )
 
     @strawberry.mutation(description="Approve or reject an application (organisation admins).")
@@ -150,20 +138,17 @@ class Mutation:
         require_user(info.context.principal)
         membership_id = decode_id(input.membership, "Membership")
         if membership_id is None:
-            return _membership(
-                None,
+            return MembershipPayload.failed(
                 problem(
                     OrganizationErrorCode.MEMBERSHIP_NOT_FOUND, "No such application.", "membership"
-                ),
-            )
-        return _membership(
-            *await attempt(
-                organizations.decide(
-                    info.context.principal,
-                    membership_id,
-                    approve=input.decision == MembershipDecision.APPROVE,
-                    role=input.role,
-                    note=input.note,
                 )
+            )
+        return await _membership(
+            organizations.decide(
+                info.context.principal,
+                membership_id,
+                approve=input.decision == MembershipDecision.APPROVE,
+                role=input.role,
+                note=input.note,
             )
         )

@@ -3,15 +3,17 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from models.organizations import OrganizationCategory
 from schema.core.context import Info
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.organizations.types import CategoryEnum, OrganizationType
+from schema.organizations.loaders import ORGANIZATION
+from schema.organizations.types import OrganizationType
 from services import organizations
 
 
 @strawberry.input(description="Narrows the organisation list; every given field must match.")
 class OrganizationFilter:
-    category: CategoryEnum | None = strawberry.field(default=None, description="Category.")  # type: ignore[valid-type]
+    category: OrganizationCategory | None = strawberry.field(default=None, description="Category.")
     district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
     verified: bool | None = strawberry.field(default=None, description="Verified or not.")
     search: str | None = strawberry.field(default=None, description="Part of the name.")
@@ -46,5 +48,5 @@ class Query:
         organization_id = decode_id(id, "Organization")
         if organization_id is None:
             return None
-        row = await info.context.loaders.organization.load(organization_id)
+        row = await ORGANIZATION.load(info, organization_id)
         return OrganizationType.from_model(row) if row else None

@@ -15,19 +15,24 @@ from models.organizations import (
     OrganizationCategory,
 )
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
+from schema.organizations.loaders import (
+    APPLICATIONS_OF_ORGANIZATION,
+    MEMBER_COUNT,
+    MEMBERS_OF_ORGANIZATION,
+    ORGANIZATION,
+)
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
-from services.organizations import OrganizationErrorCode
+from services.organizations.errors import OrganizationErrorCode
 
-CategoryEnum = strawberry.enum(
-    OrganizationCategory, name="OrganizationCategory", description="The 18 categories."
-)
-MembershipRoleEnum = strawberry.enum(MembershipRole, description="Role inside an organisation.")
-MembershipStatusEnum = strawberry.enum(MembershipStatus, description="Where an application is.")
-OrganizationErrorCodeEnum = strawberry.enum(
-    OrganizationErrorCode, description="Why an organisation request failed."
-)
+strawberry.enum(OrganizationCategory, name="OrganizationCategory", description="The 18 categories.")
+strawberry.enum(MembershipRole, description="Role inside an organisation.")
+strawberry.enum(MembershipStatus, description="Where an application is.")
+strawberry.enum(OrganizationErrorCode, description="Why an organisation request failed.")
 
 
 async def _can_manage(info: Info, organization_id: int) -> bool:
@@ -39,7 +44,7 @@ async def _can_manage(info: Info, organization_id: int) -> bool:
 class OrganizationType(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Registered name.")
-    category: CategoryEnum = strawberry.field(description="One of the 18 categories.")  # type: ignore[valid-type]
+    category: OrganizationCategory = strawberry.field(description="One of the 18 categories.")
     verified: bool = strawberry.field(description="Verified by the city.")
     description: str = strawberry.field(description="What the organisation does.")
     contact_name: str = strawberry.field(description="Public contact person.")
@@ -69,19 +74,19 @@ class OrganizationType(relay.Node):
 
     @strawberry.field(description="District it is registered in.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.district_id)
+        row = await DISTRICT.load(info, self.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
     @strawberry.field(description="Number of approved members.")
     async def member_count(self, info: Info) -> int:
-        return await info.context.loaders.member_count.load(self.id)
+        return await MEMBER_COUNT.load(info, self.id)
 
     @strawberry.field(description="Approved members, oldest first. Signed-in only; else empty.")
     async def members(self, info: Info) -> list[MembershipType]:
         if not info.context.principal.is_authenticated:
             return []
-        rows = await info.context.loaders.members_of_organization.load(self.id)
+        rows = await MEMBERS_OF_ORGANIZATION.load(info, self.id)
         return [MembershipType.from_model(r) for r in rows]
 
     @strawberry.field(
@@ -91,7 +96,7 @@ class OrganizationType(relay.Node):
     async def applications(self, info: Info) -> list[MembershipType]:
         if not await _can_manage(info, self.id):
             return []
-        rows = await info.context.loaders.applications_of_organization.load(self.id)
+        rows = await APPLICATIONS_OF_ORGANIZATION.load(info, self.id)
         return [MembershipType.from_model(r) for r in rows]
 
 
@@ -100,8 +105,8 @@ class OrganizationType(relay.Node):
 )
 class MembershipType(relay.Node):
     id: relay.NodeID[int]
-    role: MembershipRoleEnum = strawberry.field(description="MEMBER or ADMIN.")  # type: ignore[valid-type]
-    status: MembershipStatusEnum = strawberry.field(description="PENDING, APPROVED or REJECTED.")  # type: ignore[valid-type]
+    role: MembershipRole = strawberry.field(description="MEMBER or ADMIN.")
+    status: MembershipStatus = strawberry.field(description="PENDING, APPROVED or REJECTED.")
     message: str = strawberry.field(description="The applicant's message.")
     applied_at: datetime = strawberry.field(description="When the volunteer applied.")
     decided_at: datetime | None = strawberry.field(description="When it was decided.")
@@ -133,31 +138,31 @@ class MembershipType(relay.Node):
 
     @strawberry.field(description="The volunteer.")
     async def volunteer(self, info: Info) -> VolunteerType:
-        row = await info.context.loaders.volunteer.load(self.volunteer_id)
+        row = await VOLUNTEER.load(info, self.volunteer_id)
         assert row is not None
         return VolunteerType.from_model(row)
 
     @strawberry.field(description="The organisation.")
     async def organization(self, info: Info) -> OrganizationType:
-        row = await info.context.loaders.organization.load(self.organization_id)
+        row = await ORGANIZATION.load(info, self.organization_id)
         assert row is not None
         return OrganizationType.from_model(row)
 
 
 @strawberry.type(description="A problem with an organisation request.")
-class OrganizationError:
-    code: OrganizationErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class OrganizationError(DomainErrorType[OrganizationErrorCode]):
+    pass
 
 
-@strawberry.type(description="The organisation after the change, or why nothing changed.")
-class OrganizationPayload:
-    organization: OrganizationType | None = strawberry.field(description="Null on errors.")
-    errors: list[OrganizationError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The organisation after the change, or why nothing changed.")
+class OrganizationPayload(Payload[OrganizationError]):
+    organization: OrganizationType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
-@strawberry.type(description="The membership after the change, or why nothing changed.")
-class MembershipPayload:
-    membership: MembershipType | None = strawberry.field(description="Null on errors.")
-    errors: list[OrganizationError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The membership after the change, or why nothing changed.")
+class MembershipPayload(Payload[OrganizationError]):
+    membership: MembershipType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )

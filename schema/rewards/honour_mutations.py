@@ -12,7 +12,7 @@ from strawberry import relay
 
 from models.rewards import InsurancePolicy
 from schema.core.context import Info
-from schema.core.errors import attempt, problem, require_user
+from schema.core.errors import payload, problem, require_user
 from schema.core.relay import decode_id
 from schema.rewards.honours import (
     CommendationPayload,
@@ -24,12 +24,10 @@ from schema.rewards.honours import (
     ServiceCardType,
 )
 from schema.rewards.mutations import require_admin
-from schema.rewards.types import errors_of
-from services.common.errors import Problem
-from services.rewards import RewardsErrorCode
 from services.rewards import cards as rewards_cards
 from services.rewards import cover as rewards_cover
 from services.rewards.cards import CardAction
+from services.rewards.errors import RewardsErrorCode
 
 
 @strawberry.input(description="Issue a service card to a volunteer.")
@@ -85,14 +83,18 @@ class CommendVolunteerInput:
     )
 
 
-def _card_payload(row: Any, problems: list[Problem]) -> ServiceCardPayload:
-    return ServiceCardPayload(
-        card=ServiceCardType.from_model(row) if row else None, errors=errors_of(problems)
+async def _card_payload(call: Awaitable[Any]) -> ServiceCardPayload:
+    return await payload(
+        ServiceCardPayload,
+        call,
+        lambda row: ServiceCardPayload(card=ServiceCardType.from_model(row)),
     )
 
 
 def _no_card() -> ServiceCardPayload:
-    return _card_payload(None, problem(RewardsErrorCode.CARD_NOT_FOUND, "No such card.", "card"))
+    return ServiceCardPayload.failed(
+        problem(RewardsErrorCode.CARD_NOT_FOUND, "No such card.", "card")
+    )
 
 
 async def _change(info: Info, input: ServiceCardInput, action: CardAction) -> ServiceCardPayload:
@@ -102,7 +104,7 @@ async def _change(info: Info, input: ServiceCardInput, action: CardAction) -> Se
     if card_id is None:
         return _no_card()
     call = rewards_cards.change(principal, card_id, action, input.note)
-    return _card_payload(*await attempt(call))
+    return await _card_payload(call)
 
 
 def _admin_change(action: CardAction) -> Callable[..., Awaitable[ServiceCardPayload]]:
@@ -113,25 +115,28 @@ def _admin_change(action: CardAction) -> Callable[..., Awaitable[ServiceCardPayl
     return resolve
 
 
-def _policy_payload(row: InsurancePolicy | None, problems: list[Problem]) -> InsurancePolicyPayload:
-    return InsurancePolicyPayload(
-        policy=InsurancePolicyType.from_model(row) if row else None, errors=errors_of(problems)
+async def _policy_payload(call: Awaitable[InsurancePolicy]) -> InsurancePolicyPayload:
+    return await payload(
+        InsurancePolicyPayload,
+        call,
+        lambda row: InsurancePolicyPayload(policy=InsurancePolicyType.from_model(row)),
     )
 
 
 async def _coverage(policy_id: int, work: Awaitable[int]) -> CoveragePayload:
-    added, problems = await attempt(work)
-    policy = await InsurancePolicy.get_or_none(id=policy_id) if not problems else None
-    return CoveragePayload(
-        policy=InsurancePolicyType.from_model(policy) if policy else None,
-        added=added or 0,
-        errors=errors_of(problems),
-    )
+    async def cover() -> CoveragePayload:
+        added = await work
+        policy = await InsurancePolicy.get_or_none(id=policy_id)
+        return CoveragePayload(
+            policy=InsurancePolicyType.from_model(policy) if policy else None, added=added
+        )
+
+    return await payload(CoveragePayload, cover(), lambda covered: covered)
 
 
 def _no_policy() -> CoveragePayload:
     missing = problem(RewardsErrorCode.POLICY_NOT_FOUND, "No such policy.", "policy")
-    return CoveragePayload(policy=None, added=0, errors=errors_of(missing))
+    return CoveragePayload.failed(missing)
 
 
 @strawberry.type
@@ -146,10 +151,8 @@ class Mutation:
             missing = problem(
                 RewardsErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer"
             )
-            return _card_payload(None, missing)
-        return _card_payload(
-            *await attempt(rewards_cards.issue(info.context.principal, volunteer_id))
-        )
+            return ServiceCardPayload.failed(missing)
+        return await _card_payload(rewards_cards.issue(info.context.principal, volunteer_id))
 
     activate_service_card = strawberry.mutation(
         _admin_change(CardAction.ACTIVATE), description="ISSUED → ACTIVE (ADMIN)."
@@ -181,7 +184,7 @@ class Mutation:
         if card_id is None:
             return _no_card()
         call = rewards_cards.reissue(info.context.principal, card_id, input.note)
-        return _card_payload(*await attempt(call))
+        return await _card_payload(call)
 
     @strawberry.mutation(description="Record a group accident policy for volunteers (ADMIN).")
     async def record_insurance_policy(
@@ -196,9 +199,7 @@ class Mutation:
             ends_on=input.ends_on,
             sum_insured=input.sum_insured,
         )
-        return _policy_payload(
-            *await attempt(rewards_cover.record_policy(info.context.principal, data))
-        )
+        return await _policy_payload(rewards_cover.record_policy(info.context.principal, data))
 
     @strawberry.mutation(description="Cover named active volunteers under a policy (ADMIN).")
     async def cover_volunteers(self, info: Info, input: CoverVolunteersInput) -> CoveragePayload:
@@ -245,7 +246,7 @@ class Mutation:
             missing = problem(
                 RewardsErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer"
             )
-            return CommendationPayload(commendation=None, errors=errors_of(missing))
+            return CommendationPayload.failed(missing)
         data = rewards_cover.NewCommendation(
             volunteer_id=volunteer_id,
             title=input.title,
@@ -254,8 +255,8 @@ class Mutation:
             issuer=input.issuer,
             organization_id=organization_id,
         )
-        row, problems = await attempt(rewards_cover.commend(principal, data))
-        return CommendationPayload(
-            commendation=CommendationType.from_model(row) if row else None,
-            errors=errors_of(problems),
+        return await payload(
+            CommendationPayload,
+            rewards_cover.commend(principal, data),
+            lambda row: CommendationPayload(commendation=CommendationType.from_model(row)),
         )

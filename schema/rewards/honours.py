@@ -22,9 +22,19 @@ from models.rewards import (
 )
 from models.volunteers import Volunteer
 from schema.core.context import Info
+from schema.core.errors import Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
+from schema.rewards.loaders import (
+    CARD_OF_VOLUNTEER,
+    COMMENDATIONS_OF_VOLUNTEER,
+    COVERAGE_OF_VOLUNTEER,
+    COVERED_COUNT,
+    STAR_LEVELS_OF_VOLUNTEER,
+)
 from schema.rewards.types import RewardsError
+from schema.volunteers.loaders import VOLUNTEER
 from services.common import lookups
 from services.rewards import cards as rewards_cards
 from services.rewards import cover as rewards_cover
@@ -33,7 +43,7 @@ from services.rewards.cards import CardCheckResult, format_number
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
 
-ServiceCardStatusEnum = strawberry.enum(
+strawberry.enum(
     CardStatus,
     name="ServiceCardStatus",
     description="ISSUED → ACTIVE ⇄ FROZEN; LOST, or REPLACED by a reissued card (both dead).",
@@ -75,7 +85,7 @@ class ServiceCardType(relay.Node):
     number: str = strawberry.field(
         description="16 digits in groups of four: 4413, an 11-digit serial, a Luhn check digit."
     )
-    status: ServiceCardStatusEnum = strawberry.field(description="Where the card stands.")  # type: ignore[valid-type]
+    status: CardStatus = strawberry.field(description="Where the card stands.")
     issued_at: datetime = strawberry.field(description="When it was issued.")
     status_changed_at: datetime = strawberry.field(description="When the status last changed.")
     status_note: str = strawberry.field(description="Why it last changed, if said.")
@@ -112,7 +122,7 @@ class ServiceCardType(relay.Node):
     ) -> Annotated[VolunteerType, strawberry.lazy("schema.volunteers.types")]:
         from schema.volunteers.types import VolunteerType
 
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         assert row is not None
         return VolunteerType.from_model(row)
 
@@ -124,7 +134,7 @@ class ServiceCardType(relay.Node):
 class ServiceCardCheck:
     card_number: str = strawberry.field(description="The number asked about, grouped.")
     found: bool = strawberry.field(description="False when no card has this number.")
-    status: ServiceCardStatusEnum | None = strawberry.field(description="Null when not found.")  # type: ignore[valid-type]
+    status: CardStatus | None = strawberry.field(description="Null when not found.")
     honoured: bool = strawberry.field(description="True only for an ACTIVE card: serve as VIP.")
     holder_name: str | None = strawberry.field(
         description="Masked (陈**); null unless the card is live."
@@ -177,7 +187,7 @@ class InsurancePolicyType(relay.Node):
 
     @strawberry.field(description="How many volunteers it covers.")
     async def covered_count(self, info: Info) -> int:
-        return await info.context.loaders.covered_count.load(self.id)
+        return await COVERED_COUNT.load(info, self.id)
 
 
 @strawberry.type(name="InsuranceCoverage", description="A volunteer insured under a policy.")
@@ -221,40 +231,42 @@ class CommendationType:
     async def organization(self, info: Info) -> OrganizationType | None:
         if self.row.organization_id is None:
             return None
-        row = await info.context.loaders.organization.load(self.row.organization_id)
+        row = await ORGANIZATION.load(info, self.row.organization_id)
         return OrganizationType.from_model(row) if row else None
 
 
-@strawberry.type(description="The card after the change (the new one, on reissue), or why not.")
-class ServiceCardPayload:
-    card: ServiceCardType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The card after the change (the new one, on reissue), or why not.")
+class ServiceCardPayload(Payload[RewardsError]):
+    card: ServiceCardType | None = strawberry.field(default=None, description="Null on errors.")
 
 
-@strawberry.type(description="The policy recorded, or why not.")
-class InsurancePolicyPayload:
-    policy: InsurancePolicyType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The policy recorded, or why not.")
+class InsurancePolicyPayload(Payload[RewardsError]):
+    policy: InsurancePolicyType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
-@strawberry.type(description="How many volunteers were newly covered, or why none were.")
-class CoveragePayload:
-    policy: InsurancePolicyType | None = strawberry.field(description="Null on errors.")
-    added: int = strawberry.field(description="Volunteers newly covered (0 on errors).")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="How many volunteers were newly covered, or why none were.")
+class CoveragePayload(Payload[RewardsError]):
+    policy: InsurancePolicyType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
+    added: int = strawberry.field(default=0, description="Volunteers newly covered (0 on errors).")
 
 
-@strawberry.type(description="The commendation recorded, or why not.")
-class CommendationPayload:
-    commendation: CommendationType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The commendation recorded, or why not.")
+class CommendationPayload(Payload[RewardsError]):
+    commendation: CommendationType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
 # What the Volunteer type shows of a volunteer's rewards --------------------------------------
 
 
 async def star_level_history(info: Info, volunteer: Volunteer) -> list[StarLevelAchievementType]:
-    rows = await info.context.loaders.star_levels_of_volunteer.load(volunteer.id)
+    rows = await STAR_LEVELS_OF_VOLUNTEER.load(info, volunteer.id)
     return [StarLevelAchievementType.from_model(r) for r in rows]
 
 
@@ -268,17 +280,17 @@ def _owner_or_admin(info: Info, volunteer: Volunteer) -> bool:
 async def service_card(info: Info, volunteer: Volunteer) -> ServiceCardType | None:
     if not _owner_or_admin(info, volunteer):
         return None
-    row = await info.context.loaders.card_of_volunteer.load(volunteer.id)
+    row = await CARD_OF_VOLUNTEER.load(info, volunteer.id)
     return ServiceCardType.from_model(row) if row else None
 
 
 async def insurance_coverage(info: Info, volunteer: Volunteer) -> list[InsuranceCoverageType]:
     if not rewards_cover.may_see_insurance(info.context.principal, volunteer.user_id):
         return []
-    rows = await info.context.loaders.coverage_of_volunteer.load(volunteer.id)
+    rows = await COVERAGE_OF_VOLUNTEER.load(info, volunteer.id)
     return [InsuranceCoverageType.from_model(r) for r in rows]
 
 
 async def commendations(info: Info, volunteer: Volunteer) -> list[CommendationType]:
-    rows = await info.context.loaders.commendations_of_volunteer.load(volunteer.id)
+    rows = await COMMENDATIONS_OF_VOLUNTEER.load(info, volunteer.id)
     return [CommendationType.from_model(r) for r in rows]

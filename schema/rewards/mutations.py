@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -9,27 +10,23 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from models.rewards import BenefitDelivery
+from models.rewards import BenefitCategory, BenefitDelivery, ProviderKind
 from schema.core.context import Info
-from schema.core.errors import access_error, attempt, problem, require_user
+from schema.core.errors import access_error, payload, problem, require_user
 from schema.core.relay import decode_id
 from schema.rewards.types import (
-    BenefitCategoryEnum,
-    BenefitDeliveryEnum,
     BenefitPayload,
     BenefitProviderPayload,
     BenefitProviderType,
     BenefitType,
-    ProviderKindEnum,
     RedemptionPayload,
     RedemptionType,
-    errors_of,
 )
 from services.common.errors import NotPermitted
-from services.rewards import RewardsErrorCode
 from services.rewards import catalogue as rewards_catalogue
 from services.rewards import providers as rewards_providers
 from services.rewards import redemptions as rewards_redemptions
+from services.rewards.errors import RewardsErrorCode
 
 KEY_DESCRIPTION = (
     "Your unique key for this request (1-100 characters): a retry with the same key and input "
@@ -40,7 +37,7 @@ KEY_DESCRIPTION = (
 @strawberry.input(description="A new benefit provider.")
 class CreateBenefitProviderInput:
     name: str = strawberry.field(description="Unique name (≤128).")
-    kind: ProviderKindEnum = strawberry.field(description="What sort of body it is.")  # type: ignore[valid-type]
+    kind: ProviderKind = strawberry.field(description="What sort of body it is.")
     district: relay.GlobalID | None = strawberry.field(
         default=None, description="District it serves; omit for city-wide."
     )
@@ -58,10 +55,10 @@ class ProviderStaffInput:
 class CreateBenefitInput:
     code: str = strawberry.field(description="Stable key: A-Z, 0-9, _ (3-48).")
     name: str = strawberry.field(description="Name (≤128).")
-    category: BenefitCategoryEnum = strawberry.field(description="What it is about.")  # type: ignore[valid-type]
+    category: BenefitCategory = strawberry.field(description="What it is about.")
     provider: relay.GlobalID = strawberry.field(description="Who grants it.")
     valid_from: datetime = strawberry.field(description="Offered from.")
-    delivery: BenefitDeliveryEnum = strawberry.field(  # type: ignore[valid-type]
+    delivery: BenefitDelivery = strawberry.field(
         default=BenefitDelivery.CODE, description="How it is obtained."
     )
     description: str = strawberry.field(default="", description="What the volunteer gets.")
@@ -133,22 +130,25 @@ def _changes(given: UpdateBenefitInput) -> tuple[dict[str, Any], list[str]]:
     return changes, nulls
 
 
-def _provider_payload(row: Any, problems: list[Any]) -> BenefitProviderPayload:
-    return BenefitProviderPayload(
-        provider=BenefitProviderType.from_model(row) if row else None, errors=errors_of(problems)
+async def _provider_payload(call: Awaitable[Any]) -> BenefitProviderPayload:
+    return await payload(
+        BenefitProviderPayload,
+        call,
+        lambda row: BenefitProviderPayload(provider=BenefitProviderType.from_model(row)),
     )
 
 
-def _benefit_payload(row: Any, problems: list[Any]) -> BenefitPayload:
-    return BenefitPayload(
-        benefit=BenefitType.from_model(row) if row else None, errors=errors_of(problems)
+async def _benefit_payload(call: Awaitable[Any]) -> BenefitPayload:
+    return await payload(
+        BenefitPayload, call, lambda row: BenefitPayload(benefit=BenefitType.from_model(row))
     )
 
 
-def _redemption_payload(row: Any, problems: list[Any]) -> RedemptionPayload:
-    return RedemptionPayload(
-        redemption=RedemptionType.from_model(row, True) if row else None,
-        errors=errors_of(problems),
+async def _redemption_payload(call: Awaitable[Any]) -> RedemptionPayload:
+    return await payload(
+        RedemptionPayload,
+        call,
+        lambda row: RedemptionPayload(redemption=RedemptionType.from_model(row, True)),
     )
 
 
@@ -176,8 +176,8 @@ class Mutation:
         require_admin(info)
         district_id = decode_id(input.district, "District") if input.district else None
         if input.district and district_id is None:
-            return _provider_payload(
-                None, _missing(RewardsErrorCode.DISTRICT_NOT_FOUND, "district")
+            return BenefitProviderPayload.failed(
+                _missing(RewardsErrorCode.DISTRICT_NOT_FOUND, "district")
             )
         data = rewards_providers.NewProvider(
             name=input.name,
@@ -186,7 +186,7 @@ class Mutation:
             address=input.address,
             contact_phone=input.contact_phone,
         )
-        return _provider_payload(*await attempt(rewards_providers.create_provider(principal, data)))
+        return await _provider_payload(rewards_providers.create_provider(principal, data))
 
     @strawberry.mutation(
         description="Make a user a provider account of a provider (ADMIN): they may then "
@@ -209,7 +209,7 @@ class Mutation:
         require_admin(info)
         provider_id = decode_id(input.provider, "BenefitProvider")
         if provider_id is None:
-            return _benefit_payload(None, _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider"))
+            return BenefitPayload.failed(_missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider"))
         data = rewards_catalogue.NewBenefit(
             code=input.code,
             name=input.name,
@@ -225,7 +225,7 @@ class Mutation:
             stock=input.stock,
             per_volunteer_limit=input.per_volunteer_limit,
         )
-        return _benefit_payload(*await attempt(rewards_catalogue.create_benefit(principal, data)))
+        return await _benefit_payload(rewards_catalogue.create_benefit(principal, data))
 
     @strawberry.mutation(
         description="Change a benefit's terms, stock or availability (ADMIN). Withdraw it "
@@ -236,14 +236,14 @@ class Mutation:
         require_admin(info)
         benefit_id = decode_id(input.benefit, "Benefit")
         if benefit_id is None:
-            return _benefit_payload(None, _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefit"))
+            return BenefitPayload.failed(_missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefit"))
         changes, nulls = _changes(input)
         if nulls:
-            return _benefit_payload(
-                None, problem(RewardsErrorCode.INVALID_TEXT, "May not be null.", nulls[0])
+            return BenefitPayload.failed(
+                problem(RewardsErrorCode.INVALID_TEXT, "May not be null.", nulls[0])
             )
         call = rewards_catalogue.update_benefit(principal, benefit_id, changes)
-        return _benefit_payload(*await attempt(call))
+        return await _benefit_payload(call)
 
     @strawberry.mutation(
         description="Redeem a benefit for a one-time code (signed-in volunteer). Coded errors: "
@@ -255,11 +255,11 @@ class Mutation:
         require_user(principal)
         benefit_id = decode_id(input.benefit_id, "Benefit")
         if benefit_id is None:
-            return _redemption_payload(
-                None, _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefitId")
+            return RedemptionPayload.failed(
+                _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefitId")
             )
         call = rewards_redemptions.redeem(principal, benefit_id, input.idempotency_key)
-        return _redemption_payload(*await attempt(call))
+        return await _redemption_payload(call)
 
     @strawberry.mutation(
         description="Verify a redemption code and mark it used, once (a provider account of "
@@ -271,9 +271,7 @@ class Mutation:
     ) -> RedemptionPayload:
         principal = info.context.principal
         require_user(principal)
-        return _redemption_payload(
-            *await attempt(rewards_redemptions.verify(principal, input.code))
-        )
+        return await _redemption_payload(rewards_redemptions.verify(principal, input.code))
 
 
 async def _staff(info: Info, input: ProviderStaffInput, change: Any) -> BenefitProviderPayload:
@@ -282,7 +280,9 @@ async def _staff(info: Info, input: ProviderStaffInput, change: Any) -> BenefitP
     provider_id = decode_id(input.provider, "BenefitProvider")
     user_id = decode_id(input.user, "User")
     if provider_id is None:
-        return _provider_payload(None, _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider"))
+        return BenefitProviderPayload.failed(
+            _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider")
+        )
     if user_id is None:
-        return _provider_payload(None, _missing(RewardsErrorCode.USER_NOT_FOUND, "user"))
-    return _provider_payload(*await attempt(change(principal, provider_id, user_id)))
+        return BenefitProviderPayload.failed(_missing(RewardsErrorCode.USER_NOT_FOUND, "user"))
+    return await _provider_payload(change(principal, provider_id, user_id))

@@ -9,6 +9,7 @@ from strawberry import relay
 from models.accounts import Role
 from models.rewards import (
     Benefit,
+    BenefitCategory,
     BenefitProvider,
     InsurancePolicy,
     Redemption,
@@ -19,7 +20,6 @@ from schema.core.errors import access_error, query_input_error, require_user
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.rewards.honours import InsurancePolicyType, ServiceCardCheck, ServiceCardType
 from schema.rewards.types import (
-    BenefitCategoryEnum,
     BenefitEligibility,
     BenefitProviderType,
     BenefitType,
@@ -34,7 +34,7 @@ from services.rewards import redemptions as rewards_redemptions
 
 @strawberry.input(description="Narrows the benefit catalogue; every given field must match.")
 class BenefitFilter:
-    category: BenefitCategoryEnum | None = strawberry.field(  # type: ignore[valid-type]
+    category: BenefitCategory | None = strawberry.field(
         default=None, description="Of this category."
     )
     provider: relay.GlobalID | None = strawberry.field(

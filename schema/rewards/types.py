@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,32 +19,29 @@ from models.rewards import (
     Redemption,
 )
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
+from schema.rewards.loaders import BENEFIT, BENEFIT_PROVIDER, BENEFITS_OF_PROVIDER
+from schema.volunteers.loaders import VOLUNTEER
 from services.common import lookups
-from services.common.errors import Problem
-from services.rewards import RewardsErrorCode
 from services.rewards import redemptions as rewards_redemptions
 from services.rewards.benefits import Eligibility, IneligibleReason
 from services.rewards.cards import mask_name
+from services.rewards.errors import RewardsErrorCode
 from services.rewards.redemptions import RedemptionState
 
-RewardsErrorCodeEnum = strawberry.enum(
-    RewardsErrorCode, description="Why a rewards request failed."
-)
-ProviderKindEnum = strawberry.enum(ProviderKind, description="What sort of body a provider is.")
-BenefitCategoryEnum = strawberry.enum(BenefitCategory, description="What a benefit is about.")
-BenefitDeliveryEnum = strawberry.enum(
+strawberry.enum(RewardsErrorCode, description="Why a rewards request failed.")
+strawberry.enum(ProviderKind, description="What sort of body a provider is.")
+strawberry.enum(BenefitCategory, description="What a benefit is about.")
+strawberry.enum(
     BenefitDelivery,
     description="How a volunteer gets it: CODE (redeem for a one-time code the provider "
     "verifies), SERVICE_CARD (show the service card), AUTOMATIC (granted without asking).",
 )
-IneligibleReasonEnum = strawberry.enum(
-    IneligibleReason, description="Why a volunteer cannot have a benefit now."
-)
-RedemptionStateEnum = strawberry.enum(
-    RedemptionState, description="ISSUED (usable), USED, or EXPIRED unused."
-)
+strawberry.enum(IneligibleReason, description="Why a volunteer cannot have a benefit now.")
+strawberry.enum(RedemptionState, description="ISSUED (usable), USED, or EXPIRED unused.")
 
 
 @strawberry.type(
@@ -54,7 +51,7 @@ RedemptionStateEnum = strawberry.enum(
 class BenefitProviderType(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Name.")
-    kind: ProviderKindEnum = strawberry.field(description="What sort of body it is.")  # type: ignore[valid-type]
+    kind: ProviderKind = strawberry.field(description="What sort of body it is.")
     address: str = strawberry.field(description="Public address; may be empty.")
     contact_phone: str = strawberry.field(description="Public contact phone; may be empty.")
     row: strawberry.Private[BenefitProvider]
@@ -80,12 +77,12 @@ class BenefitProviderType(relay.Node):
     async def district(self, info: Info) -> DistrictType | None:
         if self.row.district_id is None:
             return None
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         return DistrictType.from_model(row) if row else None
 
     @strawberry.field(description="Its benefits, withdrawn ones included, oldest first.")
     async def benefits(self, info: Info) -> list[BenefitType]:
-        rows = await info.context.loaders.benefits_of_provider.load(self.id)
+        rows = await BENEFITS_OF_PROVIDER.load(info, self.id)
         return [BenefitType.from_model(r) for r in rows]
 
 
@@ -98,8 +95,8 @@ class BenefitType(relay.Node):
     basis: str = strawberry.field(
         description="The clause of the scheme it implements, quoted from the seed where named."
     )
-    category: BenefitCategoryEnum = strawberry.field(description="What it is about.")  # type: ignore[valid-type]
-    delivery: BenefitDeliveryEnum = strawberry.field(description="How it is obtained.")  # type: ignore[valid-type]
+    category: BenefitCategory = strawberry.field(description="What it is about.")
+    delivery: BenefitDelivery = strawberry.field(description="How it is obtained.")
     min_star_level: int = strawberry.field(description="Star level needed (0 = none).")
     min_recent_hours: Decimal | None = strawberry.field(
         description="Confirmed hours needed in the last 12 months; null for none."
@@ -145,14 +142,14 @@ class BenefitType(relay.Node):
 
     @strawberry.field(description="Who grants it.")
     async def provider(self, info: Info) -> BenefitProviderType:
-        row = await info.context.loaders.benefit_provider.load(self.row.provider_id)
+        row = await BENEFIT_PROVIDER.load(info, self.row.provider_id)
         assert row is not None
         return BenefitProviderType.from_model(row)
 
 
 @strawberry.type(description="One reason a benefit is not yours now.")
 class Ineligibility:
-    reason: IneligibleReasonEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
+    reason: IneligibleReason = strawberry.field(description="Machine-readable reason.")
     message: str = strawberry.field(description="What is missing, in numbers.")
 
 
@@ -183,7 +180,7 @@ class BenefitEligibility:
 )
 class RedemptionType(relay.Node):
     id: relay.NodeID[int]
-    state: RedemptionStateEnum = strawberry.field(description="ISSUED, USED or EXPIRED.")  # type: ignore[valid-type]
+    state: RedemptionState = strawberry.field(description="ISSUED, USED or EXPIRED.")
     created_at: datetime = strawberry.field(description="When it was redeemed.")
     expires_at: datetime = strawberry.field(description="The code is void after this.")
     used_at: datetime | None = strawberry.field(description="When the provider verified it.")
@@ -221,40 +218,35 @@ class RedemptionType(relay.Node):
 
     @strawberry.field(description="The benefit redeemed.")
     async def benefit(self, info: Info) -> BenefitType:
-        row = await info.context.loaders.benefit.load(self.row.benefit_id)
+        row = await BENEFIT.load(info, self.row.benefit_id)
         assert row is not None
         return BenefitType.from_model(row)
 
     @strawberry.field(description="The volunteer's name, masked (陈**): what a counter checks.")
     async def holder_name(self, info: Info) -> str:
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return mask_name(row.real_name) if row else ""
 
 
 @strawberry.type(description="A problem with a rewards request.")
-class RewardsError:
-    code: RewardsErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class RewardsError(DomainErrorType[RewardsErrorCode]):
+    pass
 
 
-def errors_of(problems: Sequence[Problem]) -> list[RewardsError]:
-    return [RewardsError(code=p.code, message=p.message, field=p.field) for p in problems]
+@payload_type(description="The provider after the change, or why nothing changed.")
+class BenefitProviderPayload(Payload[RewardsError]):
+    provider: BenefitProviderType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
-@strawberry.type(description="The provider after the change, or why nothing changed.")
-class BenefitProviderPayload:
-    provider: BenefitProviderType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The benefit after the change, or why nothing changed.")
+class BenefitPayload(Payload[RewardsError]):
+    benefit: BenefitType | None = strawberry.field(default=None, description="Null on errors.")
 
 
-@strawberry.type(description="The benefit after the change, or why nothing changed.")
-class BenefitPayload:
-    benefit: BenefitType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
-
-
-@strawberry.type(description="The redemption (new, replayed or verified), or why not.")
-class RedemptionPayload:
-    redemption: RedemptionType | None = strawberry.field(description="Null on errors.")
-    errors: list[RewardsError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The redemption (new, replayed or verified), or why not.")
+class RedemptionPayload(Payload[RewardsError]):
+    redemption: RedemptionType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )

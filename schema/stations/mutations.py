@@ -1,24 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import strawberry
 from strawberry import relay
 
 from models.dispatch import ServiceCategory
-from models.stations import Station
+from models.stations import Station, StationKind
 from schema.core.context import Info
-from schema.core.errors import attempt, problem, require_user
+from schema.core.errors import payload, problem, require_user
 from schema.core.relay import decode_id
-from schema.dispatch.types import ServiceCategoryEnum
-from schema.stations.types import StationError, StationKindEnum, StationPayload, StationType
+from schema.stations.types import StationPayload, StationType
 from schema.volunteers.mutations import GeoPointInput
 from services import stations
 from services.common.errors import Problem
-from services.stations import StationErrorCode
+from services.stations.errors import StationErrorCode
 
 
 @strawberry.input(description="A new station, post, point or studio.")
 class CreateStationInput:
-    kind: StationKindEnum = strawberry.field(description="What kind of station it is.")  # type: ignore[valid-type]
+    kind: StationKind = strawberry.field(description="What kind of station it is.")
     name: str = strawberry.field(description="Name, unique in the city (2-128).")
     address: str = strawberry.field(description="Street address (2-256).")
     location: GeoPointInput = strawberry.field(description="Map point, inside Huizhou.")
@@ -31,15 +32,14 @@ class CreateStationInput:
         description="Organisation that runs it; organisation admins must name their own.",
     )
     opening_hours: str = strawberry.field(default="", description="When it is staffed (≤256).")
-    services: list[ServiceCategoryEnum] = strawberry.field(  # type: ignore[valid-type]
+    services: list[ServiceCategory] = strawberry.field(
         default_factory=list, description="Kinds of help offered there."
     )
 
 
-def _payload(row: Station | None, problems: list[Problem]) -> StationPayload:
-    return StationPayload(
-        station=StationType.from_model(row) if row else None,
-        errors=[StationError(code=p.code, message=p.message, field=p.field) for p in problems],
+async def _payload(call: Awaitable[Station]) -> StationPayload:
+    return await payload(
+        StationPayload, call, lambda row: StationPayload(station=StationType.from_model(row))
     )
 
 
@@ -77,7 +77,7 @@ class Mutation:
         )
         problems += more
         if problems or district_id is None:
-            return _payload(None, problems)
+            return StationPayload.failed(problems)
         data = stations.NewStation(
             kind=input.kind,
             name=input.name,
@@ -90,4 +90,4 @@ class Mutation:
             opening_hours=input.opening_hours,
             services=[ServiceCategory(s) for s in input.services],
         )
-        return _payload(*await attempt(stations.create_station(info.context.principal, data)))
+        return await _payload(stations.create_station(info.context.principal, data))

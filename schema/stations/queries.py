@@ -3,14 +3,10 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from models.stations import StationKind
 from schema.core.errors import query_input_error
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.stations.types import (
-    NearbyStation,
-    ServiceCircleCoverage,
-    StationKindEnum,
-    StationType,
-)
+from schema.stations.types import NearbyStation, ServiceCircleCoverage, StationType
 from services import stations
 from services.common.errors import DomainError
 from services.stations import CIRCLE_MINUTES
@@ -18,7 +14,7 @@ from services.stations import CIRCLE_MINUTES
 
 @strawberry.input(description="Narrows the station list; every given field must match.")
 class StationFilter:
-    kind: StationKindEnum | None = strawberry.field(default=None, description="Kind.")  # type: ignore[valid-type]
+    kind: StationKind | None = strawberry.field(default=None, description="Kind.")
     district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
 
 
@@ -52,7 +48,7 @@ class Query:
         lat: float,
         lng: float,
         within_minutes: int = CIRCLE_MINUTES,
-        kind: StationKindEnum | None = None,  # type: ignore[valid-type]
+        kind: StationKind | None = None,
         first: int = DEFAULT_PAGE_SIZE,
     ) -> list[NearbyStation]:
         try:

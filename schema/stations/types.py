@@ -11,33 +11,31 @@ from models.dispatch import ServiceCategory
 from models.stations import Station, StationKind
 from models.volunteers import unpack_tags
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
-from schema.dispatch.types import ServiceCategoryEnum
+from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
 from services import stations
-from services.stations import StationErrorCode
+from services.stations.errors import StationErrorCode
 
-StationKindEnum = strawberry.enum(
+strawberry.enum(
     StationKind,
     description="Kind of station: the seed's 站、岗、点、室, community stations, centres.",
 )
-StationErrorCodeEnum = strawberry.enum(
-    StationErrorCode, description="Why a station request failed."
-)
+strawberry.enum(StationErrorCode, description="Why a station request failed.")
 
 
 @strawberry.type(name="Station", description="A volunteer station, post, point or studio.")
 class StationType(relay.Node):
     id: relay.NodeID[int]
-    kind: StationKindEnum = strawberry.field(description="What kind of station it is.")  # type: ignore[valid-type]
+    kind: StationKind = strawberry.field(description="What kind of station it is.")
     name: str = strawberry.field(description="Name, unique in the city.")
     address: str = strawberry.field(description="Street address.")
     location: GeoPoint = strawberry.field(description="Map point of the entrance.")
     opening_hours: str = strawberry.field(description="When it is staffed, as free text.")
-    services: list[ServiceCategoryEnum] = strawberry.field(  # type: ignore[valid-type]
-        description="Kinds of help offered there."
-    )
+    services: list[ServiceCategory] = strawberry.field(description="Kinds of help offered there.")
     created_at: datetime = strawberry.field(description="When it was registered here.")
     row: strawberry.Private[Station]
 
@@ -63,7 +61,7 @@ class StationType(relay.Node):
 
     @strawberry.field(description="District it stands in.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -71,14 +69,14 @@ class StationType(relay.Node):
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
     @strawberry.field(description="Organisation that runs it; null if the city runs it.")
     async def organization(self, info: Info) -> OrganizationType | None:
         if self.row.organization_id is None:
             return None
-        row = await info.context.loaders.organization.load(self.row.organization_id)
+        row = await ORGANIZATION.load(info, self.row.organization_id)
         return OrganizationType.from_model(row) if row else None
 
 
@@ -155,13 +153,10 @@ class ServiceCircleCoverage:
 
 
 @strawberry.type(description="A problem with a station request.")
-class StationError:
-    code: StationErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class StationError(DomainErrorType[StationErrorCode]):
+    pass
 
 
-@strawberry.type(description="The station after the change, or why nothing changed.")
-class StationPayload:
-    station: StationType | None = strawberry.field(description="Null on errors.")
-    errors: list[StationError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The station after the change, or why nothing changed.")
+class StationPayload(Payload[StationError]):
+    station: StationType | None = strawberry.field(default=None, description="Null on errors.")

@@ -5,28 +5,28 @@ from decimal import Decimal
 
 import strawberry
 
-from schema.dispatch.types import OrderStatusEnum
+from models.dispatch import OrderStatus
+from models.organizations import OrganizationCategory
+from models.stations import StationKind
 from schema.geography.types import DistrictType
-from schema.organizations.types import CategoryEnum
-from schema.stations.types import StationKindEnum
 from services import statistics
 
 
 @strawberry.type(description="How many orders of the period are in one status now.")
 class OrderStatusCount:
-    status: OrderStatusEnum = strawberry.field(description="The status.")  # type: ignore[valid-type]
+    status: OrderStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="Orders in it (0 included).")
 
 
 @strawberry.type(description="How many organisations there are of one category.")
 class OrganizationCategoryCount:
-    category: CategoryEnum = strawberry.field(description="The category.")  # type: ignore[valid-type]
+    category: OrganizationCategory = strawberry.field(description="The category.")
     count: int = strawberry.field(description="Organisations in it (0 included).")
 
 
 @strawberry.type(description="How many stations there are of one kind.")
 class StationKindCount:
-    kind: StationKindEnum = strawberry.field(description="The kind.")  # type: ignore[valid-type]
+    kind: StationKind = strawberry.field(description="The kind.")
     count: int = strawberry.field(description="Stations of it (0 included).")
 
 

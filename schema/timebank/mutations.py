@@ -7,26 +7,24 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from models.timebank import FamilyMember, Transfer
+from models.dispatch import ServiceCategory, Urgency
+from models.timebank import FamilyMember, FamilyRelation, Transfer
 from models.volunteers import Skill
 from schema.core.context import Info
-from schema.core.errors import attempt, problem, require_user
+from schema.core.errors import attempt, payload, problem, require_user
 from schema.core.relay import decode_id
-from schema.dispatch.types import OrderType, ServiceCategoryEnum, UrgencyEnum
-from schema.timebank.family_types import FamilyMemberType, FamilyRelationEnum
+from schema.dispatch.types import OrderType
+from schema.timebank.family_types import FamilyMemberType
 from schema.timebank.types import (
     FamilyMemberPayload,
     SpendTimePayload,
-    TimeBankError,
     TimeTransfer,
     TimeTransferPayload,
 )
 from schema.volunteers.mutations import GeoPointInput
-from schema.volunteers.types import SkillEnum
 from services import timebank
-from services.common.errors import Problem
 from services.common.principal import Principal
-from services.timebank import TimeBankErrorCode
+from services.timebank.errors import TimeBankErrorCode
 
 KEY_DESCRIPTION = (
     "Your unique key for this request (1-100 characters): a retry with the same key and input "
@@ -65,7 +63,7 @@ class PlaceInput:
     "Price: hours * volunteersNeeded * CREDITS_PER_HOUR (an hour for an hour)."
 )
 class SpendTimeInput:
-    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
+    category: ServiceCategory = strawberry.field(description="Kind of help.")
     description: str = strawberry.field(description="What is needed (2-2000).")
     window_start: datetime = strawberry.field(description="Help wanted from.")
     window_end: datetime = strawberry.field(description="Help wanted until (max 24 h later).")
@@ -74,10 +72,10 @@ class SpendTimeInput:
         "most the window's length."
     )
     volunteers_needed: int = strawberry.field(default=1, description="1-50.")
-    required_skills: list[SkillEnum] = strawberry.field(  # type: ignore[valid-type]
+    required_skills: list[Skill] = strawberry.field(
         default_factory=list, description="Skills needed."
     )
-    urgency: UrgencyEnum = strawberry.field(default=UrgencyEnum.NORMAL, description="Urgency.")  # type: ignore[valid-type]
+    urgency: Urgency = strawberry.field(default=Urgency.NORMAL, description="Urgency.")
     place: PlaceInput | None = strawberry.field(
         default=None, description="Where, for yourself; leave out for a family member."
     )
@@ -94,7 +92,7 @@ class SpendTimeInput:
     "the link), or only `name` for a dependant (the link counts at once)."
 )
 class RegisterFamilyMemberInput:
-    relation: FamilyRelationEnum = strawberry.field(description="How they are related to you.")  # type: ignore[valid-type]
+    relation: FamilyRelation = strawberry.field(description="How they are related to you.")
     member_username: str | None = strawberry.field(
         default=None, description="Their username, if they have an account."
     )
@@ -112,20 +110,19 @@ class FamilyMemberActionInput:
     family_member: relay.GlobalID = strawberry.field(description="The FamilyMember.")
 
 
-def _errors(problems: list[Problem]) -> list[TimeBankError]:
-    return [TimeBankError(code=p.code, message=p.message, field=p.field) for p in problems]
-
-
-def _payload(row: Transfer | None, problems: list[Problem]) -> TimeTransferPayload:
-    return TimeTransferPayload(
-        transfer=TimeTransfer.from_model(row) if row else None, errors=_errors(problems)
+async def _payload(call: Awaitable[Transfer]) -> TimeTransferPayload:
+    return await payload(
+        TimeTransferPayload,
+        call,
+        lambda row: TimeTransferPayload(transfer=TimeTransfer.from_model(row)),
     )
 
 
 async def _family(call: Awaitable[FamilyMember]) -> FamilyMemberPayload:
-    row, problems = await attempt(call)
-    return FamilyMemberPayload(
-        family_member=FamilyMemberType.from_model(row) if row else None, errors=_errors(problems)
+    return await payload(
+        FamilyMemberPayload,
+        call,
+        lambda row: FamilyMemberPayload(family_member=FamilyMemberType.from_model(row)),
     )
 
 
@@ -165,13 +162,13 @@ class Mutation:
         require_user(principal)
         to_id = await _recipient_account(input.to)
         if to_id is None:
-            return _payload(
-                None, problem(TimeBankErrorCode.ACCOUNT_NOT_FOUND, "No such account.", "to")
+            return TimeTransferPayload.failed(
+                problem(TimeBankErrorCode.ACCOUNT_NOT_FOUND, "No such account.", "to")
             )
         call = timebank.transfer(
             principal, None, to_id, input.amount, input.idempotency_key, input.memo
         )
-        return _payload(*await attempt(call))
+        return await _payload(call)
 
     @strawberry.mutation(description="Donate credits from your time account to a community pool.")
     async def donate_time(self, info: Info, input: DonateTimeInput) -> TimeTransferPayload:
@@ -179,14 +176,13 @@ class Mutation:
         require_user(principal)
         community_id = decode_id(input.community, "Community")
         if community_id is None:
-            return _payload(
-                None,
-                problem(TimeBankErrorCode.COMMUNITY_NOT_FOUND, "No such community.", "community"),
+            return TimeTransferPayload.failed(
+                problem(TimeBankErrorCode.COMMUNITY_NOT_FOUND, "No such community.", "community")
             )
         call = timebank.donate(
             principal, input.amount, community_id, input.idempotency_key, input.memo
         )
-        return _payload(*await attempt(call))
+        return await _payload(call)
 
     @strawberry.mutation(
         description="Spend credits on a service order for yourself or a confirmed family "
@@ -220,11 +216,13 @@ class Mutation:
             family_member_id=_optional_id(input.for_family_member, "FamilyMember"),
             memo=input.memo,
         )
-        spent, problems = await attempt(timebank.spend(principal, purchase))
-        return SpendTimePayload(
-            transfer=TimeTransfer.from_model(spent.transfer) if spent else None,
-            order=OrderType.from_model(spent.order) if spent else None,
-            errors=_errors(problems),
+        return await payload(
+            SpendTimePayload,
+            timebank.spend(principal, purchase),
+            lambda spent: SpendTimePayload(
+                transfer=TimeTransfer.from_model(spent.transfer),
+                order=OrderType.from_model(spent.order),
+            ),
         )
 
     @strawberry.mutation(

@@ -15,24 +15,26 @@ from models.timebank import (
     TransferKind,
 )
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
+from schema.geography.loaders import COMMUNITY
 from schema.geography.types import CommunityType
 from schema.timebank.family_types import FamilyMemberType
+from schema.timebank.loaders import FAMILY_MEMBER, ORDER_OF_TRANSFER, TIME_TRANSFER
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import timebank
 from services.common import lookups
-from services.timebank import TimeBankErrorCode
+from services.timebank.errors import TimeBankErrorCode
 
 if TYPE_CHECKING:
     from schema.dispatch.types import OrderType
 
-AccountKindEnum = strawberry.enum(
+strawberry.enum(
     AccountKind, description="Whose account: a volunteer's, a community pool, or the bank."
 )
-TransferKindEnum = strawberry.enum(TransferKind, description="Why credits moved.")
-TimeBankErrorCodeEnum = strawberry.enum(
-    TimeBankErrorCode, description="Why a time-bank request failed."
-)
+strawberry.enum(TransferKind, description="Why credits moved.")
+strawberry.enum(TimeBankErrorCode, description="Why a time-bank request failed.")
 
 
 def credits(value: Any) -> str:
@@ -46,7 +48,7 @@ def credits(value: Any) -> str:
 )
 class TimeAccountType(relay.Node):
     id: relay.NodeID[int]
-    kind: AccountKindEnum = strawberry.field(description="Whose account it is.")  # type: ignore[valid-type]
+    kind: AccountKind = strawberry.field(description="Whose account it is.")
     balance: str = strawberry.field(description="Credits held, two decimals.")
     floor: str | None = strawberry.field(
         description="The balance never goes below this; null for no limit."
@@ -81,14 +83,14 @@ class TimeAccountType(relay.Node):
     async def volunteer(self, info: Info) -> VolunteerType | None:
         if self.row.volunteer_id is None:
             return None
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
     @strawberry.field(description="The community whose pool it is; null otherwise.")
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
 
@@ -99,7 +101,7 @@ class TimeAccountType(relay.Node):
 )
 class TimeTransfer(relay.Node):
     id: relay.NodeID[int]
-    kind: TransferKindEnum = strawberry.field(description="Why credits moved.")  # type: ignore[valid-type]
+    kind: TransferKind = strawberry.field(description="Why credits moved.")
     amount: str = strawberry.field(description="Credits moved, positive, two decimals.")
     memo: str = strawberry.field(description="The sender's note.")
     created_at: datetime = strawberry.field(description="When it was booked.")
@@ -131,7 +133,7 @@ class TimeTransfer(relay.Node):
     ) -> Annotated[OrderType, strawberry.lazy("schema.dispatch.types")] | None:
         from schema.dispatch.types import OrderType
 
-        row = await info.context.loaders.order_of_transfer.load(self.id)
+        row = await ORDER_OF_TRANSFER.load(info, self.id)
         return OrderType.from_model(row) if row else None
 
 
@@ -182,16 +184,13 @@ class TimeStatement:
 
 
 @strawberry.type(description="A problem with a time-bank request.")
-class TimeBankError:
-    code: TimeBankErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class TimeBankError(DomainErrorType[TimeBankErrorCode]):
+    pass
 
 
-@strawberry.type(description="The transfer made (or replayed for a repeated key), or why not.")
-class TimeTransferPayload:
-    transfer: TimeTransfer | None = strawberry.field(description="Null on errors.")
-    errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The transfer made (or replayed for a repeated key), or why not.")
+class TimeTransferPayload(Payload[TimeBankError]):
+    transfer: TimeTransfer | None = strawberry.field(default=None, description="Null on errors.")
 
 
 @strawberry.type(
@@ -210,7 +209,7 @@ class OrderPaymentType:
 
     @strawberry.field(description="The withdrawal that paid for the order.")
     async def withdrawal(self, info: Info) -> TimeTransfer:
-        row = await info.context.loaders.time_transfer.load(self.row.withdrawal_id)
+        row = await TIME_TRANSFER.load(info, self.row.withdrawal_id)
         assert row is not None
         return TimeTransfer.from_model(row)
 
@@ -220,27 +219,29 @@ class OrderPaymentType:
     async def refund(self, info: Info) -> TimeTransfer | None:
         if self.row.refund_id is None:
             return None
-        row = await info.context.loaders.time_transfer.load(self.row.refund_id)
+        row = await TIME_TRANSFER.load(info, self.row.refund_id)
         return TimeTransfer.from_model(row) if row else None
 
     @strawberry.field(description="The relative served; null when the payer is.")
     async def family_member(self, info: Info) -> FamilyMemberType | None:
         if self.row.family_member_id is None:
             return None
-        row = await info.context.loaders.family_member.load(self.row.family_member_id)
+        row = await FAMILY_MEMBER.load(info, self.row.family_member_id)
         return FamilyMemberType.from_model(row) if row else None
 
 
-@strawberry.type(description="The credits spent and the order they bought, or why not.")
-class SpendTimePayload:
-    transfer: TimeTransfer | None = strawberry.field(description="The withdrawal; null on errors.")
-    order: Annotated[OrderType, strawberry.lazy("schema.dispatch.types")] | None = strawberry.field(
-        description="The service order submitted; null on errors."
+@payload_type(description="The credits spent and the order they bought, or why not.")
+class SpendTimePayload(Payload[TimeBankError]):
+    transfer: TimeTransfer | None = strawberry.field(
+        default=None, description="The withdrawal; null on errors."
     )
-    errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
+    order: Annotated[OrderType, strawberry.lazy("schema.dispatch.types")] | None = strawberry.field(
+        default=None, description="The service order submitted; null on errors."
+    )
 
 
-@strawberry.type(description="The family member after the change, or why nothing changed.")
-class FamilyMemberPayload:
-    family_member: FamilyMemberType | None = strawberry.field(description="Null on errors.")
-    errors: list[TimeBankError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The family member after the change, or why nothing changed.")
+class FamilyMemberPayload(Payload[TimeBankError]):
+    family_member: FamilyMemberType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )

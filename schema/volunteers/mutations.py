@@ -1,26 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 
 import strawberry
 from strawberry import relay
 
-from models.volunteers import Volunteer
+from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
-from schema.core.errors import attempt, problem, require_user
+from schema.core.errors import payload, problem, require_user
 from schema.core.relay import decode_id
-from schema.volunteers.types import (
-    AvailabilityEnum,
-    GenderEnum,
-    SkillEnum,
-    VolunteerError,
-    VolunteerPayload,
-    VolunteerStatusEnum,
-    VolunteerType,
-)
+from schema.volunteers.types import VolunteerPayload, VolunteerType
 from services import volunteers
 from services.common.errors import Problem
-from services.volunteers import VolunteerErrorCode
+from services.volunteers.errors import VolunteerErrorCode
 
 
 @strawberry.input(description="A map point.")
@@ -36,7 +29,7 @@ class RegisterVolunteerInput:
     phone: str = strawberry.field(description="Mobile (13800138000) or landline (0752-1234567).")
     district: relay.GlobalID = strawberry.field(description="District of residence.")
     community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
-    gender: GenderEnum | None = strawberry.field(  # type: ignore[valid-type]
+    gender: Gender | None = strawberry.field(
         default=None, description="Defaults to the one encoded in the ID number."
     )
     birth_date: date | None = strawberry.field(
@@ -45,8 +38,8 @@ class RegisterVolunteerInput:
     home_location: GeoPointInput | None = strawberry.field(
         default=None, description="Home, for matching nearby needs. Only you and staff see it."
     )
-    skills: list[SkillEnum] = strawberry.field(default_factory=list, description="Skills.")  # type: ignore[valid-type]
-    availability: list[AvailabilityEnum] = strawberry.field(  # type: ignore[valid-type]
+    skills: list[Skill] = strawberry.field(default_factory=list, description="Skills.")
+    availability: list[Availability] = strawberry.field(
         default_factory=list, description="Usual free time slots."
     )
 
@@ -60,19 +53,20 @@ class UpdateVolunteerProfileInput:
     )
     community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
     home_location: GeoPointInput | None = strawberry.field(default=None, description="Home.")
-    skills: list[SkillEnum] | None = strawberry.field(default=None, description="Skills.")  # type: ignore[valid-type]
-    availability: list[AvailabilityEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    skills: list[Skill] | None = strawberry.field(default=None, description="Skills.")
+    availability: list[Availability] | None = strawberry.field(
         default=None, description="Free time slots."
     )
-    status: VolunteerStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+    status: VolunteerStatus | None = strawberry.field(
         default=None, description="Administrators only."
     )
 
 
-def _payload(row: Volunteer | None, problems: list[Problem]) -> VolunteerPayload:
-    return VolunteerPayload(
-        volunteer=VolunteerType.from_model(row) if row else None,
-        errors=[VolunteerError(code=p.code, message=p.message, field=p.field) for p in problems],
+async def _payload(call: Awaitable[Volunteer]) -> VolunteerPayload:
+    return await payload(
+        VolunteerPayload,
+        call,
+        lambda row: VolunteerPayload(volunteer=VolunteerType.from_model(row)),
     )
 
 
@@ -108,7 +102,7 @@ class Mutation:
         require_user(info.context.principal)
         district_id, community_id, problems = _place(input.district, input.community)
         if problems or district_id is None:
-            return _payload(None, problems)
+            return VolunteerPayload.failed(problems)
         location = input.home_location
         data = volunteers.Registration(
             real_name=input.real_name,
@@ -123,7 +117,7 @@ class Mutation:
             skills=list(input.skills),
             availability=list(input.availability),
         )
-        return _payload(*await attempt(volunteers.register(info.context.principal, data)))
+        return await _payload(volunteers.register(info.context.principal, data))
 
     @strawberry.mutation(
         description="Change a volunteer profile (the volunteer or an administrator)."
@@ -134,12 +128,12 @@ class Mutation:
         require_user(info.context.principal)
         volunteer_id = decode_id(input.id, "Volunteer")
         if volunteer_id is None:
-            return _payload(
-                None, problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
+            return VolunteerPayload.failed(
+                problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
             )
         district_id, community_id, problems = _place(input.district, input.community)
         if problems:
-            return _payload(None, problems)
+            return VolunteerPayload.failed(problems)
         location = input.home_location
         changes = volunteers.ProfileChanges(
             phone=input.phone,
@@ -151,6 +145,6 @@ class Mutation:
             availability=list(input.availability) if input.availability is not None else None,
             status=input.status,
         )
-        return _payload(
-            *await attempt(volunteers.update_profile(info.context.principal, volunteer_id, changes))
+        return await _payload(
+            volunteers.update_profile(info.context.principal, volunteer_id, changes)
         )

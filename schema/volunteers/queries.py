@@ -3,26 +3,27 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.volunteers import Volunteer
+from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.volunteers.types import SkillEnum, VolunteerStatusEnum, VolunteerType
+from schema.volunteers.loaders import VOLUNTEER
+from schema.volunteers.types import VolunteerType
 from services import volunteers
-from services.common import lookups
 from services.common.errors import NotAuthenticated
+from services.volunteers import lookups as volunteer_lookups
 
 
 @strawberry.input(description="Narrows the volunteer list; every given field must match.")
 class VolunteerFilter:
     district: relay.GlobalID | None = strawberry.field(default=None, description="District ID.")
     community: relay.GlobalID | None = strawberry.field(default=None, description="Community ID.")
-    skill: SkillEnum | None = strawberry.field(default=None, description="Has this skill.")  # type: ignore[valid-type]
+    skill: Skill | None = strawberry.field(default=None, description="Has this skill.")
     star_level_at_least: int | None = strawberry.field(default=None, description="Minimum stars.")
     organization: relay.GlobalID | None = strawberry.field(
         default=None, description="Approved member of this organisation."
     )
-    status: VolunteerStatusEnum | None = strawberry.field(default=None, description="Status.")  # type: ignore[valid-type]
+    status: VolunteerStatus | None = strawberry.field(default=None, description="Status.")
     search: str | None = strawberry.field(default=None, description="Part of the real name.")
 
 
@@ -71,7 +72,7 @@ class Query:
         volunteer_id = decode_id(id, "Volunteer")
         if volunteer_id is None:
             return None
-        row = await info.context.loaders.volunteer.load(volunteer_id)
+        row = await VOLUNTEER.load(info, volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
     @strawberry.field(description="The signed-in person's own volunteer record, if registered.")
@@ -79,5 +80,5 @@ class Query:
         user_id = info.context.principal.user_id
         if user_id is None:
             return None
-        row: Volunteer | None = await lookups.volunteer_of_user(user_id)
+        row: Volunteer | None = await volunteer_lookups.volunteer_of_user(user_id)
         return VolunteerType.from_model(row) if row else None

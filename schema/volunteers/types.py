@@ -10,11 +10,19 @@ from strawberry import relay
 
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
+from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from schema.volunteers.loaders import (
+    CIVIC_REPORTS_FILED,
+    MEMBERSHIPS_OF_VOLUNTEER,
+    ORGANIZATIONS_OF_VOLUNTEER,
+)
 from services.common.identity import mask_id_number, mask_phone
 from services.common.privacy import PersonalDataAccess, access_to_volunteer
-from services.volunteers import VolunteerErrorCode, star_level
+from services.volunteers import star_level
+from services.volunteers.errors import VolunteerErrorCode
 
 if TYPE_CHECKING:
     from schema.organizations.types import MembershipType, OrganizationType
@@ -27,26 +35,22 @@ if TYPE_CHECKING:
 
 _REWARDS = "schema.rewards.honours"
 
-GenderEnum = strawberry.enum(Gender, description="Gender as registered.")
-SkillEnum = strawberry.enum(Skill, description="What a volunteer can do.")
-AvailabilityEnum = strawberry.enum(Availability, description="When a volunteer is usually free.")
-VolunteerStatusEnum = strawberry.enum(VolunteerStatus, description="Standing in the registry.")
-VolunteerErrorCodeEnum = strawberry.enum(
-    VolunteerErrorCode, description="Why a volunteer request failed."
-)
+strawberry.enum(Gender, description="Gender as registered.")
+strawberry.enum(Skill, description="What a volunteer can do.")
+strawberry.enum(Availability, description="When a volunteer is usually free.")
+strawberry.enum(VolunteerStatus, description="Standing in the registry.")
+strawberry.enum(VolunteerErrorCode, description="Why a volunteer request failed.")
 
 
 @strawberry.type(name="Volunteer", description="A registered volunteer (注册志愿者).")
 class VolunteerType(relay.Node):
     id: relay.NodeID[int]
     real_name: str = strawberry.field(description="Real name as on the ID card.")
-    gender: GenderEnum = strawberry.field(description="Gender.")  # type: ignore[valid-type]
-    skills: list[SkillEnum] = strawberry.field(description="Declared skills.")  # type: ignore[valid-type]
-    availability: list[AvailabilityEnum] = strawberry.field(  # type: ignore[valid-type]
-        description="Declared free time slots."
-    )
+    gender: Gender = strawberry.field(description="Gender.")
+    skills: list[Skill] = strawberry.field(description="Declared skills.")
+    availability: list[Availability] = strawberry.field(description="Declared free time slots.")
     registered_at: datetime = strawberry.field(description="When the volunteer registered.")
-    status: VolunteerStatusEnum = strawberry.field(description="Registry status.")  # type: ignore[valid-type]
+    status: VolunteerStatus = strawberry.field(description="Registry status.")
     total_hours: Decimal = strawberry.field(description="Confirmed service hours, all time.")
     row: strawberry.Private[Volunteer]
 
@@ -78,7 +82,7 @@ class VolunteerType(relay.Node):
         if principal.user_id is not None and self.row.user_id != principal.user_id:
             admin_of = await info.context.admin_organization_ids()
             if admin_of:
-                organizations = await info.context.loaders.organizations_of_volunteer.load(self.id)
+                organizations = await ORGANIZATIONS_OF_VOLUNTEER.load(info, self.id)
                 shares = any(o.id in admin_of for o in organizations)
         return access_to_volunteer(principal, self.row.user_id, shares)
 
@@ -117,11 +121,11 @@ class VolunteerType(relay.Node):
         "were a civic supervisor (CIVIC_SUPERVISION skill): their supervision record."
     )
     async def civic_reports_filed(self, info: Info) -> int:
-        return await info.context.loaders.civic_reports_filed.load(self.row.id)
+        return await CIVIC_REPORTS_FILED.load(info, self.row.id)
 
     @strawberry.field(description="District of residence.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -129,7 +133,7 @@ class VolunteerType(relay.Node):
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
     @strawberry.field(description="Organisations this volunteer is an approved member of.")
@@ -138,7 +142,7 @@ class VolunteerType(relay.Node):
     ) -> list[Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")]]:
         from schema.organizations.types import OrganizationType
 
-        rows = await info.context.loaders.organizations_of_volunteer.load(self.id)
+        rows = await ORGANIZATIONS_OF_VOLUNTEER.load(info, self.id)
         return [OrganizationType.from_model(r) for r in rows]
 
     @strawberry.field(
@@ -153,7 +157,7 @@ class VolunteerType(relay.Node):
         principal = info.context.principal
         if not (principal.is_admin or principal.user_id == self.row.user_id):
             return []
-        rows = await info.context.loaders.memberships_of_volunteer.load(self.id)
+        rows = await MEMBERSHIPS_OF_VOLUNTEER.load(info, self.id)
         return [MembershipType.from_model(r) for r in rows]
 
     @strawberry.field(description="Each star level reached, with its date; lowest first.")
@@ -196,13 +200,12 @@ class VolunteerType(relay.Node):
 
 
 @strawberry.type(description="A problem with a volunteer request.")
-class VolunteerError:
-    code: VolunteerErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class VolunteerError(DomainErrorType[VolunteerErrorCode]):
+    pass
 
 
-@strawberry.type(description="The volunteer after the change, or why nothing changed.")
-class VolunteerPayload:
-    volunteer: VolunteerType | None = strawberry.field(description="Null when errors is not empty.")
-    errors: list[VolunteerError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The volunteer after the change, or why nothing changed.")
+class VolunteerPayload(Payload[VolunteerError]):
+    volunteer: VolunteerType | None = strawberry.field(
+        default=None, description="Null when errors is not empty."
+    )

@@ -8,14 +8,11 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from schema.civic.types import CivicStatusEnum
+from models.civic import CivicStatus
+from models.dispatch import OrderStatus, ServiceCategory, Urgency
 from schema.core.context import Info
-from schema.dispatch.types import (
-    DispatchCenterType,
-    OrderStatusEnum,
-    ServiceCategoryEnum,
-    UrgencyEnum,
-)
+from schema.dispatch.types import DispatchCenterType
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.stations.types import StationType
 from schema.statistics.types import OrderStatusCount
@@ -25,9 +22,9 @@ from services import wall
 @strawberry.type(description="An open order as a wall shows it: no requester, address or text.")
 class WallOrder:
     id: relay.GlobalID = strawberry.field(description="The order (a ServiceOrder ID).")
-    status: OrderStatusEnum = strawberry.field(description="Where it is in its life.")  # type: ignore[valid-type]
-    category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
-    urgency: UrgencyEnum = strawberry.field(description="How soon help is needed.")  # type: ignore[valid-type]
+    status: OrderStatus = strawberry.field(description="Where it is in its life.")
+    category: ServiceCategory = strawberry.field(description="Kind of help.")
+    urgency: Urgency = strawberry.field(description="How soon help is needed.")
     location: GeoPoint = strawberry.field(
         description=f"Map point, rounded to {wall.MAP_DECIMALS} decimals (about 100 m)."
     )
@@ -43,7 +40,7 @@ class WallOrder:
 
     @strawberry.field(description="The district of its address.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.district_id)
+        row = await DISTRICT.load(info, self.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -66,7 +63,7 @@ class WallOrder:
 
 @strawberry.type(description="How many of a centre's civic issues are in one open status.")
 class WallCivicCount:
-    status: CivicStatusEnum = strawberry.field(description="The status.")  # type: ignore[valid-type]
+    status: CivicStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="Issues in it now (0 included).")
 
 

@@ -4,7 +4,7 @@ import strawberry
 from strawberry import relay
 
 from schema.core.context import Info
-from schema.core.errors import access_error, attempt, problem
+from schema.core.errors import access_error, payload, problem
 from schema.core.relay import decode_id
 from schema.webhooks.types import (
     CreateWebhookPayload,
@@ -12,13 +12,13 @@ from schema.webhooks.types import (
     RotateWebhookSecretPayload,
     WebhookDeliveryPayload,
     WebhookDeliveryType,
-    WebhookError,
     WebhookPayload,
     WebhookType,
 )
 from services import webhooks
 from services.common.errors import AccessError, Problem
-from services.webhooks import WebhookChanges, WebhookErrorCode
+from services.webhooks import WebhookChanges
+from services.webhooks.errors import WebhookErrorCode
 
 TYPES_DESCRIPTION = "Event types to receive (see `webhookEventTypes`), e.g. ORDER_SUBMITTED."
 
@@ -58,10 +58,6 @@ class RedeliverWebhookDeliveryInput:
     id: relay.GlobalID = strawberry.field(description="The WebhookDelivery.")
 
 
-def _errors(problems: list[Problem]) -> list[WebhookError]:
-    return [WebhookError(code=p.code, message=p.message, field=p.field) for p in problems]
-
-
 def _manager(info: Info) -> None:
     """Access is checked before the input, so that other callers learn nothing from it."""
     try:
@@ -87,11 +83,12 @@ class Mutation:
         call = webhooks.create_webhook(
             info.context.principal, input.url, input.event_types, input.description
         )
-        made, problems = await attempt(call)
-        return CreateWebhookPayload(
-            webhook=WebhookType.from_model(made[0]) if made else None,
-            secret=made[1] if made else None,
-            errors=_errors(problems),
+        return await payload(
+            CreateWebhookPayload,
+            call,
+            lambda made: CreateWebhookPayload(
+                webhook=WebhookType.from_model(made[0]), secret=made[1]
+            ),
         )
 
     @strawberry.mutation(description="Change, pause or resume one of the calling app's webhooks.")
@@ -99,11 +96,12 @@ class Mutation:
         _manager(info)
         pk = decode_id(input.id, "Webhook")
         if pk is None:
-            return WebhookPayload(webhook=None, errors=_errors(_missing()))
+            return WebhookPayload.failed(_missing())
         changes = WebhookChanges(input.url, input.event_types, input.description, input.enabled)
-        row, problems = await attempt(webhooks.update_webhook(info.context.principal, pk, changes))
-        return WebhookPayload(
-            webhook=WebhookType.from_model(row) if row else None, errors=_errors(problems)
+        return await payload(
+            WebhookPayload,
+            webhooks.update_webhook(info.context.principal, pk, changes),
+            lambda row: WebhookPayload(webhook=WebhookType.from_model(row)),
         )
 
     @strawberry.mutation(
@@ -118,12 +116,13 @@ class Mutation:
         pk = decode_id(input.webhook_id, "Webhook")
         if pk is None:
             missing = problem(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhookId")
-            return RotateWebhookSecretPayload(webhook=None, secret=None, errors=_errors(missing))
-        made, problems = await attempt(webhooks.rotate_secret(info.context.principal, pk))
-        return RotateWebhookSecretPayload(
-            webhook=WebhookType.from_model(made[0]) if made else None,
-            secret=made[1] if made else None,
-            errors=_errors(problems),
+            return RotateWebhookSecretPayload.failed(missing)
+        return await payload(
+            RotateWebhookSecretPayload,
+            webhooks.rotate_secret(info.context.principal, pk),
+            lambda made: RotateWebhookSecretPayload(
+                webhook=WebhookType.from_model(made[0]), secret=made[1]
+            ),
         )
 
     @strawberry.mutation(description="Delete one of the calling app's webhooks and its log.")
@@ -131,11 +130,13 @@ class Mutation:
         _manager(info)
         pk = decode_id(input.id, "Webhook")
         if pk is None:
-            return DeleteWebhookPayload(deleted_id=None, errors=_errors(_missing()))
-        deleted, problems = await attempt(webhooks.delete_webhook(info.context.principal, pk))
-        return DeleteWebhookPayload(
-            deleted_id=relay.GlobalID("Webhook", str(deleted)) if deleted else None,
-            errors=_errors(problems),
+            return DeleteWebhookPayload.failed(_missing())
+        return await payload(
+            DeleteWebhookPayload,
+            webhooks.delete_webhook(info.context.principal, pk),
+            lambda deleted: DeleteWebhookPayload(
+                deleted_id=relay.GlobalID("Webhook", str(deleted))
+            ),
         )
 
     @strawberry.mutation(
@@ -149,11 +150,9 @@ class Mutation:
         _manager(info)
         pk = decode_id(input.id, "WebhookDelivery")
         if pk is None:
-            return WebhookDeliveryPayload(
-                delivery=None, errors=_errors(_missing(WebhookErrorCode.DELIVERY_NOT_FOUND))
-            )
-        row, problems = await attempt(webhooks.redeliver(info.context.principal, pk))
-        return WebhookDeliveryPayload(
-            delivery=WebhookDeliveryType.from_model(row) if row else None,
-            errors=_errors(problems),
+            return WebhookDeliveryPayload.failed(_missing(WebhookErrorCode.DELIVERY_NOT_FOUND))
+        return await payload(
+            WebhookDeliveryPayload,
+            webhooks.redeliver(info.context.principal, pk),
+            lambda row: WebhookDeliveryPayload(delivery=WebhookDeliveryType.from_model(row)),
         )

@@ -3,15 +3,11 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from models.webhooks import DeliveryStatus
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
-from schema.webhooks.types import (
-    DeliveryStatusEnum,
-    WebhookDeliveryType,
-    WebhookEventType,
-    WebhookType,
-)
+from schema.webhooks.types import WebhookDeliveryType, WebhookEventType, WebhookType
 from services import webhooks
 from services.common.errors import AccessError, DomainError
 from services.webhooks import event_types as webhook_events
@@ -41,7 +37,7 @@ class Query:
         self,
         info: Info,
         webhook_id: relay.GlobalID,
-        status: DeliveryStatusEnum | None = None,  # type: ignore[valid-type]
+        status: DeliveryStatus | None = None,
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[WebhookDeliveryType]:

@@ -9,17 +9,18 @@ from strawberry import relay
 
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
-from services.webhooks import WebhookErrorCode
+from services.webhooks.errors import WebhookErrorCode
 from services.webhooks.event_types import EventKind
 from services.webhooks.payloads import previous_secret
 from subscriptions.events import encode_cursor
 
-WebhookStatusEnum = strawberry.enum(WebhookStatus, description="Whether a webhook is being served.")
-DeliveryStatusEnum = strawberry.enum(
+strawberry.enum(WebhookStatus, description="Whether a webhook is being served.")
+strawberry.enum(
     DeliveryStatus, name="WebhookDeliveryStatus", description="Where a delivery stands."
 )
-WebhookErrorCodeEnum = strawberry.enum(WebhookErrorCode, description="Why a webhook call failed.")
+strawberry.enum(WebhookErrorCode, description="Why a webhook call failed.")
 
 
 @strawberry.type(description="An event type that webhooks may subscribe to.")
@@ -50,7 +51,7 @@ class WebhookType(relay.Node):
     url: str = strawberry.field(description="Where deliveries are POSTed.")
     event_types: list[str] = strawberry.field(description="The event types it receives.")
     description: str = strawberry.field(description="The app's note about it.")
-    status: WebhookStatusEnum = strawberry.field(description="ACTIVE or DISABLED.")  # type: ignore[valid-type]
+    status: WebhookStatus = strawberry.field(description="ACTIVE or DISABLED.")
     disabled_reason: str = strawberry.field(description="Why it is disabled; empty if active.")
     previous_secret_expires_at: datetime | None = strawberry.field(
         description="After `rotateWebhookSecret`: until when deliveries are also signed with "
@@ -116,7 +117,7 @@ class WebhookDeliveryType(relay.Node):
     event_cursor: str = strawberry.field(
         description="The event's cursor, as in the delivered body and in `dispatchFeed`."
     )
-    status: DeliveryStatusEnum = strawberry.field(description="PENDING, SUCCEEDED or FAILED.")  # type: ignore[valid-type]
+    status: DeliveryStatus = strawberry.field(description="PENDING, SUCCEEDED or FAILED.")
     attempt_count: int = strawberry.field(description="Attempts made so far.")
     attempts: list[WebhookAttempt] = strawberry.field(
         description="The latest attempts (up to 50), oldest first."
@@ -164,46 +165,45 @@ class WebhookDeliveryType(relay.Node):
 
 
 @strawberry.type(description="A problem with a webhook request.")
-class WebhookError:
-    code: WebhookErrorCodeEnum = strawberry.field(description="Machine-readable reason.")  # type: ignore[valid-type]
-    message: str = strawberry.field(description="Human-readable explanation.")
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+class WebhookError(DomainErrorType[WebhookErrorCode]):
+    pass
 
 
-@strawberry.type(description="A new webhook and its signing secret, or why none was made.")
-class CreateWebhookPayload:
-    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+@payload_type(description="A new webhook and its signing secret, or why none was made.")
+class CreateWebhookPayload(Payload[WebhookError]):
+    webhook: WebhookType | None = strawberry.field(default=None, description="The webhook.")
     secret: str | None = strawberry.field(
+        default=None,
         description="The signing secret (`whsec_…`), shown in this response only: store it now "
-        "and check the `VC-Signature` header of every delivery with it."
+        "and check the `VC-Signature` header of every delivery with it.",
     )
-    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
 
 
-@strawberry.type(description="A webhook's new signing secret, or why it was not rotated.")
-class RotateWebhookSecretPayload:
-    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+@payload_type(description="A webhook's new signing secret, or why it was not rotated.")
+class RotateWebhookSecretPayload(Payload[WebhookError]):
+    webhook: WebhookType | None = strawberry.field(default=None, description="The webhook.")
     secret: str | None = strawberry.field(
+        default=None,
         description="The new signing secret (`whsec_…`), shown in this response only. Until "
         "`webhook.previousSecretExpiresAt` the `VC-Signature` header carries a `v1=` for the "
-        "new secret and one for the previous secret."
+        "new secret and one for the previous secret.",
     )
-    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
 
 
-@strawberry.type(description="A webhook, or why the request failed.")
-class WebhookPayload:
-    webhook: WebhookType | None = strawberry.field(description="The webhook.")
-    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+@payload_type(description="A webhook, or why the request failed.")
+class WebhookPayload(Payload[WebhookError]):
+    webhook: WebhookType | None = strawberry.field(default=None, description="The webhook.")
 
 
-@strawberry.type(description="The deleted webhook's ID, or why it was not deleted.")
-class DeleteWebhookPayload:
-    deleted_id: relay.GlobalID | None = strawberry.field(description="The deleted webhook.")
-    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+@payload_type(description="The deleted webhook's ID, or why it was not deleted.")
+class DeleteWebhookPayload(Payload[WebhookError]):
+    deleted_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The deleted webhook."
+    )
 
 
-@strawberry.type(description="A delivery queued again, or why it was not.")
-class WebhookDeliveryPayload:
-    delivery: WebhookDeliveryType | None = strawberry.field(description="The delivery.")
-    errors: list[WebhookError] = strawberry.field(description="Empty on success.")
+@payload_type(description="A delivery queued again, or why it was not.")
+class WebhookDeliveryPayload(Payload[WebhookError]):
+    delivery: WebhookDeliveryType | None = strawberry.field(
+        default=None, description="The delivery."
+    )

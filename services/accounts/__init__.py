@@ -15,7 +15,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import Any
 
 import jwt
@@ -25,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.accounts import RevokedSession, Role, User
+from services.accounts.errors import AccountErrorCode
 from services.accounts.throttle import login_throttle
 from services.api_clients import API_KEY_PREFIX as API_KEY_PREFIX
 from services.api_clients import check_key, is_api_key
@@ -43,18 +43,6 @@ SUBJECT_RE = re.compile(r"^[1-9][0-9]{0,9}$")
 MAX_USER_ID = 2**31 - 1
 # How long the token of a sign-in with a temporary password lets its holder pick a new one.
 PASSWORD_CHANGE_TTL_SECONDS = 15 * 60
-
-
-class AccountErrorCode(str, Enum):
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_USERNAME = "INVALID_USERNAME"
-    USERNAME_TAKEN = "USERNAME_TAKEN"
-    WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105 - an error code, not a password
-    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code
-    INVALID_ROLE = "INVALID_ROLE"
-    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
-    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105 - an error code
-    USER_NOT_FOUND = "USER_NOT_FOUND"
 
 
 @dataclass(frozen=True)

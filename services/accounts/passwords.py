@@ -18,7 +18,8 @@ from tortoise.transactions import in_transaction
 
 from models.accounts import RevokedSession, Role, User
 from services import accounts
-from services.accounts import AccountErrorCode, TokenPair
+from services.accounts import TokenPair
+from services.accounts.errors import AccountErrorCode
 from services.accounts.throttle import login_throttle
 from services.common.errors import Collector, DomainError
 from services.common.principal import Principal

@@ -32,7 +32,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
 from services.common.errors import DomainError, Problem
-from settings import ConfigurationError, Settings, get_settings
+from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.accounts")
 # After a storage failure this process counts in memory for this long before trying Redis
@@ -68,11 +68,6 @@ def _storage(settings: Settings) -> Storage:
 class LoginThrottle:
     def __init__(self, settings: Settings) -> None:
         window = settings.login_throttle_window_seconds
-        if min(settings.login_failures_per_account, settings.login_failures_per_ip, window) < 1:
-            raise ConfigurationError(
-                "LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and "
-                "LOGIN_THROTTLE_WINDOW_SECONDS must be at least 1"
-            )
         self.settings = settings
         self._secret = settings.secret_key.encode()
         self._account: RateLimitItem = RateLimitItemPerSecond(

@@ -12,12 +12,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 
 from tortoise.expressions import Q
 
 from models.accounts import ApiClient
 from models.webhooks import Webhook, WebhookStatus
+from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import Collector, DomainError, NotAuthenticated, NotPermitted
 from services.common.principal import Principal, Scope
 from settings import get_settings
@@ -29,15 +29,6 @@ MAX_NAME_LENGTH = 128
 MAX_GRACE_SECONDS = 30 * 24 * 3600
 API_CLIENT_KEY_ROTATED = "API_CLIENT_KEY_ROTATED"
 API_CLIENT_REVOKED = "API_CLIENT_REVOKED"
-
-
-class ApiClientErrorCode(str, Enum):
-    CLIENT_NOT_FOUND = "CLIENT_NOT_FOUND"
-    CLIENT_REVOKED = "CLIENT_REVOKED"
-    INVALID_NAME = "INVALID_NAME"
-    UNKNOWN_SCOPE = "UNKNOWN_SCOPE"
-    NO_SCOPES = "NO_SCOPES"
-    INVALID_GRACE_PERIOD = "INVALID_GRACE_PERIOD"
 
 
 @dataclass(frozen=True)

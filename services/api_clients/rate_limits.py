@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from models.accounts import ApiClient
+from services.api_clients.errors import RateLimitErrorCode
 from services.common.errors import DomainError
-
-
-class RateLimitErrorCode(str, Enum):
-    CLIENT_NOT_FOUND = "CLIENT_NOT_FOUND"
-    INVALID_BUDGET = "INVALID_BUDGET"
 
 
 async def client_budget(client_id: int) -> int | None:

@@ -27,7 +27,8 @@ from models.civic import (
 )
 from models.geography import Community, District
 from services.civic import photos as civic_photos
-from services.civic.events import CivicErrorCode, record
+from services.civic.errors import CivicErrorCode
+from services.civic.events import record
 from services.common.errors import Collector, NotAuthenticated, NotPermitted
 from services.common.identity import normalise_phone
 from services.common.principal import Principal, Scope

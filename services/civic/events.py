@@ -9,41 +9,13 @@ from enum import Enum
 from typing import Any
 
 from models.civic import CivicAction, CivicIssue, CivicIssueTransition, CivicStatus
+from services.civic.errors import CivicErrorCode
 from services.common.errors import DomainError
 from services.dispatch import center_topic, int_values
 from subscriptions.events import EventTransaction
 
 # Every civic event of the city, for a feed without a district.
 CITY_TOPIC = "civic"
-
-
-class CivicErrorCode(str, Enum):
-    ISSUE_NOT_FOUND = "ISSUE_NOT_FOUND"
-    ORIGINAL_NOT_FOUND = "ORIGINAL_NOT_FOUND"
-    UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
-    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
-    UNKNOWN_COMMUNITY = "UNKNOWN_COMMUNITY"
-    INVALID_DESCRIPTION = "INVALID_DESCRIPTION"
-    INVALID_ADDRESS = "INVALID_ADDRESS"
-    INVALID_LOCATION = "INVALID_LOCATION"
-    INVALID_PHONE = "INVALID_PHONE"
-    INVALID_EMAIL = "INVALID_EMAIL"
-    INVALID_CONTACT = "INVALID_CONTACT"
-    INVALID_DEPARTMENT = "INVALID_DEPARTMENT"
-    INVALID_DEADLINE = "INVALID_DEADLINE"
-    INVALID_DATES = "INVALID_DATES"
-    REASON_REQUIRED = "REASON_REQUIRED"
-    NOTE_TOO_LONG = "NOTE_TOO_LONG"
-    PHOTO_REQUIRED = "PHOTO_REQUIRED"
-    AFTER_PHOTO_REQUIRED = "AFTER_PHOTO_REQUIRED"
-    TOO_MANY_PHOTOS = "TOO_MANY_PHOTOS"
-    EMPTY_FILE = "EMPTY_FILE"
-    FILE_TOO_LARGE = "FILE_TOO_LARGE"
-    UNSUPPORTED_IMAGE = "UNSUPPORTED_IMAGE"
-    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
-    CORRUPT_IMAGE = "CORRUPT_IMAGE"
-    SELF_DUPLICATE = "SELF_DUPLICATE"
-    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
 
 
 class CivicEventType(str, Enum):

@@ -29,7 +29,8 @@ from models.civic import (
 )
 from models.volunteers import Skill, Volunteer, VolunteerStatus
 from services.civic import photos as civic_photos
-from services.civic.events import CivicErrorCode, illegal, move, not_found, record
+from services.civic.errors import CivicErrorCode
+from services.civic.events import illegal, move, not_found, record
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
 from services.dispatch import STAFF

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models.civic import CivicPhoto, PhotoPhase
-from services.civic.events import CivicErrorCode
+from services.civic.errors import CivicErrorCode
 from services.common.errors import Collector
 from services.common.images import CleanImage, ImageRejected, clean
 from services.common.storage import get_storage

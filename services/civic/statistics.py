@@ -26,7 +26,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from models.civic import FIXED, OPEN_CASE, CivicIssue, CivicStatus
-from services.civic.events import CivicErrorCode
+from services.civic.errors import CivicErrorCode
 from services.common.errors import DomainError
 
 

@@ -1,4 +1,5 @@
-"""Coded domain errors. The schema layer turns them into typed `errors` in mutation payloads."""
+"""Error codes of the common domain, as callers (the schema, Open311, the CLI) read them
+in `DomainError.problems`."""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ from services.common.errors import DomainError
 from services.common.principal import Principal
 from services.dispatch import (
     STAFF,
-    DispatchErrorCode,
     DispatchEventType,
     active_volunteer_ids,
     illegal,
@@ -28,6 +27,7 @@ from services.dispatch import (
     not_found,
     record_transition,
 )
+from services.dispatch.errors import DispatchErrorCode
 from subscriptions.events import atomic
 
 ALREADY_TAKEN = (OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS)

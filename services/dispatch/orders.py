@@ -3,8 +3,6 @@ cancellation, rating, and the lists each person may see."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +28,6 @@ from services.common.principal import Principal
 from services.dispatch import (
     OPEN_ORDER,
     STAFF,
-    DispatchErrorCode,
     DispatchEventType,
     active_volunteer_ids,
     illegal,
@@ -40,6 +37,7 @@ from services.dispatch import (
     record_transition,
     route,
 )
+from services.dispatch.errors import DispatchErrorCode
 from services.timebank.refunds import refund_if_paid
 from services.volunteers import CITY_BOUNDS
 from subscriptions.events import EventTransaction, atomic
@@ -300,11 +298,3 @@ def filtered(query: QuerySet[ServiceOrder], criteria: OrderFilter) -> QuerySet[S
             )
         )
     return query
-
-
-async def assignments_of_orders(order_ids: Sequence[int]) -> list[list[OrderAssignment]]:
-    """Batch read behind the per-request loader: one statement for any number of orders."""
-    grouped: dict[int, list[OrderAssignment]] = defaultdict(list)
-    for row in await OrderAssignment.filter(order_id__in=list(set(order_ids))).order_by("id"):
-        grouped[row.order_id].append(row)
-    return [grouped.get(i, []) for i in order_ids]

@@ -24,7 +24,6 @@ from services.common.errors import DomainError, NotPermitted
 from services.common.principal import Principal
 from services.dispatch import (
     STAFF,
-    DispatchErrorCode,
     DispatchEventType,
     active_volunteer_ids,
     emit,
@@ -35,6 +34,7 @@ from services.dispatch import (
     record_transition,
 )
 from services.dispatch.assignments import own_assignment, relock
+from services.dispatch.errors import DispatchErrorCode
 from services.rewards.levels import after_confirmation as record_star_levels
 from services.timebank.deposits import deposit_for_record
 from subscriptions.events import atomic

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from models.civic import OPEN_ISSUE, CivicCategory, CivicIssue, CivicPhoto, CivicStatus
 from services import civic
 from services.common.errors import DomainError
 from services.common.storage import media_url
+from services.open311.errors import Open311ErrorCode
 
 OPEN = "open"
 CLOSED = "closed"
@@ -38,26 +38,6 @@ _NOTES = {
     CivicStatus.DUPLICATE: "A duplicate of an earlier request.",
     CivicStatus.CLOSED_UNRESOLVED: "Closed without a fix.",
 }
-
-
-class Open311ErrorCode(str, Enum):
-    API_KEY_MISSING = "API_KEY_MISSING"
-    API_KEY_INVALID = "API_KEY_INVALID"
-    SERVICE_NOT_FOUND = "SERVICE_NOT_FOUND"
-    REQUEST_NOT_FOUND = "REQUEST_NOT_FOUND"
-    TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND"  # noqa: S105 - an error code, not a secret
-    SERVICE_CODE_MISSING = "SERVICE_CODE_MISSING"
-    LOCATION_MISSING = "LOCATION_MISSING"
-    INVALID_COORDINATES = "INVALID_COORDINATES"
-    ADDRESS_NOT_GEOCODED = "ADDRESS_NOT_GEOCODED"
-    MEDIA_URL_NOT_ACCEPTED = "MEDIA_URL_NOT_ACCEPTED"
-    TOO_MANY_MEDIA = "TOO_MANY_MEDIA"
-    UNKNOWN_SERVICE_CODE = "UNKNOWN_SERVICE_CODE"
-    INVALID_DATE = "INVALID_DATE"
-    INVALID_DATE_RANGE = "INVALID_DATE_RANGE"
-    INVALID_STATUS = "INVALID_STATUS"
-    TOO_MANY_IDS = "TOO_MANY_IDS"
-    UNREADABLE_REQUEST = "UNREADABLE_REQUEST"
 
 
 # The resource named in the URL (or the service_code of a POST) does not exist: HTTP 404.

@@ -15,10 +15,10 @@ from services.open311 import (
     CLOSED_STATUSES,
     OPEN,
     OPEN_STATUSES,
-    Open311ErrorCode,
     RequestView,
     request_views,
 )
+from services.open311.errors import Open311ErrorCode
 
 # "Default query limit is a span of 90 days or first 1000 requests returned, whichever is
 # smallest" (GET Service Requests, Response Volume); start_date/end_date "may not span more

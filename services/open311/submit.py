@@ -18,7 +18,8 @@ from services import civic
 from services.accounts import API_KEY_PREFIX, authenticate
 from services.common.errors import Collector, DomainError, NotAuthenticated, NotPermitted, Problem
 from services.common.principal import Principal, Scope
-from services.open311 import Open311ErrorCode, service
+from services.open311 import service
+from services.open311.errors import Open311ErrorCode
 
 # The civic service's input names, as the Open311 parameters a client sent.
 _PARAMETERS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -24,21 +23,7 @@ from services.accounts import add_role
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.identity import normalise_phone
 from services.common.principal import Principal
-
-
-class OrganizationErrorCode(str, Enum):
-    INVALID_NAME = "INVALID_NAME"
-    DUPLICATE_NAME = "DUPLICATE_NAME"
-    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
-    INVALID_PHONE = "INVALID_PHONE"
-    ORGANIZATION_NOT_FOUND = "ORGANIZATION_NOT_FOUND"
-    NOT_A_VOLUNTEER = "NOT_A_VOLUNTEER"
-    VOLUNTEER_NOT_ACTIVE = "VOLUNTEER_NOT_ACTIVE"
-    ALREADY_MEMBER = "ALREADY_MEMBER"
-    ALREADY_APPLIED = "ALREADY_APPLIED"
-    MEMBERSHIP_NOT_FOUND = "MEMBERSHIP_NOT_FOUND"
-    ALREADY_DECIDED = "ALREADY_DECIDED"
-    MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
+from services.organizations.errors import OrganizationErrorCode
 
 
 @dataclass

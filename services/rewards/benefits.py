@@ -19,7 +19,8 @@ from models.dispatch import RecordStatus, ServiceRecord
 from models.rewards import Benefit, Redemption
 from models.volunteers import Volunteer, VolunteerStatus
 from services.common.principal import Principal
-from services.rewards import RewardsErrorCode, own_volunteer
+from services.rewards import own_volunteer
+from services.rewards.errors import RewardsErrorCode
 from services.volunteers import star_level
 
 RECENT_WINDOW = timedelta(days=365)

@@ -28,7 +28,6 @@ from models.volunteers import Volunteer, VolunteerStatus
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
 from services.rewards import (
-    RewardsErrorCode,
     RewardsEvent,
     check_text,
     not_found,
@@ -37,6 +36,7 @@ from services.rewards import (
     volunteer_by_id,
     volunteer_rewards_topic,
 )
+from services.rewards.errors import RewardsErrorCode
 from services.volunteers import star_level
 from settings import get_settings
 from subscriptions.events import EventTransaction, atomic

@@ -13,7 +13,8 @@ from tortoise.exceptions import IntegrityError
 from models.rewards import Benefit, BenefitCategory, BenefitDelivery, BenefitProvider
 from services.common.errors import Collector, DomainError
 from services.common.principal import Principal
-from services.rewards import RewardsErrorCode, check_text, not_found, require_admin
+from services.rewards import check_text, not_found, require_admin
+from services.rewards.errors import RewardsErrorCode
 
 # More than there are hours in a leap year is a typing error.
 MAX_RECENT_HOURS = Decimal(8784)

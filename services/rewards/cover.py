@@ -21,14 +21,8 @@ from models.rewards import Commendation, InsuranceCoverage, InsurancePolicy
 from models.volunteers import Volunteer, VolunteerStatus
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
-from services.rewards import (
-    RewardsErrorCode,
-    check_text,
-    not_found,
-    placeholders,
-    require_admin,
-    volunteer_by_id,
-)
+from services.rewards import check_text, not_found, placeholders, require_admin, volunteer_by_id
+from services.rewards.errors import RewardsErrorCode
 
 MAX_VOLUNTEERS_PER_CALL = 500
 CITY_ISSUER = "惠州市志愿服务联合会"

@@ -15,13 +15,8 @@ from models.rewards import BenefitProvider, ProviderKind, ProviderStaff
 from services.common.errors import Collector, DomainError
 from services.common.identity import normalise_phone
 from services.common.principal import Principal
-from services.rewards import (
-    RewardsErrorCode,
-    check_text,
-    not_found,
-    require_admin,
-    user_exists,
-)
+from services.rewards import check_text, not_found, require_admin, user_exists
+from services.rewards.errors import RewardsErrorCode
 
 
 @dataclass

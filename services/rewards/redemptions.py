@@ -22,7 +22,6 @@ from models.volunteers import Volunteer
 from services.common.errors import Collector, DomainError, NotPermitted, Problem
 from services.common.principal import Principal
 from services.rewards import (
-    RewardsErrorCode,
     RewardsEvent,
     benefit_topic,
     check_key,
@@ -34,6 +33,7 @@ from services.rewards import (
     volunteer_rewards_topic,
 )
 from services.rewards.benefits import REDEEM_CODE, Standing, assess, recent_hours, taken_counts
+from services.rewards.errors import RewardsErrorCode
 from services.volunteers import star_level
 from settings import get_settings
 from subscriptions.events import atomic

@@ -12,7 +12,6 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -24,9 +23,10 @@ from models.geography import Community, District
 from models.organizations import Organization
 from models.stations import Station, StationKind
 from models.volunteers import pack_tags
-from services.common import lookups
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
+from services.organizations import lookups as organization_lookups
+from services.stations.errors import StationErrorCode
 from services.volunteers import CITY_BOUNDS
 
 WALKING_METERS_PER_MINUTE = 80.0
@@ -42,19 +42,6 @@ COVERAGE_SEARCH_MARGIN_METERS = 5_000.0
 CIRCLE_KINDS = tuple(kind for kind in StationKind if kind != StationKind.DISPATCH_CENTER)
 # About a centimetre: keeps a point exactly on the circle inside the prefilter despite rounding.
 _BOX_SLACK_DEGREES = 1e-7
-
-
-class StationErrorCode(str, Enum):
-    INVALID_LOCATION = "INVALID_LOCATION"
-    INVALID_WALKING_TIME = "INVALID_WALKING_TIME"
-    INVALID_FIRST = "INVALID_FIRST"
-    INVALID_NAME = "INVALID_NAME"
-    INVALID_ADDRESS = "INVALID_ADDRESS"
-    INVALID_OPENING_HOURS = "INVALID_OPENING_HOURS"
-    DUPLICATE_NAME = "DUPLICATE_NAME"
-    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
-    UNKNOWN_COMMUNITY = "UNKNOWN_COMMUNITY"
-    UNKNOWN_ORGANIZATION = "UNKNOWN_ORGANIZATION"
 
 
 def haversine_meters(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -274,7 +261,7 @@ async def _check_permission(principal: Principal, data: NewStation) -> None:
         raise NotPermitted("Only administrators and organisation admins open stations.")
     if data.kind == StationKind.DISPATCH_CENTER:
         raise NotPermitted("Only a city administrator registers a dispatch centre.")
-    managed = (await lookups.admin_organization_ids_of_users([user_id]))[0]
+    managed = (await organization_lookups.admin_organization_ids_of_users([user_id]))[0]
     if data.organization_id is None or data.organization_id not in managed:
         raise NotPermitted("Organisation admins open stations for their own organisation only.")
 

@@ -28,7 +28,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,15 +41,12 @@ from models.stations import Station, StationKind
 from models.volunteers import Volunteer, VolunteerStatus
 from services.civic.statistics import rectification_counts
 from services.common.errors import DomainError
+from services.statistics.errors import StatisticsErrorCode
 from services.statistics.participation import participation
 
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
 # A rating at or above this is a satisfied resident (ratings run 1-5).
 SATISFIED_RATING = 4
-
-
-class StatisticsErrorCode(str, Enum):
-    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
 
 
 @dataclass(frozen=True)

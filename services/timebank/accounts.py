@@ -13,7 +13,7 @@ from models.timebank import AccountKind, Movement, TimeAccount, Transfer
 from models.volunteers import Volunteer
 from services.common.errors import DomainError, NotPermitted
 from services.common.principal import Principal
-from services.timebank.rules import TimeBankErrorCode
+from services.timebank.errors import TimeBankErrorCode
 from settings import get_settings
 
 BANK_KEY = "bank"

@@ -20,7 +20,8 @@ from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
 from services.dispatch.orders import check_place
 from services.timebank.accounts import own_volunteer
-from services.timebank.rules import TimeBankErrorCode, translated
+from services.timebank.errors import TimeBankErrorCode
+from services.timebank.rules import translated
 from subscriptions.events import atomic
 
 # A household, generously counted; a bound keeps one account from linking to everyone.

@@ -24,7 +24,8 @@ from tortoise.functions import Count, Sum
 from models.timebank import Movement, TimeAccount, Transfer, TransferKind
 from services.common.errors import DomainError
 from services.common.principal import Principal
-from services.timebank.rules import TimeBankErrorCode, as_credits, check_limits
+from services.timebank.errors import TimeBankErrorCode
+from services.timebank.rules import as_credits, check_limits
 from subscriptions.events import EventTransaction, atomic
 
 TIME_TRANSFERRED = "TIME_TRANSFERRED"

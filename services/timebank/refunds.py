@@ -11,8 +11,8 @@ from models.dispatch import ServiceOrder
 from models.timebank import OrderPayment, Transfer, TransferKind
 from services.common.errors import DomainError
 from services.timebank.accounts import bank_account
+from services.timebank.errors import TimeBankErrorCode
 from services.timebank.ledger import Request, locked, write
-from services.timebank.rules import TimeBankErrorCode
 from subscriptions.events import EventTransaction
 
 

@@ -4,11 +4,11 @@ the cap of an account, and the error codes every rule reports with."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from enum import Enum
 from typing import Any
 
 from models.timebank import TimeAccount
 from services.common.errors import Collector, Problem
+from services.timebank.errors import TimeBankErrorCode
 from settings import get_settings
 
 CENT = Decimal("0.01")
@@ -16,46 +16,6 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(1_000_000)
 MAX_KEY_LENGTH = 100
 MAX_MEMO_LENGTH = 200
-
-
-class TimeBankErrorCode(str, Enum):
-    INVALID_AMOUNT = "INVALID_AMOUNT"
-    INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    MEMO_TOO_LONG = "MEMO_TOO_LONG"
-    ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
-    VOLUNTEER_NOT_FOUND = "VOLUNTEER_NOT_FOUND"
-    COMMUNITY_NOT_FOUND = "COMMUNITY_NOT_FOUND"
-    NOT_A_VOLUNTEER = "NOT_A_VOLUNTEER"
-    INVALID_RECIPIENT = "INVALID_RECIPIENT"
-    SAME_ACCOUNT = "SAME_ACCOUNT"
-    BELOW_FLOOR = "BELOW_FLOOR"
-    ABOVE_CAP = "ABOVE_CAP"
-    STAR_LEVEL_TOO_LOW = "STAR_LEVEL_TOO_LOW"
-    INVALID_PERIOD = "INVALID_PERIOD"
-    INVALID_HOURS = "INVALID_HOURS"
-    ALREADY_REFUNDED = "ALREADY_REFUNDED"
-    # Family members.
-    NOT_A_FAMILY_MEMBER = "NOT_A_FAMILY_MEMBER"
-    FAMILY_MEMBER_NOT_FOUND = "FAMILY_MEMBER_NOT_FOUND"
-    FAMILY_MEMBER_NOT_CONFIRMED = "FAMILY_MEMBER_NOT_CONFIRMED"
-    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
-    SAME_PERSON = "SAME_PERSON"
-    ALREADY_REGISTERED = "ALREADY_REGISTERED"
-    TOO_MANY_FAMILY_MEMBERS = "TOO_MANY_FAMILY_MEMBERS"
-    INVALID_NAME = "INVALID_NAME"
-    PLACE_REQUIRED = "PLACE_REQUIRED"
-    PLACE_NOT_ALLOWED = "PLACE_NOT_ALLOWED"
-    # The order a spend buys, checked by dispatch: the same codes as DispatchErrorCode's.
-    INVALID_DESCRIPTION = "INVALID_DESCRIPTION"
-    INVALID_ADDRESS = "INVALID_ADDRESS"
-    INVALID_LOCATION = "INVALID_LOCATION"
-    INVALID_WINDOW = "INVALID_WINDOW"
-    INVALID_VOLUNTEER_COUNT = "INVALID_VOLUNTEER_COUNT"
-    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
-    UNKNOWN_COMMUNITY = "UNKNOWN_COMMUNITY"
-    NO_COVERING_CENTER = "NO_COVERING_CENTER"
-    INVALID_PHONE = "INVALID_PHONE"
 
 
 def translated(problems: list[Problem]) -> list[Problem]:

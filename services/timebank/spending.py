@@ -22,15 +22,10 @@ from services.common.principal import Principal
 from services.dispatch import route
 from services.dispatch.orders import NewOrder, after_submit, check_new_order, open_order
 from services.timebank.accounts import bank_account, own_volunteer, volunteer_account
+from services.timebank.errors import TimeBankErrorCode
 from services.timebank.family import relative_of
 from services.timebank.ledger import Request, move, replay, scoped_key
-from services.timebank.rules import (
-    CENT,
-    TimeBankErrorCode,
-    check_key_and_memo,
-    credits_for,
-    translated,
-)
+from services.timebank.rules import CENT, check_key_and_memo, credits_for, translated
 from services.volunteers import star_level
 from settings import get_settings
 from subscriptions.events import EventTransaction

@@ -14,7 +14,8 @@ from models.timebank import Movement, TimeAccount, Transfer
 from services.common.errors import DomainError, NotPermitted
 from services.common.principal import Principal
 from services.timebank.accounts import may_view
-from services.timebank.rules import TimeBankErrorCode, as_credits
+from services.timebank.errors import TimeBankErrorCode
+from services.timebank.rules import as_credits
 
 MAX_STATEMENT_DAYS = 366
 

@@ -9,9 +9,10 @@ from models.timebank import AccountKind, TimeAccount, Transfer, TransferKind
 from services.common.errors import DomainError
 from services.common.principal import Principal
 from services.timebank.accounts import community_account, own_source
+from services.timebank.errors import TimeBankErrorCode
 from services.timebank.family import are_family
 from services.timebank.ledger import Request, move
-from services.timebank.rules import TimeBankErrorCode, check_input
+from services.timebank.rules import check_input
 
 
 async def transfer(

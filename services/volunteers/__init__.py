@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import Enum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -19,23 +18,11 @@ from services.accounts import add_role
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.identity import id_number_hash, normalise_phone, parse_id_number
 from services.common.principal import Principal
+from services.volunteers.errors import VolunteerErrorCode
 from settings import get_settings
 
 # Huizhou and its surroundings; a home location outside it is a typing error, not a volunteer.
 CITY_BOUNDS = (22.3, 24.2, 113.7, 115.5)  # lat min, lat max, lng min, lng max
-
-
-class VolunteerErrorCode(str, Enum):
-    INVALID_NAME = "INVALID_NAME"
-    INVALID_ID_NUMBER = "INVALID_ID_NUMBER"
-    DUPLICATE_ID_NUMBER = "DUPLICATE_ID_NUMBER"
-    INVALID_PHONE = "INVALID_PHONE"
-    UNKNOWN_DISTRICT = "UNKNOWN_DISTRICT"
-    UNKNOWN_COMMUNITY = "UNKNOWN_COMMUNITY"
-    INVALID_LOCATION = "INVALID_LOCATION"
-    BIRTH_DATE_MISMATCH = "BIRTH_DATE_MISMATCH"
-    ALREADY_REGISTERED = "ALREADY_REGISTERED"
-    VOLUNTEER_NOT_FOUND = "VOLUNTEER_NOT_FOUND"
 
 
 @dataclass

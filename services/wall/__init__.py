@@ -19,7 +19,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import Any
 
 import jwt
@@ -46,6 +45,7 @@ from services import accounts
 from services.common.errors import DomainError
 from services.dispatch import center_family
 from services.statistics import CITY_ZONE, SATISFIED_RATING, Fraction
+from services.wall.errors import WallErrorCode
 from settings import get_settings
 from subscriptions.events import encode_cursor, latest_id
 
@@ -67,12 +67,6 @@ RECTIFICATION_DAYS = 30
 MAP_DECIMALS = 3
 WALL_USERNAME = "wall-center-{id}"
 MAX_CREDENTIAL_DAYS = 3660
-
-
-class WallErrorCode(str, Enum):
-    CENTER_NOT_FOUND = "CENTER_NOT_FOUND"
-    INVALID_DAYS = "INVALID_DAYS"
-    WALL_USER_CONFLICT = "WALL_USER_CONFLICT"
 
 
 def center_not_found() -> DomainError:

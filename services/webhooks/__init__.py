@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from urllib.parse import urlsplit
 
 from tortoise.queryset import QuerySet
@@ -16,6 +15,7 @@ from services.common.errors import Collector, DomainError, NotAuthenticated, Not
 from services.common.principal import Principal, Scope
 from services.webhooks import event_types as webhook_events
 from services.webhooks import targets as webhook_targets
+from services.webhooks.errors import WebhookErrorCode
 from services.webhooks.signing import new_secret
 from settings import get_settings
 from subscriptions import events
@@ -23,18 +23,6 @@ from subscriptions import events
 MAX_WEBHOOKS_PER_CLIENT = 20
 MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 200
-
-
-class WebhookErrorCode(str, Enum):
-    WEBHOOK_NOT_FOUND = "WEBHOOK_NOT_FOUND"
-    DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
-    INVALID_URL = "INVALID_URL"
-    TARGET_NOT_PUBLIC = "TARGET_NOT_PUBLIC"
-    NO_EVENT_TYPES = "NO_EVENT_TYPES"
-    UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
-    EVENT_TYPE_NOT_PERMITTED = "EVENT_TYPE_NOT_PERMITTED"
-    DESCRIPTION_TOO_LONG = "DESCRIPTION_TOO_LONG"
-    TOO_MANY_WEBHOOKS = "TOO_MANY_WEBHOOKS"
 
 
 @dataclass(frozen=True)

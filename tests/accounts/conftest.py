@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,8 +21,8 @@ def make_throttle(backend: Backend) -> ThrottleFactory:
     process's."""
 
     def build(**changes: Any) -> LoginThrottle:
-        settings = replace(
-            backend.settings, bus_channel_prefix=f"vc-test-{uuid.uuid4().hex[:10]}", **changes
+        settings = backend.settings.replace(
+            bus_channel_prefix=f"vc-test-{uuid.uuid4().hex[:10]}", **changes
         )
         throttle = LoginThrottle(settings)
         use_throttle(throttle)

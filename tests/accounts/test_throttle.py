@@ -190,11 +190,13 @@ async def test_no_username_reaches_the_log(
     assert "li.ming" not in text and "203.0.113.7" not in text
 
 
-def test_throttle_settings_below_one_are_refused(make_throttle: ThrottleFactory) -> None:
-    from settings import ConfigurationError
-
-    with pytest.raises(ConfigurationError):
-        make_throttle(login_failures_per_account=0)
+@pytest.mark.parametrize(
+    "name",
+    ["login_failures_per_account", "login_failures_per_ip", "login_throttle_window_seconds"],
+)
+def test_throttle_settings_below_one_are_refused(make_throttle: ThrottleFactory, name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        make_throttle(**{name: 0})
 
 
 def test_the_counter_keys_hold_no_username(fresh_throttle: LoginThrottle) -> None:

@@ -18,7 +18,7 @@ from models.accounts import ApiClient, Role
 from models.events import Event
 from schema.core.context import Context
 from services import accounts, api_clients
-from services.api_clients import ApiClientErrorCode
+from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import DomainError
 from services.common.principal import Principal, Scope
 from tests.conftest import Backend

@@ -21,14 +21,8 @@ from models.dispatch import (
 from models.events import Event
 from models.volunteers import Skill, Volunteer
 from services.common.errors import DomainError, NotPermitted
-from services.dispatch import (
-    DispatchErrorCode,
-    assignments,
-    escalation,
-    matching,
-    orders,
-    service_records,
-)
+from services.dispatch import assignments, escalation, matching, orders, service_records
+from services.dispatch.errors import DispatchErrorCode
 from tests.conftest import Backend
 from tests.dispatch.support import (
     assigned_order,

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +32,7 @@ RECORDS = "/exports/service-records.jsonl"
 @pytest.fixture
 async def http(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
     # Nothing held back as possibly still committing: these tests write, then read at once.
-    app = create_app(replace(backend.settings, export_settle_seconds=0))
+    app = create_app(backend.settings.replace(export_settle_seconds=0))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://app"
     ) as client:
@@ -269,7 +268,7 @@ async def test_rows_changed_in_the_last_seconds_wait_for_the_next_sync(
     backend: Backend, key: str
 ) -> None:
     # given a server that holds back the last minute (a transaction may still be committing)
-    app = create_app(replace(backend.settings, export_settle_seconds=60))
+    app = create_app(backend.settings.replace(export_settle_seconds=60))
     await registered(1)
 
     # when a sync runs at once

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -43,7 +42,7 @@ def budgets(settings: Settings, **overrides: Any) -> Settings:
         "rate_limit_client": 20,
         "rate_limit_storage_url": "memory://",
     }
-    return replace(settings, **(base | overrides))
+    return settings.replace(**(base | overrides))
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -115,7 +114,7 @@ async def test_readyz_answers_503_when_the_database_is_unreachable(
         )
     else:
         missing = f"sqlite://{tmp_path}"
-    settings = replace(backend.settings, database_url=missing)
+    settings = backend.settings.replace(database_url=missing)
 
     with running_server(settings) as broken:
         async with httpx.AsyncClient(base_url=broken.url, timeout=10) as http:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -87,7 +86,7 @@ def test_configure_logging_picks_json_in_production() -> None:
     saved = (list(root.handlers), root.level)
     stream = io.StringIO()
     try:
-        configure_logging(replace(Settings(), environment="production"), stream)
+        configure_logging(Settings().replace(environment="production", secret_key="s" * 32), stream)
         logging.getLogger("volunteer_city.x").warning("hello")
     finally:
         for handler in list(root.handlers):

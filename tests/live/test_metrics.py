@@ -4,7 +4,6 @@ the counters and gauges have moved; backlog probes; who may scrape."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -120,7 +119,7 @@ async def test_registered_backlog_probes_are_read_at_each_scrape(backend: Backen
 
 
 async def test_only_the_allowed_networks_may_scrape(backend: Backend) -> None:
-    app = create_app(replace(backend.settings, metrics_allowed_networks=("10.0.0.0/8",)))
+    app = create_app(backend.settings.replace(metrics_allowed_networks=("10.0.0.0/8",)))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://app"
     ) as http:

@@ -29,6 +29,7 @@ from models.stations import Station, StationKind
 from services import accounts, wall
 from services.civic.catalogue import ensure_categories
 from services.common.errors import DomainError
+from services.wall.errors import WallErrorCode
 from subscriptions import events
 from tests.conftest import Backend
 from tests.dispatch.support import huicheng_order, make_centers, people
@@ -445,8 +446,8 @@ async def test_a_wall_credential_refuses_bad_days_and_a_foreign_user() -> None:
     with pytest.raises(DomainError) as foreign:
         await wall.issue_wall_credential(centers["city"], 30)
 
-    assert days.value.problems[0].code == wall.WallErrorCode.INVALID_DAYS
-    assert foreign.value.problems[0].code == wall.WallErrorCode.WALL_USER_CONFLICT
+    assert days.value.problems[0].code == WallErrorCode.INVALID_DAYS
+    assert foreign.value.problems[0].code == WallErrorCode.WALL_USER_CONFLICT
     assert await User.filter(username__startswith="wall-center-").count() == 1
 
 

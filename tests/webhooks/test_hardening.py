@@ -7,7 +7,6 @@ refused one is refused before any connection is made."""
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -92,7 +91,7 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
 
 def use_settings(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> Settings:
-    settings = dataclasses.replace(get_settings(), **changes)
+    settings = get_settings().replace(**changes)
     monkeypatch.setattr(webhooks, "get_settings", lambda: settings)
     return settings
 

@@ -1,0 +1,18 @@
+"""Error codes of the accounts domain, as callers (the schema, Open311, the CLI) read them
+in `DomainError.problems`."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class AccountErrorCode(str, Enum):
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_USERNAME = "INVALID_USERNAME"
+    USERNAME_TAKEN = "USERNAME_TAKEN"
+    WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105 - an error code, not a password
+    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code
+    INVALID_ROLE = "INVALID_ROLE"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105 - an error code
+    USER_NOT_FOUND = "USER_NOT_FOUND"
