@@ -190,6 +190,11 @@ class Settings(BaseSettings):
     # nor civic supervisors; 0 is no limit.
     upload_budget_per_ip: int = Field(default=10, ge=0)
     upload_budget_window_seconds: int = Field(default=600, ge=1)
+    # Sign-in throttling (services/accounts/throttle.py): failed attempts allowed per account
+    # and per client IP within a sliding window, counted where the cost budgets are.
+    login_failures_per_account: int = Field(default=10, ge=1)
+    login_failures_per_ip: int = Field(default=100, ge=1)
+    login_throttle_window_seconds: int = Field(default=15 * 60, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
