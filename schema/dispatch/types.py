@@ -25,6 +25,7 @@ from schema.core.context import Info
 from schema.core.relay import database_ids, load_nodes
 from schema.geography.types import DistrictType, GeoPoint
 from schema.volunteers.types import SkillEnum, VolunteerType
+from services import wall
 from services.common import lookups
 from services.dispatch import STAFF, DispatchErrorCode, DispatchEventType
 from services.dispatch.matching import Suggestion
@@ -117,6 +118,14 @@ class AssignmentType(relay.Node):
         return VolunteerType.from_model(row) if row else None
 
 
+def _location(root: OrderType, info: Info) -> GeoPoint:
+    if info.context.principal.is_wall_screen:
+        return GeoPoint(
+            lat=round(root.row.lat, wall.MAP_DECIMALS), lng=round(root.row.lng, wall.MAP_DECIMALS)
+        )
+    return GeoPoint(lat=root.row.lat, lng=root.row.lng)
+
+
 @strawberry.type(name="ServiceOrder", description="A resident's request for help (订单).")
 class OrderType(relay.Node):
     id: relay.NodeID[int]
@@ -124,7 +133,11 @@ class OrderType(relay.Node):
     category: ServiceCategoryEnum = strawberry.field(description="Kind of help.")  # type: ignore[valid-type]
     description: str = strawberry.field(description="What is needed.")
     address: str = strawberry.field(description="Where.")
-    location: GeoPoint = strawberry.field(description="Map point of the address.")
+    location: GeoPoint = strawberry.field(
+        resolver=_location,
+        description="Map point of the address; for a wall screen rounded to "
+        f"{wall.MAP_DECIMALS} decimals (about 100 m), as the wall shows it.",
+    )
     window_start: datetime = strawberry.field(description="Help wanted from.")
     window_end: datetime = strawberry.field(description="Help wanted until.")
     volunteers_needed: int = strawberry.field(description="How many volunteers.")
@@ -143,7 +156,6 @@ class OrderType(relay.Node):
             category=row.category,
             description=row.description,
             address=row.address,
-            location=GeoPoint(lat=row.lat, lng=row.lng),
             window_start=row.window_start,
             window_end=row.window_end,
             volunteers_needed=row.volunteers_needed,

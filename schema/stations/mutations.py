@@ -6,7 +6,8 @@ from strawberry import relay
 from models.dispatch import ServiceCategory
 from models.stations import Station
 from schema.core.context import Info
-from schema.core.errors import attempt, problem, require_user
+from schema.core.errors import attempt, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.dispatch.types import ServiceCategoryEnum
 from schema.stations.types import StationError, StationKindEnum, StationPayload, StationType
@@ -58,10 +59,10 @@ def _decode(
 class Mutation:
     @strawberry.mutation(
         description="Register a station. City administrators: any; organisation admins: one "
-        "their own organisation runs (not a dispatch centre)."
+        "their own organisation runs (not a dispatch centre).",
+        extensions=[requires()],
     )
     async def create_station(self, info: Info, input: CreateStationInput) -> StationPayload:
-        require_user(info.context.principal)
         district_id, problems = _decode(
             input.district, "District", StationErrorCode.UNKNOWN_DISTRICT, "district"
         )
