@@ -16,6 +16,7 @@ from strawberry import relay
 from api.graphql import GraphQLApp
 from models.accounts import Role, User
 from models.dispatch import ServiceOrder
+from models.geography import District
 from models.organizations import Organization, OrganizationCategory
 from models.volunteers import Volunteer
 from schema.core.context import Context
@@ -56,6 +57,17 @@ def gid(type_name: str, pk: int) -> str:
 
 async def wall_screen() -> tuple[User, Principal]:
     return await make_user("wall1", Role.WALL_DISPLAY)
+
+
+async def organization_to_join() -> tuple[District, Organization]:
+    """Huicheng, and an organisation there that an administrator founded."""
+    district = await huicheng()
+    _, admin = await make_user("admin1", Role.ADMIN)
+    organization = await organizations.create(
+        admin,
+        organizations.NewOrganization("惠城义工联", OrganizationCategory.COMMUNITY, district.id),
+    )
+    return district, organization
 
 
 async def test_the_wall_pages_own_documents_pass() -> None:
@@ -153,13 +165,8 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 async def test_a_wall_screen_calls_no_mutation(name: str) -> None:
     # given a wall screen, and an organisation it might join
-    district = await huicheng()
+    district, organization = await organization_to_join()
     user, screen = await wall_screen()
-    _, admin = await make_user("admin1", Role.ADMIN)
-    organization = await organizations.create(
-        admin,
-        organizations.NewOrganization("惠城义工联", OrganizationCategory.COMMUNITY, district.id),
-    )
     document, variables = MUTATIONS[name]
     variables = {
         "d": gid("District", district.id),
@@ -236,13 +243,8 @@ async def test_the_wall_check_walks_each_fragment_once() -> None:
 
 async def test_services_that_grant_roles_refuse_a_wall_screen() -> None:
     # given a wall screen's account and an organisation
-    district = await huicheng()
+    district, organization = await organization_to_join()
     user, screen = await wall_screen()
-    _, admin = await make_user("admin1", Role.ADMIN)
-    organization = await organizations.create(
-        admin,
-        organizations.NewOrganization("惠城义工联", OrganizationCategory.COMMUNITY, district.id),
-    )
     registration = volunteers.Registration("陈志愿", new_id_number(), "13800138000", district.id)
     founding = organizations.NewOrganization("墙", OrganizationCategory.COMMUNITY, district.id)
 
