@@ -39,6 +39,7 @@ from schema import (
 from schema.api_clients.recheck import ApiKeyRecheck
 from schema.core.inputs import InputCheck
 from schema.core.metrics import OperationMetrics
+from schema.core.permissions import WallAudience
 from schema.core.scalars import SCALAR_OVERRIDES
 from schema.fanout.execution import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
 from schema.limits.budget import Budget, QueryCost
@@ -152,6 +153,7 @@ def build_schema(
     (bench/fanout.py). `budget` charges each request's cost to its caller (the server's rate
     limiter); without it, cost is only measured and capped."""
     settings = settings or get_settings()
+    wall.open_wall_fields()
     costs = CostAnalysis(settings.max_query_cost, settings.graphql_cache_size)
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
@@ -179,6 +181,8 @@ def build_schema(
             InputCheck,
             # An app's WebSocket key is checked again before each operation is costed and run.
             ApiKeyRecheck,
+            # A wall screen's document uses only what the wall shows, or is refused uncosted.
+            WallAudience,
             # Before OperationMetrics: a refused request never enters the later extensions.
             lambda: QueryCost(costs, budget),
             OperationMetrics,

@@ -3,15 +3,15 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.accounts import User
+from models.accounts import Role, User
 from schema.accounts.types import AuthPayload, LogoutPayload, ResetPasswordPayload, UserType
 from schema.core.context import Context, Info
-from schema.core.errors import access_error, payload, problem, require_user
+from schema.core.errors import payload, problem, require_user
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from services import accounts
 from services.accounts import passwords
 from services.accounts.errors import AccountErrorCode
-from services.common.errors import NotPermitted
 
 
 @strawberry.input(description="Credentials to sign in with.")
@@ -139,25 +139,23 @@ class Mutation:
         description=(
             "Sign out: the refresh token given, and any refreshed from it, stop working. The "
             "access token in hand runs out on its own."
-        )
+        ),
+        extensions=[requires()],
     )
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
         principal = info.context.principal
-        require_user(principal)
         call = passwords.logout(principal, input.refresh_token)
         return await payload(LogoutPayload, call, _signed_out)
 
     @strawberry.mutation(
         description=(
             "Set a temporary password that must be changed at the next sign-in, and sign the "
-            "person out everywhere (ADMIN)."
-        )
+            "person out everywhere."
+        ),
+        extensions=[requires(Role.ADMIN)],
     )
     async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
         principal = info.context.principal
-        require_user(principal)
-        if not principal.is_admin:
-            raise access_error(NotPermitted("Administrators only."))
         decoded = decode_id(input.user, "User")
         user_id = accounts.user_id_of(str(decoded)) if decoded is not None else None
         if user_id is None:

@@ -3,15 +3,15 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.accounts import ApiClient
+from models.accounts import ApiClient, Role
 from schema.api_clients.types import (
     ApiClientKeyPayload,
     ApiClientPayload,
     ApiClientType,
-    require_admin,
 )
 from schema.core.context import Info
 from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from services import api_clients
 from services.api_clients.errors import ApiClientErrorCode
@@ -62,25 +62,24 @@ def _not_found() -> list[Problem]:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Register a third-party app; its key is in this response only. "
-        "Administrators only."
+        description="Register a third-party app; its key is in this response only.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def create_api_client(
         self, info: Info, input: CreateApiClientInput
     ) -> ApiClientKeyPayload:
-        require_admin(info)
         call = api_clients.create_api_client(input.name, input.scopes)
         return await payload(ApiClientKeyPayload, call, _issued)
 
     @strawberry.mutation(
         description="Issue a new key for an app (in this response only); the current key keeps "
         "working for the grace period. Open WebSocket connections on a key are closed when it "
-        "stops working. Administrators only."
+        "stops working.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def rotate_api_client_key(
         self, info: Info, input: RotateApiClientKeyInput
     ) -> ApiClientKeyPayload:
-        require_admin(info)
         client_id = decode_id(input.id, "ApiClient")
         if client_id is None:
             return ApiClientKeyPayload.failed(_not_found())
@@ -89,11 +88,10 @@ class Mutation:
 
     @strawberry.mutation(
         description="Revoke an app: every key of it stops at once (HTTP requests are refused, "
-        "open WebSocket connections closed with 4403) and its webhooks are disabled. Final. "
-        "Administrators only."
+        "open WebSocket connections closed with 4403) and its webhooks are disabled. Final.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def revoke_api_client(self, info: Info, input: RevokeApiClientInput) -> ApiClientPayload:
-        require_admin(info)
         client_id = decode_id(input.id, "ApiClient")
         if client_id is None:
             return ApiClientPayload.failed(_not_found())

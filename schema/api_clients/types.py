@@ -9,20 +9,12 @@ from strawberry import relay
 
 from models.accounts import ApiClient
 from schema.core.context import Info
-from schema.core.errors import DomainErrorType, Payload, access_error, payload_type
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
 from services import api_clients
 from services.api_clients.errors import ApiClientErrorCode
-from services.common.errors import AccessError
 
 strawberry.enum(ApiClientErrorCode, description="Why an API-client request failed.")
-
-
-def require_admin(info: Info) -> None:
-    try:
-        api_clients.require_admin(info.context.principal)
-    except AccessError as error:
-        raise access_error(error) from error
 
 
 @strawberry.type(

@@ -16,13 +16,15 @@ from models.civic import CivicIssue, CivicSource, PhotoPhase
 from schema.civic.loaders import CIVIC_CATEGORY
 from schema.civic.types import CivicIssuePayload, CivicIssueType
 from schema.core.context import Info
-from schema.core.errors import payload, require_user
+from schema.core.errors import payload
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.volunteers.mutations import GeoPointInput
 from services import civic
 from services.civic import lifecycle as civic_lifecycle
 from services.civic.errors import CivicErrorCode
 from services.common.errors import DomainError
+from services.dispatch import STAFF
 from settings import get_settings
 
 Photos = list[tuple[str, bytes]]
@@ -152,11 +154,10 @@ def _optional_id(global_id: relay.GlobalID | None, type_name: str) -> int | None
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Report a problem with photos (signed in).")
+    @strawberry.mutation(description="Report a problem with photos.", extensions=[requires()])
     async def report_civic_issue(
         self, info: Info, input: ReportCivicIssueInput
     ) -> CivicIssuePayload:
-        require_user(info.context.principal)
         photos = await read_uploads(input.photos)
         pk = decode_id(input.category, "CivicCategory")
         category = await CIVIC_CATEGORY.load(info, pk) if pk else None
@@ -179,10 +180,9 @@ class Mutation:
             )
         )
 
-    @strawberry.mutation(description="Open a case (立案) (DISPATCHER, ADMIN).")
+    @strawberry.mutation(description="Open a case (立案).", extensions=[requires(*STAFF)])
     async def file_civic_issue(self, info: Info, input: FileCivicIssueInput) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.file_issue(
                 principal,
@@ -193,22 +193,20 @@ class Mutation:
             )
         )
 
-    @strawberry.mutation(description="Do not file, with the reason (DISPATCHER, ADMIN).")
+    @strawberry.mutation(description="Do not file, with the reason.", extensions=[requires(*STAFF)])
     async def reject_civic_issue(
         self, info: Info, input: CivicIssueReasonInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.reject_issue(principal, _issue_id(input.issue), input.reason)
         )
 
-    @strawberry.mutation(description="Mark a report a duplicate (DISPATCHER, ADMIN).")
+    @strawberry.mutation(description="Mark a report a duplicate.", extensions=[requires(*STAFF)])
     async def mark_civic_issue_duplicate(
         self, info: Info, input: MarkCivicIssueDuplicateInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.mark_duplicate(
                 principal,
@@ -218,36 +216,39 @@ class Mutation:
             )
         )
 
-    @strawberry.mutation(description="Send a filed case to its department (DISPATCHER, ADMIN).")
+    @strawberry.mutation(
+        description="Send a filed case to its department.", extensions=[requires(*STAFF)]
+    )
     async def dispatch_civic_issue(
         self, info: Info, input: DispatchCivicIssueInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.dispatch_issue(
                 principal, _issue_id(input.issue), department=input.department, note=input.note
             )
         )
 
-    @strawberry.mutation(description="The department starts the fix (DISPATCHER, ADMIN).")
+    @strawberry.mutation(
+        description="The department starts the fix.", extensions=[requires(*STAFF)]
+    )
     async def start_rectification(
         self, info: Info, input: CivicIssueNoteInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.start_rectification(
                 principal, _issue_id(input.issue), input.note
             )
         )
 
-    @strawberry.mutation(description="The fix is done, with an after photo (DISPATCHER, ADMIN).")
+    @strawberry.mutation(
+        description="The fix is done, with an after photo.", extensions=[requires(*STAFF)]
+    )
     async def rectify_civic_issue(
         self, info: Info, input: RectifyCivicIssueInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         photos = await read_uploads(input.photos)
         return await _payload(
             lambda: civic_lifecycle.rectify_issue(
@@ -256,46 +257,46 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Confirm the fix (the reporter, a civic supervisor, DISPATCHER, ADMIN)."
+        description="Confirm the fix (the reporter, a civic supervisor, or staff).",
+        extensions=[requires()],
     )
     async def verify_civic_issue(self, info: Info, input: CivicIssueNoteInput) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.verify_issue(principal, _issue_id(input.issue), input.note)
         )
 
     @strawberry.mutation(
         description="Not actually fixed: back to DISPATCHED (the reporter, a civic supervisor, "
-        "DISPATCHER, ADMIN)."
+        "or staff).",
+        extensions=[requires()],
     )
     async def reopen_civic_issue(
         self, info: Info, input: CivicIssueReasonInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.reopen_issue(principal, _issue_id(input.issue), input.reason)
         )
 
-    @strawberry.mutation(description="Close a case without a fix (DISPATCHER, ADMIN).")
+    @strawberry.mutation(description="Close a case without a fix.", extensions=[requires(*STAFF)])
     async def close_civic_issue_unresolved(
         self, info: Info, input: CivicIssueReasonInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         return await _payload(
             lambda: civic_lifecycle.close_unresolved(
                 principal, _issue_id(input.issue), input.reason
             )
         )
 
-    @strawberry.mutation(description="More photos (the reporter; AFTER photos: staff).")
+    @strawberry.mutation(
+        description="More photos (the reporter; AFTER photos: staff).", extensions=[requires()]
+    )
     async def add_civic_issue_photos(
         self, info: Info, input: AddCivicIssuePhotosInput
     ) -> CivicIssuePayload:
         principal = info.context.principal
-        require_user(principal)
         photos = await read_uploads(input.photos)
         return await _payload(
             lambda: civic_lifecycle.add_photos(

@@ -11,8 +11,9 @@ from strawberry import relay
 
 from schema.civic.types import CivicIssueEvent
 from schema.core.context import Info
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
-from schema.dispatch.subscriptions import event_rows, signed_in, stream_cursor
+from schema.dispatch.subscriptions import event_rows, stream_cursor
 from services.civic.events import CITY_TOPIC, district_topic, issue_topic
 
 
@@ -20,23 +21,23 @@ from services.civic.events import CITY_TOPIC, district_topic, issue_topic
 class Subscription:
     @strawberry.subscription(
         description="Follow one civic issue: its status changes and new photos, and those of "
-        "the issue it duplicates (signed in)."
+        "the issue it duplicates.",
+        extensions=[requires()],
     )
     async def civic_issue_updated(
         self, info: Info, issue_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
-        signed_in(info)
         pk = decode_id(issue_id, "CivicIssue") or -1
         async for row, views in event_rows(info, issue_topic(pk), stream_cursor(after)):
             yield CivicIssueEvent.shared(row, views)
 
     @strawberry.subscription(
-        description="Every civic-issue event of a district, or of the city without one (signed in)."
+        description="Every civic-issue event of a district, or of the city without one.",
+        extensions=[requires()],
     )
     async def civic_issues_feed(
         self, info: Info, district_id: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
-        signed_in(info)
         topic = CITY_TOPIC
         if district_id is not None:
             topic = district_topic(decode_id(district_id, "District") or -1)

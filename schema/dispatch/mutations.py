@@ -10,7 +10,8 @@ from strawberry import relay
 from models.dispatch import OrderAssignment, ServiceCategory, ServiceOrder, ServiceRecord, Urgency
 from models.volunteers import Skill
 from schema.core.context import Info
-from schema.core.errors import payload, require_user
+from schema.core.errors import payload
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.dispatch.types import (
     AssignmentPayload,
@@ -22,8 +23,7 @@ from schema.dispatch.types import (
 )
 from schema.volunteers.mutations import GeoPointInput
 from services.common.errors import DomainError
-from services.common.principal import Principal
-from services.dispatch import assignments, orders, service_records
+from services.dispatch import STAFF, assignments, orders, service_records
 from services.dispatch.errors import DispatchErrorCode
 
 
@@ -118,11 +118,6 @@ class RateOrderInput:
     comment: str = strawberry.field(default="", description="Optional comment.")
 
 
-def _who(info: Info) -> Principal:
-    require_user(info.context.principal)
-    return info.context.principal
-
-
 ORDER = DispatchErrorCode.ORDER_NOT_FOUND
 ASSIGNMENT = DispatchErrorCode.ASSIGNMENT_NOT_FOUND
 RECORD = DispatchErrorCode.RECORD_NOT_FOUND
@@ -131,10 +126,11 @@ RECORD = DispatchErrorCode.RECORD_NOT_FOUND
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Ask for help (any signed-in resident; dispatchers for callers)."
+        description="Ask for help (any resident; dispatchers for callers).",
+        extensions=[requires()],
     )
     async def submit_order(self, info: Info, input: SubmitOrderInput) -> OrderPayload:
-        who = _who(info)
+        who = info.context.principal
         try:
             district_id = _id(input.district, "District", DispatchErrorCode.UNKNOWN_DISTRICT)
         except DomainError as error:
@@ -159,11 +155,12 @@ class Mutation:
         return await _order(orders.submit(who, data))
 
     @strawberry.mutation(
-        description="Assign an order (DISPATCHER). Exactly one of concurrent "
-        "assigners wins; the others get ORDER_ALREADY_ASSIGNED."
+        description="Assign an order. Exactly one of concurrent assigners wins; the others get "
+        "ORDER_ALREADY_ASSIGNED.",
+        extensions=[requires(*STAFF)],
     )
     async def assign_order(self, info: Info, input: AssignOrderInput) -> OrderPayload:
-        who = _who(info)
+        who = info.context.principal
         try:
             order_id = _id(input.order, "ServiceOrder", ORDER)
             volunteer_ids = [
@@ -180,70 +177,93 @@ class Mutation:
             assignments.assign(who, order_id, volunteer_ids, organization_id, input.note)
         )
 
-    @strawberry.mutation(description="Cancel before completion (the requester or a dispatcher).")
+    @strawberry.mutation(
+        description="Cancel before completion (the requester or a dispatcher).",
+        extensions=[requires()],
+    )
     async def cancel_order(self, info: Info, input: OrderActionInput) -> OrderPayload:
-        who = _who(info)
+        who = info.context.principal
         order_id = decode_id(input.order, "ServiceOrder") or -1
         return await _order(orders.cancel(who, order_id, input.reason))
 
-    @strawberry.mutation(description="Rate a completed order 1-5, once (the requester).")
+    @strawberry.mutation(
+        description="Rate a completed order 1-5, once (the requester).", extensions=[requires()]
+    )
     async def rate_order(self, info: Info, input: RateOrderInput) -> OrderPayload:
-        who = _who(info)
+        who = info.context.principal
         order_id = decode_id(input.order, "ServiceOrder") or -1
         return await _order(orders.rate(who, order_id, input.rating, input.comment))
 
-    @strawberry.mutation(description="Accept your assignment (the assigned volunteer).")
+    @strawberry.mutation(
+        description="Accept your assignment (the assigned volunteer).", extensions=[requires()]
+    )
     async def accept_assignment(
         self, info: Info, input: AssignmentActionInput
     ) -> AssignmentPayload:
-        who = _who(info)
+        who = info.context.principal
         return await _assignment(
             assignments.accept(who, decode_id(input.assignment, "OrderAssignment") or -1)
         )
 
-    @strawberry.mutation(description="Decline your assignment; the order may return to the queue.")
+    @strawberry.mutation(
+        description="Decline your assignment; the order may return to the queue.",
+        extensions=[requires()],
+    )
     async def decline_assignment(
         self, info: Info, input: AssignmentActionInput
     ) -> AssignmentPayload:
-        who = _who(info)
+        who = info.context.principal
         assignment_id = decode_id(input.assignment, "OrderAssignment") or -1
         return await _assignment(assignments.decline(who, assignment_id, input.reason))
 
-    @strawberry.mutation(description="Check in on arrival (the assigned volunteer).")
+    @strawberry.mutation(
+        description="Check in on arrival (the assigned volunteer).", extensions=[requires()]
+    )
     async def check_in(self, info: Info, input: AssignmentActionInput) -> AssignmentPayload:
-        who = _who(info)
+        who = info.context.principal
         return await _assignment(
             service_records.check_in(who, decode_id(input.assignment, "OrderAssignment") or -1)
         )
 
-    @strawberry.mutation(description="Check out; files the hours as a PENDING service record.")
+    @strawberry.mutation(
+        description="Check out; files the hours as a PENDING service record.",
+        extensions=[requires()],
+    )
     async def check_out(self, info: Info, input: AssignmentActionInput) -> ServiceRecordPayload:
-        who = _who(info)
+        who = info.context.principal
         return await _record(
             service_records.check_out(who, decode_id(input.assignment, "OrderAssignment") or -1)
         )
 
-    @strawberry.mutation(description="Confirm hours (ORG_ADMIN of the volunteer, or DISPATCHER).")
+    @strawberry.mutation(
+        description="Confirm hours (an admin of the volunteer's organisation, or a dispatcher).",
+        extensions=[requires()],
+    )
     async def confirm_service_record(
         self, info: Info, input: DecideRecordInput
     ) -> ServiceRecordPayload:
-        who = _who(info)
+        who = info.context.principal
         record_id = decode_id(input.record, "ServiceRecord") or -1
         return await _record(service_records.confirm(who, record_id, input.hours, input.note))
 
-    @strawberry.mutation(description="Reject hours (ORG_ADMIN of the volunteer, or DISPATCHER).")
+    @strawberry.mutation(
+        description="Reject hours (an admin of the volunteer's organisation, or a dispatcher).",
+        extensions=[requires()],
+    )
     async def reject_service_record(
         self, info: Info, input: DecideRecordInput
     ) -> ServiceRecordPayload:
-        who = _who(info)
+        who = info.context.principal
         record_id = decode_id(input.record, "ServiceRecord") or -1
         return await _record(service_records.reject(who, record_id, input.note))
 
-    @strawberry.mutation(description="Ask to correct your hours (the volunteer).")
+    @strawberry.mutation(
+        description="Ask to correct your hours (the volunteer).", extensions=[requires()]
+    )
     async def request_service_record_correction(
         self, info: Info, input: CorrectionInput
     ) -> ServiceRecordPayload:
-        who = _who(info)
+        who = info.context.principal
         record_id = decode_id(input.record, "ServiceRecord") or -1
         return await _record(
             service_records.request_correction(who, record_id, input.hours, input.note)

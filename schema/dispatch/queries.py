@@ -5,11 +5,10 @@ from strawberry import relay
 
 from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgency
 from schema.core.context import Info
-from schema.core.errors import access_error, require_user
+from schema.core.permissions import requires
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
-from services.common.errors import NotPermitted
 from services.dispatch import STAFF, matching, orders
 from services.volunteers import lookups as volunteer_lookups
 
@@ -29,7 +28,10 @@ class Query:
         rows = await DispatchCenter.all().order_by("id")
         return [DispatchCenterType.from_model(r) for r in rows]
 
-    @strawberry.field(description="Orders you may see (staff: all; others: yours), paginated.")
+    @strawberry.field(
+        description="Orders you may see (staff: all; others: yours), paginated.",
+        extensions=[requires()],
+    )
     async def orders(
         self,
         info: Info,
@@ -37,8 +39,7 @@ class Query:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[OrderType]:
-        user_id = require_user(info.context.principal)
-        volunteer = await volunteer_lookups.volunteer_of_user(user_id)
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
         query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
         if filter is not None:
             center = decode_id(filter.dispatch_center, "DispatchCenter")
@@ -53,22 +54,20 @@ class Query:
             )
         return await paginate(query, first, after, OrderType.from_model)
 
-    @strawberry.field(description="One order you may see.")
+    @strawberry.field(description="One order you may see.", extensions=[requires()])
     async def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
-        require_user(info.context.principal)
         if decode_id(id, "ServiceOrder") is None:
             return None
         found = await OrderType.resolve_nodes(info=info, node_ids=[id.node_id])
         return found[0]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Best free volunteers for an order, with the score's parts (DISPATCHER)."
+        description="Best free volunteers for an order, with the score's parts.",
+        extensions=[requires(*STAFF)],
     )
     async def suggest_volunteers(
         self, info: Info, order_id: relay.GlobalID, first: int = 10
     ) -> list[SuggestionType]:
-        if not info.context.principal.has_role(*STAFF):
-            raise access_error(NotPermitted("Dispatchers only."))
         order_pk = decode_id(order_id, "ServiceOrder")
         row = await ORDER.load(info, order_pk) if order_pk else None
         if row is None:

@@ -15,12 +15,13 @@ from models.accounts import Role
 from models.events import Event
 from schema.core.context import Info
 from schema.core.errors import access_error
+from schema.core.permissions import requires
 from schema.core.relay import bad_input, decode_id
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.fanout.execution import audience_of
 from services.civic.events import CIVIC_EVENT_TYPES
-from services.common.errors import NotAuthenticated, NotPermitted
+from services.common.errors import NotPermitted
 from services.common.principal import Scope
 from services.dispatch import (
     STAFF,
@@ -29,6 +30,7 @@ from services.dispatch import (
     center_topic,
     order_topic,
 )
+from services.dispatch.orders import is_requester
 from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import decode_cursor
 
@@ -65,32 +67,18 @@ async def _events(
         yield DispatchEvent.shared(row, views)
 
 
-def signed_in(info: Info) -> int:
-    user_id = info.context.principal.user_id
-    if user_id is None:
-        raise access_error(NotAuthenticated())
-    return user_id
-
-
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
         description="A dispatch centre's wall: every event of its orders (`DispatchEvent`) and "
         "of the civic issues it follows (`CivicIssueEvent`), and of the centres below it, in "
-        "one ordered stream "
-        "(DISPATCHER, WALL_DISPLAY, or an app with the dispatch scope)."
+        "one ordered stream.",
+        # Apps follow a centre with the `dispatch` scope, which grants what the role would.
+        extensions=[requires(*STAFF, Role.WALL_DISPLAY, scopes=[Scope.DISPATCH])],
     )
     async def dispatch_feed(
         self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[WallEvent, None]:
-        principal = info.context.principal
-        if not principal.is_authenticated:
-            raise access_error(NotAuthenticated())
-        # Apps follow a centre with the `dispatch` scope, which grants what the role would.
-        if not (
-            principal.has_role(*STAFF, Role.WALL_DISPLAY) or principal.has_scope(Scope.DISPATCH)
-        ):
-            raise access_error(NotPermitted("Dispatch staff, wall screens and dispatch apps only."))
         # Here, not at the top: schema.civic builds on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
 
@@ -107,27 +95,30 @@ class Subscription:
     @strawberry.subscription(
         description="Your own assignments and changes to them, and every event of the orders "
         "assigned to an organisation you are an approved member or admin of, which any of its "
-        "members may take (volunteers)."
+        "members may take (volunteers).",
+        extensions=[requires()],
     )
     async def my_assignments(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
-        volunteer = await volunteer_lookups.volunteer_of_user(signed_in(info))
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
         if volunteer is None:
             raise access_error(NotPermitted("Register as a volunteer first."))
         topics = await assignment_topics(volunteer.id)
         async for event in _events(info, topics, stream_cursor(after)):
             yield event
 
-    @strawberry.subscription(description="Follow one order (its requester, or dispatch staff).")
+    @strawberry.subscription(
+        description="Follow one order (its requester, or dispatch staff).",
+        extensions=[requires()],
+    )
     async def order_updated(
         self, info: Info, order_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
-        user_id = signed_in(info)
+        principal = info.context.principal
         pk = decode_id(order_id, "ServiceOrder") or -1
         row = await ORDER.load(info, pk)
-        staff = info.context.principal.has_role(*STAFF, Role.WALL_DISPLAY)
-        if row is None or not (staff or row.requester_id == user_id):
+        if row is None or not (principal.has_role(*STAFF) or is_requester(principal, row)):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))
         async for event in _events(info, order_topic(pk), stream_cursor(after)):
             yield event

@@ -30,6 +30,7 @@ from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType, GeoPoint
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
+from services import wall
 from services.dispatch import STAFF, DispatchEventType
 from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
@@ -120,6 +121,14 @@ class AssignmentType(relay.Node):
         return VolunteerType.from_model(row) if row else None
 
 
+def _location(root: OrderType, info: Info) -> GeoPoint:
+    if info.context.principal.is_wall_screen:
+        return GeoPoint(
+            lat=round(root.row.lat, wall.MAP_DECIMALS), lng=round(root.row.lng, wall.MAP_DECIMALS)
+        )
+    return GeoPoint(lat=root.row.lat, lng=root.row.lng)
+
+
 @strawberry.type(name="ServiceOrder", description="A resident's request for help (订单).")
 class OrderType(relay.Node):
     id: relay.NodeID[int]
@@ -127,7 +136,11 @@ class OrderType(relay.Node):
     category: ServiceCategory = strawberry.field(description="Kind of help.")
     description: str = strawberry.field(description="What is needed.")
     address: str = strawberry.field(description="Where.")
-    location: GeoPoint = strawberry.field(description="Map point of the address.")
+    location: GeoPoint = strawberry.field(
+        resolver=_location,
+        description="Map point of the address; for a wall screen rounded to "
+        f"{wall.MAP_DECIMALS} decimals (about 100 m), as the wall shows it.",
+    )
     window_start: datetime = strawberry.field(description="Help wanted from.")
     window_end: datetime = strawberry.field(description="Help wanted until.")
     volunteers_needed: int = strawberry.field(description="How many volunteers.")
@@ -146,7 +159,6 @@ class OrderType(relay.Node):
             category=row.category,
             description=row.description,
             address=row.address,
-            location=GeoPoint(lat=row.lat, lng=row.lng),
             window_start=row.window_start,
             window_end=row.window_end,
             volunteers_needed=row.volunteers_needed,

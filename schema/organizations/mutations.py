@@ -6,9 +6,11 @@ from enum import Enum
 import strawberry
 from strawberry import relay
 
+from models.accounts import Role
 from models.organizations import Membership, MembershipRole, Organization, OrganizationCategory
 from schema.core.context import Info
-from schema.core.errors import payload, problem, require_user
+from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.organizations.types import (
     MembershipPayload,
@@ -78,12 +80,12 @@ async def _membership(call: Awaitable[Membership]) -> MembershipPayload:
 class Mutation:
     @strawberry.mutation(
         description="Found an organisation (you become its admin; it starts unverified), or, as "
-        "an administrator, register one (it starts verified)."
+        "an administrator, register one (it starts verified).",
+        extensions=[requires()],
     )
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> OrganizationPayload:
-        require_user(info.context.principal)
         district_id = decode_id(input.district, "District")
         if district_id is None:
             return OrganizationPayload.failed(
@@ -99,11 +101,10 @@ class Mutation:
         )
         return await _organization(organizations.create(info.context.principal, data))
 
-    @strawberry.mutation(description="Verify an organisation. Administrators only.")
+    @strawberry.mutation(description="Verify an organisation.", extensions=[requires(Role.ADMIN)])
     async def verify_organization(
         self, info: Info, input: VerifyOrganizationInput
     ) -> OrganizationPayload:
-        require_user(info.context.principal)
         organization_id = decode_id(input.id, "Organization")
         if organization_id is None:
             return OrganizationPayload.failed(
@@ -113,11 +114,12 @@ class Mutation:
             organizations.set_verified(info.context.principal, organization_id, input.verified)
         )
 
-    @strawberry.mutation(description="Apply to join an organisation; its admins decide.")
+    @strawberry.mutation(
+        description="Apply to join an organisation; its admins decide.", extensions=[requires()]
+    )
     async def apply_to_organization(
         self, info: Info, input: ApplyToOrganizationInput
     ) -> MembershipPayload:
-        require_user(info.context.principal)
         organization_id = decode_id(input.organization, "Organization")
         if organization_id is None:
             return MembershipPayload.failed(
@@ -131,11 +133,13 @@ class Mutation:
             organizations.apply(info.context.principal, organization_id, input.message)
         )
 
-    @strawberry.mutation(description="Approve or reject an application (organisation admins).")
+    @strawberry.mutation(
+        description="Approve or reject an application (organisation admins).",
+        extensions=[requires()],
+    )
     async def decide_membership(
         self, info: Info, input: DecideMembershipInput
     ) -> MembershipPayload:
-        require_user(info.context.principal)
         membership_id = decode_id(input.membership, "Membership")
         if membership_id is None:
             return MembershipPayload.failed(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,9 +10,11 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from models.accounts import Role
 from models.rewards import InsurancePolicy
 from schema.core.context import Info
-from schema.core.errors import payload, problem, require_user
+from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.rewards.honours import (
     CommendationPayload,
@@ -23,7 +25,6 @@ from schema.rewards.honours import (
     ServiceCardPayload,
     ServiceCardType,
 )
-from schema.rewards.mutations import require_admin
 from services.rewards import cards as rewards_cards
 from services.rewards import cover as rewards_cover
 from services.rewards.cards import CardAction
@@ -99,7 +100,6 @@ def _no_card() -> ServiceCardPayload:
 
 async def _change(info: Info, input: ServiceCardInput, action: CardAction) -> ServiceCardPayload:
     principal = info.context.principal
-    require_user(principal)
     card_id = decode_id(input.card, "ServiceCard")
     if card_id is None:
         return _no_card()
@@ -107,12 +107,11 @@ async def _change(info: Info, input: ServiceCardInput, action: CardAction) -> Se
     return await _card_payload(call)
 
 
-def _admin_change(action: CardAction) -> Callable[..., Awaitable[ServiceCardPayload]]:
+def _admin_change(action: CardAction, description: str) -> Any:
     async def resolve(info: Info, input: ServiceCardInput) -> ServiceCardPayload:
-        require_admin(info)
         return await _change(info, input, action)
 
-    return resolve
+    return strawberry.mutation(resolve, description=description, extensions=[requires(Role.ADMIN)])
 
 
 async def _policy_payload(call: Awaitable[InsurancePolicy]) -> InsurancePolicyPayload:
@@ -141,11 +140,13 @@ def _no_policy() -> CoveragePayload:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Issue a service card to an active volunteer (ADMIN).")
+    @strawberry.mutation(
+        description="Issue a service card to an active volunteer.",
+        extensions=[requires(Role.ADMIN)],
+    )
     async def issue_service_card(
         self, info: Info, input: IssueServiceCardInput
     ) -> ServiceCardPayload:
-        require_admin(info)
         volunteer_id = decode_id(input.volunteer, "Volunteer")
         if volunteer_id is None:
             missing = problem(
@@ -154,20 +155,16 @@ class Mutation:
             return ServiceCardPayload.failed(missing)
         return await _card_payload(rewards_cards.issue(info.context.principal, volunteer_id))
 
-    activate_service_card = strawberry.mutation(
-        _admin_change(CardAction.ACTIVATE), description="ISSUED → ACTIVE (ADMIN)."
+    activate_service_card = _admin_change(CardAction.ACTIVATE, "ISSUED → ACTIVE.")
+    freeze_service_card = _admin_change(
+        CardAction.FREEZE, "ISSUED or ACTIVE → FROZEN: merchants stop honouring it."
     )
-    freeze_service_card = strawberry.mutation(
-        _admin_change(CardAction.FREEZE),
-        description="ISSUED or ACTIVE → FROZEN: merchants stop honouring it (ADMIN).",
-    )
-    unfreeze_service_card = strawberry.mutation(
-        _admin_change(CardAction.UNFREEZE), description="FROZEN → ACTIVE (ADMIN)."
-    )
+    unfreeze_service_card = _admin_change(CardAction.UNFREEZE, "FROZEN → ACTIVE.")
 
     @strawberry.mutation(
-        description="Report a card lost (its holder, or ADMIN): it is dead at once; an "
-        "administrator reissues a new number."
+        description="Report a card lost (its holder, or an administrator): it is dead at once; "
+        "an administrator reissues a new number.",
+        extensions=[requires()],
     )
     async def report_service_card_lost(
         self, info: Info, input: ServiceCardInput
@@ -175,22 +172,24 @@ class Mutation:
         return await _change(info, input, CardAction.REPORT_LOST)
 
     @strawberry.mutation(
-        description="A new card with a new number for a lost or damaged one (ADMIN); the old "
-        "number is dead (LOST stays LOST, others become REPLACED). Not for a FROZEN card."
+        description="A new card with a new number for a lost or damaged one; the old "
+        "number is dead (LOST stays LOST, others become REPLACED). Not for a FROZEN card.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def reissue_service_card(self, info: Info, input: ServiceCardInput) -> ServiceCardPayload:
-        require_admin(info)
         card_id = decode_id(input.card, "ServiceCard")
         if card_id is None:
             return _no_card()
         call = rewards_cards.reissue(info.context.principal, card_id, input.note)
         return await _card_payload(call)
 
-    @strawberry.mutation(description="Record a group accident policy for volunteers (ADMIN).")
+    @strawberry.mutation(
+        description="Record a group accident policy for volunteers.",
+        extensions=[requires(Role.ADMIN)],
+    )
     async def record_insurance_policy(
         self, info: Info, input: RecordInsurancePolicyInput
     ) -> InsurancePolicyPayload:
-        require_admin(info)
         data = rewards_cover.NewPolicy(
             policy_number=input.policy_number,
             insurer=input.insurer,
@@ -201,9 +200,11 @@ class Mutation:
         )
         return await _policy_payload(rewards_cover.record_policy(info.context.principal, data))
 
-    @strawberry.mutation(description="Cover named active volunteers under a policy (ADMIN).")
+    @strawberry.mutation(
+        description="Cover named active volunteers under a policy.",
+        extensions=[requires(Role.ADMIN)],
+    )
     async def cover_volunteers(self, info: Info, input: CoverVolunteersInput) -> CoveragePayload:
-        require_admin(info)
         policy_id = decode_id(input.policy, "InsurancePolicy")
         if policy_id is None:
             return _no_policy()
@@ -214,12 +215,12 @@ class Mutation:
 
     @strawberry.mutation(
         description="Cover every active volunteer of the city (or a district) not yet covered "
-        "by the policy (ADMIN): one statement, whatever their number."
+        "by the policy: one statement, whatever their number.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def cover_active_volunteers(
         self, info: Info, input: CoverActiveVolunteersInput
     ) -> CoveragePayload:
-        require_admin(info)
         policy_id = decode_id(input.policy, "InsurancePolicy")
         if policy_id is None:
             return _no_policy()
@@ -230,14 +231,14 @@ class Mutation:
         return await _coverage(policy_id, work)
 
     @strawberry.mutation(
-        description="Commend a volunteer: for the city (ADMIN) or in an organisation's name "
-        "(its admins, for its members)."
+        description="Commend a volunteer: for the city (administrators) or in an "
+        "organisation's name (its admins, for its members).",
+        extensions=[requires()],
     )
     async def commend_volunteer(
         self, info: Info, input: CommendVolunteerInput
     ) -> CommendationPayload:
         principal = info.context.principal
-        require_user(principal)
         volunteer_id = decode_id(input.volunteer, "Volunteer")
         organization_id = None
         if input.organization is not None:

@@ -10,9 +10,11 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from models.accounts import Role
 from models.rewards import BenefitCategory, BenefitDelivery, ProviderKind
 from schema.core.context import Info
-from schema.core.errors import access_error, payload, problem, require_user
+from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.rewards.types import (
     BenefitPayload,
@@ -22,7 +24,6 @@ from schema.rewards.types import (
     RedemptionPayload,
     RedemptionType,
 )
-from services.common.errors import NotPermitted
 from services.rewards import catalogue as rewards_catalogue
 from services.rewards import providers as rewards_providers
 from services.rewards import redemptions as rewards_redemptions
@@ -152,15 +153,6 @@ async def _redemption_payload(call: Awaitable[Any]) -> RedemptionPayload:
     )
 
 
-def require_admin(info: Info) -> None:
-    """Administrators' mutations: access is checked before the input, so a caller without
-    the role learns nothing about which IDs exist."""
-    principal = info.context.principal
-    require_user(principal)
-    if not principal.is_admin:
-        raise access_error(NotPermitted("Administrators only."))
-
-
 def _missing(code: RewardsErrorCode, field: str) -> list[Any]:
     what = code.value.removesuffix("_NOT_FOUND").lower()
     return problem(code, f"No such {what}.", field)
@@ -168,12 +160,11 @@ def _missing(code: RewardsErrorCode, field: str) -> list[Any]:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Add a benefit provider (ADMIN).")
+    @strawberry.mutation(description="Add a benefit provider.", extensions=[requires(Role.ADMIN)])
     async def create_benefit_provider(
         self, info: Info, input: CreateBenefitProviderInput
     ) -> BenefitProviderPayload:
         principal = info.context.principal
-        require_admin(info)
         district_id = decode_id(input.district, "District") if input.district else None
         if input.district and district_id is None:
             return BenefitProviderPayload.failed(
@@ -189,24 +180,28 @@ class Mutation:
         return await _provider_payload(rewards_providers.create_provider(principal, data))
 
     @strawberry.mutation(
-        description="Make a user a provider account of a provider (ADMIN): they may then "
-        "verify its redemptions and check service cards. Adding twice changes nothing."
+        description="Make a user a provider account of a provider: they may then "
+        "verify its redemptions and check service cards. Adding twice changes nothing.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def add_provider_staff(
         self, info: Info, input: ProviderStaffInput
     ) -> BenefitProviderPayload:
         return await _staff(info, input, rewards_providers.add_staff)
 
-    @strawberry.mutation(description="Unlink a provider account (ADMIN).")
+    @strawberry.mutation(
+        description="Unlink a provider account.", extensions=[requires(Role.ADMIN)]
+    )
     async def remove_provider_staff(
         self, info: Info, input: ProviderStaffInput
     ) -> BenefitProviderPayload:
         return await _staff(info, input, rewards_providers.remove_staff)
 
-    @strawberry.mutation(description="Add a benefit to the catalogue (ADMIN).")
+    @strawberry.mutation(
+        description="Add a benefit to the catalogue.", extensions=[requires(Role.ADMIN)]
+    )
     async def create_benefit(self, info: Info, input: CreateBenefitInput) -> BenefitPayload:
         principal = info.context.principal
-        require_admin(info)
         provider_id = decode_id(input.provider, "BenefitProvider")
         if provider_id is None:
             return BenefitPayload.failed(_missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider"))
@@ -228,12 +223,12 @@ class Mutation:
         return await _benefit_payload(rewards_catalogue.create_benefit(principal, data))
 
     @strawberry.mutation(
-        description="Change a benefit's terms, stock or availability (ADMIN). Withdraw it "
-        "with `active: false`; redemptions already made stay valid."
+        description="Change a benefit's terms, stock or availability. Withdraw it "
+        "with `active: false`; redemptions already made stay valid.",
+        extensions=[requires(Role.ADMIN)],
     )
     async def update_benefit(self, info: Info, input: UpdateBenefitInput) -> BenefitPayload:
         principal = info.context.principal
-        require_admin(info)
         benefit_id = decode_id(input.benefit, "Benefit")
         if benefit_id is None:
             return BenefitPayload.failed(_missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefit"))
@@ -246,13 +241,13 @@ class Mutation:
         return await _benefit_payload(call)
 
     @strawberry.mutation(
-        description="Redeem a benefit for a one-time code (signed-in volunteer). Coded errors: "
+        description="Redeem a benefit for a one-time code (a volunteer). Coded errors: "
         "NOT_ELIGIBLE (star level, recent hours, not active), OUT_OF_STOCK, LIMIT_REACHED, "
-        "EXPIRED, NOT_YET_VALID, WITHDRAWN, NOT_REDEEMABLE, IDEMPOTENCY_KEY_REUSED."
+        "EXPIRED, NOT_YET_VALID, WITHDRAWN, NOT_REDEEMABLE, IDEMPOTENCY_KEY_REUSED.",
+        extensions=[requires()],
     )
     async def redeem_benefit(self, info: Info, input: RedeemBenefitInput) -> RedemptionPayload:
         principal = info.context.principal
-        require_user(principal)
         benefit_id = decode_id(input.benefit_id, "Benefit")
         if benefit_id is None:
             return RedemptionPayload.failed(
@@ -263,20 +258,19 @@ class Mutation:
 
     @strawberry.mutation(
         description="Verify a redemption code and mark it used, once (a provider account of "
-        "the benefit's provider, or ADMIN). Codes of other providers are REDEMPTION_NOT_FOUND; "
-        "a second verification is ALREADY_USED; a late one EXPIRED."
+        "the benefit's provider, or an administrator). Codes of other providers are "
+        "REDEMPTION_NOT_FOUND; a second verification is ALREADY_USED; a late one EXPIRED.",
+        extensions=[requires()],
     )
     async def verify_redemption(
         self, info: Info, input: VerifyRedemptionInput
     ) -> RedemptionPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _redemption_payload(rewards_redemptions.verify(principal, input.code))
 
 
 async def _staff(info: Info, input: ProviderStaffInput, change: Any) -> BenefitProviderPayload:
     principal = info.context.principal
-    require_admin(info)
     provider_id = decode_id(input.provider, "BenefitProvider")
     user_id = decode_id(input.user, "User")
     if provider_id is None:

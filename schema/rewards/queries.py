@@ -16,7 +16,8 @@ from models.rewards import (
     RedemptionStatus,
 )
 from schema.core.context import Info
-from schema.core.errors import access_error, query_input_error, require_user
+from schema.core.errors import access_error, query_input_error
+from schema.core.permissions import requires
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.rewards.honours import InsurancePolicyType, ServiceCardCheck, ServiceCardType
 from schema.rewards.types import (
@@ -25,7 +26,7 @@ from schema.rewards.types import (
     BenefitType,
     RedemptionType,
 )
-from services.common.errors import AccessError, DomainError, NotPermitted
+from services.common.errors import AccessError, DomainError
 from services.rewards import benefits as rewards_benefits
 from services.rewards import cards as rewards_cards
 from services.rewards import provider_ids_of
@@ -74,7 +75,8 @@ class Query:
     @strawberry.field(
         description="Benefits on offer that the signed-in volunteer can have now, or all of "
         "them with the reasons why not (`includeIneligible`). Someone who is not a volunteer "
-        "gets a top-level error coded NOT_A_VOLUNTEER."
+        "gets a top-level error coded NOT_A_VOLUNTEER.",
+        extensions=[requires()],
     )
     async def eligible_benefits(
         self,
@@ -84,7 +86,6 @@ class Query:
         ] = False,
     ) -> list[BenefitEligibility]:
         principal = info.context.principal
-        require_user(principal)
         try:
             found = await rewards_benefits.eligible_benefits(principal, include_ineligible)
         except DomainError as error:
@@ -93,7 +94,8 @@ class Query:
 
     @strawberry.field(
         description="The signed-in volunteer's redemptions, oldest first (empty for someone "
-        "who is not a volunteer)."
+        "who is not a volunteer).",
+        extensions=[requires()],
     )
     async def my_redemptions(
         self,
@@ -105,7 +107,6 @@ class Query:
         ] = False,
     ) -> Connection[RedemptionType]:
         principal = info.context.principal
-        require_user(principal)
         try:
             query = await rewards_redemptions.mine(principal)
         except DomainError:
@@ -114,9 +115,11 @@ class Query:
             query = query.filter(status=RedemptionStatus.ISSUED, expires_at__gt=datetime.now(UTC))
         return await paginate(query, first, after, lambda r: RedemptionType.from_model(r, True))
 
-    @strawberry.field(description="The signed-in volunteer's live service card, else the latest.")
+    @strawberry.field(
+        description="The signed-in volunteer's live service card, else the latest.",
+        extensions=[requires()],
+    )
     async def my_service_card(self, info: Info) -> ServiceCardType | None:
-        require_user(info.context.principal)
         row = await rewards_cards.my_card(info.context.principal)
         return ServiceCardType.from_model(row) if row else None
 
@@ -125,7 +128,8 @@ class Query:
         "the holder's masked name and star level — nothing else. Provider accounts and "
         "administrators; each look-up is logged and limited per hour (CARD_CHECKS_PER_HOUR). "
         "A number failing its check digit is a top-level error INVALID_CARD_NUMBER; too many "
-        "look-ups, RATE_LIMITED."
+        "look-ups, RATE_LIMITED.",
+        extensions=[requires()],
     )
     async def verify_service_card(
         self,
@@ -134,7 +138,6 @@ class Query:
             str, strawberry.argument(description="16 digits; spaces and dashes are ignored.")
         ],
     ) -> ServiceCardCheck:
-        require_user(info.context.principal)
         try:
             result = await rewards_cards.check(info.context.principal, card_number)
         except DomainError as error:
@@ -143,19 +146,20 @@ class Query:
             raise access_error(error) from error
         return ServiceCardCheck.from_result(result)
 
-    @strawberry.field(description="The providers the signed-in user is a provider account of.")
+    @strawberry.field(
+        description="The providers the signed-in user is a provider account of.",
+        extensions=[requires()],
+    )
     async def my_providers(self, info: Info) -> list[BenefitProviderType]:
-        require_user(info.context.principal)
         ids = await provider_ids_of(info.context.principal)
         rows = await BenefitProvider.filter(id__in=sorted(ids)).order_by("id")
         return [BenefitProviderType.from_model(r) for r in rows]
 
-    @strawberry.field(description="Insurance policies recorded. Administrators and dispatchers.")
+    @strawberry.field(
+        description="Insurance policies recorded.",
+        extensions=[requires(Role.ADMIN, Role.DISPATCHER)],
+    )
     async def insurance_policies(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[InsurancePolicyType]:
-        principal = info.context.principal
-        require_user(principal)
-        if not principal.has_role(Role.ADMIN, Role.DISPATCHER):
-            raise access_error(NotPermitted("Administrators and dispatchers only."))
         return await paginate(InsurancePolicy.all(), first, after, InsurancePolicyType.from_model)

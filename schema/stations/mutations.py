@@ -8,7 +8,8 @@ from strawberry import relay
 from models.dispatch import ServiceCategory
 from models.stations import Station, StationKind
 from schema.core.context import Info
-from schema.core.errors import payload, problem, require_user
+from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.stations.types import StationPayload, StationType
 from schema.volunteers.mutations import GeoPointInput
@@ -58,10 +59,10 @@ def _decode(
 class Mutation:
     @strawberry.mutation(
         description="Register a station. City administrators: any; organisation admins: one "
-        "their own organisation runs (not a dispatch centre)."
+        "their own organisation runs (not a dispatch centre).",
+        extensions=[requires()],
     )
     async def create_station(self, info: Info, input: CreateStationInput) -> StationPayload:
-        require_user(info.context.principal)
         district_id, problems = _decode(
             input.district, "District", StationErrorCode.UNKNOWN_DISTRICT, "district"
         )

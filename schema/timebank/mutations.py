@@ -11,7 +11,8 @@ from models.dispatch import ServiceCategory, Urgency
 from models.timebank import FamilyMember, FamilyRelation, Transfer
 from models.volunteers import Skill
 from schema.core.context import Info
-from schema.core.errors import attempt, payload, problem, require_user
+from schema.core.errors import attempt, payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.dispatch.types import OrderType
 from schema.timebank.family_types import FamilyMemberType
@@ -132,7 +133,6 @@ async def _on_link(
     action: Callable[[Principal, int], Awaitable[FamilyMember]],
 ) -> FamilyMemberPayload:
     principal = info.context.principal
-    require_user(principal)
     return await _family(action(principal, decode_id(input.family_member, "FamilyMember") or -1))
 
 
@@ -155,11 +155,11 @@ async def _recipient_account(to: relay.GlobalID) -> int | None:
 class Mutation:
     @strawberry.mutation(
         description="Give credits from your time account to another volunteer's. Refused "
-        "(and nothing moves) below your floor or above their cap."
+        "(and nothing moves) below your floor or above their cap.",
+        extensions=[requires()],
     )
     async def transfer_time(self, info: Info, input: TransferTimeInput) -> TimeTransferPayload:
         principal = info.context.principal
-        require_user(principal)
         to_id = await _recipient_account(input.to)
         if to_id is None:
             return TimeTransferPayload.failed(
@@ -170,10 +170,12 @@ class Mutation:
         )
         return await _payload(call)
 
-    @strawberry.mutation(description="Donate credits from your time account to a community pool.")
+    @strawberry.mutation(
+        description="Donate credits from your time account to a community pool.",
+        extensions=[requires()],
+    )
     async def donate_time(self, info: Info, input: DonateTimeInput) -> TimeTransferPayload:
         principal = info.context.principal
-        require_user(principal)
         community_id = decode_id(input.community, "Community")
         if community_id is None:
             return TimeTransferPayload.failed(
@@ -187,11 +189,11 @@ class Mutation:
     @strawberry.mutation(
         description="Spend credits on a service order for yourself or a confirmed family "
         "member, from the configured star level (default 1★): the withdrawal and the order "
-        "are made together, and cancelling the order (or its expiry) refunds it."
+        "are made together, and cancelling the order (or its expiry) refunds it.",
+        extensions=[requires()],
     )
     async def spend_time(self, info: Info, input: SpendTimeInput) -> SpendTimePayload:
         principal = info.context.principal
-        require_user(principal)
         place = None
         if input.place is not None:
             place = timebank.Place(
@@ -226,13 +228,13 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Register a relative with the time bank (you must be a volunteer)."
+        description="Register a relative with the time bank (you must be a volunteer).",
+        extensions=[requires()],
     )
     async def register_family_member(
         self, info: Info, input: RegisterFamilyMemberInput
     ) -> FamilyMemberPayload:
         principal = info.context.principal
-        require_user(principal)
         data = timebank.NewFamilyMember(
             relation=input.relation,
             address=input.address,
@@ -245,13 +247,18 @@ class Mutation:
         )
         return await _family(timebank.register_family_member(principal, data))
 
-    @strawberry.mutation(description="Confirm a family link that names you.")
+    @strawberry.mutation(
+        description="Confirm a family link that names you.", extensions=[requires()]
+    )
     async def confirm_family_member(
         self, info: Info, input: FamilyMemberActionInput
     ) -> FamilyMemberPayload:
         return await _on_link(info, input, timebank.confirm_family_member)
 
-    @strawberry.mutation(description="End a family link, as the volunteer or the relative.")
+    @strawberry.mutation(
+        description="End a family link, as the volunteer or the relative.",
+        extensions=[requires()],
+    )
     async def remove_family_member(
         self, info: Info, input: FamilyMemberActionInput
     ) -> FamilyMemberPayload:

@@ -8,7 +8,8 @@ from strawberry import relay
 
 from models.timebank import TimeAccount
 from schema.core.context import Info
-from schema.core.errors import access_error, query_input_error, require_user
+from schema.core.errors import access_error, query_input_error
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.timebank.family_types import FamilyMemberType
 from schema.timebank.types import TimeAccountType, TimeStatement
@@ -20,10 +21,10 @@ from services.common.errors import AccessError, DomainError
 class Query:
     @strawberry.field(
         description="The signed-in volunteer's time account, opened on first use; null for "
-        "someone who is not a registered volunteer."
+        "someone who is not a registered volunteer.",
+        extensions=[requires()],
     )
     async def my_time_account(self, info: Info) -> TimeAccountType | None:
-        require_user(info.context.principal)
         try:
             account = await timebank.my_account(info.context.principal)
         except DomainError:
@@ -32,16 +33,18 @@ class Query:
 
     @strawberry.field(
         description="Family links you registered, and those that name you (confirm them with "
-        "confirmFamilyMember); removed ones are left out."
+        "confirmFamilyMember); removed ones are left out.",
+        extensions=[requires()],
     )
     async def my_family_members(self, info: Info) -> list[FamilyMemberType]:
-        require_user(info.context.principal)
         rows = await timebank.family_links_of(info.context.principal)
         return [FamilyMemberType.from_model(r) for r in rows]
 
-    @strawberry.field(description="A time account by ID: its holder's or, for admins, any.")
+    @strawberry.field(
+        description="A time account by ID: its holder's or, for admins, any.",
+        extensions=[requires()],
+    )
     async def time_account(self, info: Info, id: relay.GlobalID) -> TimeAccountType | None:
-        require_user(info.context.principal)
         if id.type_name != "TimeAccount":
             return None
         row = await TimeAccount.get_or_none(id=decode_id(id, "TimeAccount") or 0)
@@ -52,7 +55,8 @@ class Query:
     @strawberry.field(
         description="Bookings of an account in [from, to) with the opening and running "
         "balance; at most 366 days. The holder or an administrator. Bad arguments are "
-        "top-level errors coded ACCOUNT_NOT_FOUND or INVALID_PERIOD."
+        "top-level errors coded ACCOUNT_NOT_FOUND or INVALID_PERIOD.",
+        extensions=[requires()],
     )
     async def time_statement(
         self,
@@ -61,7 +65,6 @@ class Query:
         start: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
         end: Annotated[datetime, strawberry.argument(name="to", description="Exclusive.")],
     ) -> TimeStatement:
-        require_user(info.context.principal)
         account_id = decode_id(account, "TimeAccount") or 0
         try:
             found = await timebank.statement(info.context.principal, account_id, start, end)

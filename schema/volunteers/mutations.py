@@ -8,7 +8,8 @@ from strawberry import relay
 
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
-from schema.core.errors import payload, problem, require_user
+from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.volunteers.types import VolunteerPayload, VolunteerType
 from services import volunteers
@@ -94,12 +95,12 @@ def _place(
 class Mutation:
     @strawberry.mutation(
         description="Register in the volunteer registry: yourself when signed in as a resident; "
-        "someone else when you are a dispatcher or administrator."
+        "someone else when you are a dispatcher or administrator.",
+        extensions=[requires()],
     )
     async def register_volunteer(
         self, info: Info, input: RegisterVolunteerInput
     ) -> VolunteerPayload:
-        require_user(info.context.principal)
         district_id, community_id, problems = _place(input.district, input.community)
         if problems or district_id is None:
             return VolunteerPayload.failed(problems)
@@ -120,12 +121,12 @@ class Mutation:
         return await _payload(volunteers.register(info.context.principal, data))
 
     @strawberry.mutation(
-        description="Change a volunteer profile (the volunteer or an administrator)."
+        description="Change a volunteer profile (the volunteer or an administrator).",
+        extensions=[requires()],
     )
     async def update_volunteer_profile(
         self, info: Info, input: UpdateVolunteerProfileInput
     ) -> VolunteerPayload:
-        require_user(info.context.principal)
         volunteer_id = decode_id(input.id, "Volunteer")
         if volunteer_id is None:
             return VolunteerPayload.failed(

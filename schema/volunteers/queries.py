@@ -5,12 +5,11 @@ from strawberry import relay
 
 from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
-from schema.core.errors import access_error
+from schema.core.permissions import requires
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import volunteers
-from services.common.errors import NotAuthenticated
 from services.volunteers import lookups as volunteer_lookups
 
 
@@ -47,14 +46,12 @@ def _criteria(given: VolunteerFilter | None) -> volunteers.VolunteerFilter:
     )
 
 
-def _require_reader(info: Info) -> None:
-    if not info.context.principal.is_authenticated:
-        raise access_error(NotAuthenticated("Sign in to read the volunteer registry."))
-
-
 @strawberry.type
 class Query:
-    @strawberry.field(description="The volunteer registry, filtered and paginated. Signed-in only.")
+    @strawberry.field(
+        description="The volunteer registry, filtered and paginated.",
+        extensions=[requires(apps=True)],
+    )
     async def volunteers(
         self,
         info: Info,
@@ -62,13 +59,11 @@ class Query:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[VolunteerType]:
-        _require_reader(info)
         query = volunteers.filtered(_criteria(filter))
         return await paginate(query, first, after, VolunteerType.from_model)
 
-    @strawberry.field(description="One volunteer by ID. Signed-in only.")
+    @strawberry.field(description="One volunteer by ID.", extensions=[requires(apps=True)])
     async def volunteer(self, info: Info, id: relay.GlobalID) -> VolunteerType | None:
-        _require_reader(info)
         volunteer_id = decode_id(id, "Volunteer")
         if volunteer_id is None:
             return None

@@ -273,6 +273,8 @@ async def authenticate(credential: str | None) -> Principal | None:
 
 
 async def add_role(user: User, role: Role) -> None:
+    """Called inside the transaction of what grants the role, which the refusal rolls back."""
+    principal_for(user).refuse_wall_screen()
     if role.value not in user.roles:
         user.roles = [*user.roles, role.value]
         await user.save(update_fields=["roles"])

@@ -24,6 +24,9 @@ class Scope:
     ALL = (READ, PERSONAL_DATA, WRITE, DISPATCH, OPEN311_WRITE, EXPORT, WEBHOOKS_MANAGE)
 
 
+WALL_ONLY = frozenset({Role.WALL_DISPLAY})
+
+
 @dataclass(frozen=True)
 class Principal:
     user_id: int | None = None
@@ -45,10 +48,21 @@ class Principal:
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
 
+    @property
+    def is_wall_screen(self) -> bool:
+        """A wall screen's account: it reads what the wall shows and nothing else, and it
+        never gains another role (its credential lives in a browser in a public room)."""
+        return self.roles == WALL_ONLY and self.api_client_id is None
+
     def require_user(self) -> int:
         if self.user_id is None:
             raise NotAuthenticated()
         return self.user_id
+
+    def refuse_wall_screen(self) -> None:
+        """Whatever would give an account another role refuses a wall screen's."""
+        if self.is_wall_screen:
+            raise NotPermitted("A wall screen's account takes no other role.")
 
     def require_role(self, roles: Iterable[Role]) -> None:
         self.require_user()

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from models.accounts import Role
 from models.dispatch import (
     OPEN_ASSIGNMENT,
     AssignmentStatus,
@@ -268,9 +267,10 @@ class OrderFilter:
 
 
 def visible_orders(principal: Principal, volunteer_id: int | None) -> QuerySet[ServiceOrder]:
-    """Staff see every order; others their own requests and the orders they serve."""
+    """Staff see every order; others their own requests and the orders they serve. A wall
+    screen is not staff: it sees what the wall shows (services/wall/)."""
     query = ServiceOrder.all()
-    if principal.has_role(*STAFF, Role.WALL_DISPLAY):
+    if principal.has_role(*STAFF):
         return query
     mine = Q(requester_id=principal.user_id or -1)
     if volunteer_id is not None:

@@ -45,6 +45,7 @@ async def create(principal: Principal, data: NewOrganization) -> Organization:
     """A registered volunteer founds an organisation and becomes its admin; it stays unverified
     until a city administrator verifies it. Organisations created by an ADMIN start verified."""
     principal.require_user()
+    principal.refuse_wall_screen()
     founder = None if principal.is_admin else await _own_volunteer(principal)
     if not principal.is_admin and founder is None:
         raise DomainError(OrganizationErrorCode.NOT_A_VOLUNTEER, "Register as a volunteer first.")
@@ -109,6 +110,8 @@ async def set_verified(principal: Principal, organization_id: int, verified: boo
 
 
 async def apply(principal: Principal, organization_id: int, message: str = "") -> Membership:
+    principal.require_user()
+    principal.refuse_wall_screen()
     volunteer = await _own_volunteer(principal)
     if volunteer is None:
         raise DomainError(OrganizationErrorCode.NOT_A_VOLUNTEER, "Register as a volunteer first.")

@@ -97,6 +97,7 @@ async def register(principal: Principal, data: Registration) -> Volunteer:
     """A signed-in person registers themself; an ADMIN or DISPATCHER may register someone
     without an account (e.g. at a street desk)."""
     user_id = principal.require_user()
+    principal.refuse_wall_screen()
     for_self = not principal.has_role(Role.ADMIN, Role.DISPATCHER)
     collector = Collector()
     name = data.real_name.strip()

@@ -9,7 +9,15 @@ from models.accounts import Role
 from models.organizations import Membership, MembershipStatus
 from services import accounts
 from services.common.principal import Principal, Scope
-from tests.support import data_of, make_organization, make_user, make_volunteer, new_id_number
+from tests.support import (
+    data_of,
+    error_codes,
+    gql,
+    make_organization,
+    make_user,
+    make_volunteer,
+    new_id_number,
+)
 
 VOLUNTEER = """
 query One($id: ID!) {
@@ -78,7 +86,6 @@ async def _viewers() -> tuple[str, dict[str, Principal]]:
         ("org admin elsewhere", MASKED),
         ("another volunteer", MASKED),
         ("resident", MASKED),
-        ("wall display", MASKED),
         ("app", MASKED),
     ],
 )
@@ -91,6 +98,12 @@ async def test_personal_data_is_visible_only_to_those_who_need_it(
     assert shown.pop("realName") == "陈志愿"
     assert shown.pop("personalDataVisible") == (expected["phone"] == FULL["phone"])
     assert shown == expected
+
+
+async def test_a_wall_display_does_not_read_the_registry() -> None:
+    volunteer_id, viewers = await _viewers()
+    result = await gql(VOLUNTEER, {"id": volunteer_id}, viewers["wall display"])
+    assert error_codes(result) == ["NOT_PERMITTED"] and result.data is None
 
 
 async def test_anonymous_callers_do_not_read_the_registry() -> None:

@@ -25,6 +25,10 @@ NODE = "query ($id: ID!) { node(id: $id) { id } }"
 async def sees(principal: Principal, type_name: str, row_id: int) -> bool:
     global_id = to_base64(type_name, row_id)
     result = await gql(NODE, {"id": global_id}, principal)
+    if principal.is_wall_screen:
+        # A wall screen is refused `node` outright: it reads only what the wall shows.
+        assert [e.extensions["code"] for e in result.errors or []] == ["NOT_PERMITTED"]
+        return False
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data["node"] is not None and result.data["node"]["id"] == global_id

@@ -13,7 +13,7 @@ from strawberry.types import ExecutionResult
 
 from models.accounts import Role
 from schema.core.context import Context
-from services.common.principal import Principal
+from services.common.principal import Principal, Scope
 from services.dispatch import assignments
 from subscriptions import events
 from subscriptions.hub import EventHub
@@ -144,7 +144,8 @@ async def test_one_audience_shares_one_execution(hub: EventHub) -> None:
 async def test_different_audiences_never_share_and_masking_holds(hub: EventHub) -> None:
     centers = await make_centers()
     who = await people()
-    _, wall = await make_user("wall1", Role.WALL_DISPLAY)
+    # An app following the feed with the dispatch scope, not personal data.
+    app = Principal(api_client_id=1, scopes=frozenset({Scope.DISPATCH}))
     _, admin = await make_user("admin1", Role.ADMIN)
     volunteer: Principal = who["volunteer"]
     # The assigned volunteer, also a dispatcher: sees their own ID number, which no other
@@ -154,17 +155,17 @@ async def test_different_audiences_never_share_and_masking_holds(hub: EventHub) 
     )
     center = centers["district"].id
     order_id = await huicheng_order(who["resident"])
-    principals = [who["dispatcher"], wall, admin, volunteer_dispatcher]
+    principals = [who["dispatcher"], app, admin, volunteer_dispatcher]
     # The volunteer-dispatcher subscribes first, so a wrongly shared execution would be theirs.
     streams = [await subscribe(hub, p, center) for p in reversed(principals)]
     waiting = await attached(hub, streams)
     await assignments.assign(who["dispatcher"], order_id, [who["volunteer_id"]])
     results = list(reversed(await asyncio.wait_for(asyncio.gather(*waiting), 20)))
     await close(hub, streams)
-    dispatcher, wall_screen, administrator, themself = (volunteer_of(feed(r)) for r in results)
+    dispatcher, dispatch_app, administrator, themself = (volunteer_of(feed(r)) for r in results)
     assert dispatcher["phone"] == "13800138000" and "*" in dispatcher["idNumber"]
-    assert wall_screen["phone"] == "138****8000" and "*" in wall_screen["idNumber"]
-    assert not wall_screen["personalDataVisible"]
+    assert dispatch_app["phone"] == "138****8000" and "*" in dispatch_app["idNumber"]
+    assert not dispatch_app["personalDataVisible"]
     assert "*" not in administrator["idNumber"] and administrator["phone"] == "13800138000"
     assert "*" not in themself["idNumber"]
     assert len({id(r.data) for r in results}) == 4

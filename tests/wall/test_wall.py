@@ -46,9 +46,13 @@ query Wall($center: ID!) {
     civicIssues { status count } civicIssuesOverdue civicIssuesFiled civicIssuesRectified
     civicIssueRectificationRate
     orders { id status category urgency location { lat lng } windowStart routedAt dueAt overdue
-      district { code name } }
+      district { id name nameEn } }
     ordersTruncated
-    map { districts { code } communities { name district { code } } stations { name kind } }
+    map {
+      districts { id name nameEn center { lat lng } }
+      communities { id center { lat lng } district { id } }
+      stations { id kind location { lat lng } }
+    }
   }
 }"""
 
@@ -325,11 +329,13 @@ async def test_wall_snapshot_over_graphql_for_a_wall_screen() -> None:
     assert got["overdueOrders"] == 4
     assert sum(o["overdue"] for o in got["orders"]) == 4
     assert len(got["orders"]) == 5 and not got["ordersTruncated"]
-    assert {o["district"]["code"] for o in got["orders"]} == {"HUICHENG"}
+    huicheng = to_base64("District", (await District.get(code="HUICHENG")).id)
+    assert {o["district"]["id"] for o in got["orders"]} == {huicheng}
     # No requester, address or description anywhere on the wall.
     assert "文昌一路" not in str(got) and "陪老人" not in str(got)
-    assert [d["code"] for d in got["map"]["districts"]] == ["HUICHENG"]
-    assert {c["district"]["code"] for c in got["map"]["communities"]} == {"HUICHENG"}
+    assert [d["id"] for d in got["map"]["districts"]] == [huicheng]
+    assert {c["district"]["id"] for c in got["map"]["communities"]} == {huicheng}
+    assert len(got["map"]["stations"]) == 2
 
 
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.ADMIN])
