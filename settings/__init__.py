@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     # nor civic supervisors; 0 is no limit.
     upload_budget_per_ip: int = Field(default=10, ge=0)
     upload_budget_window_seconds: int = Field(default=600, ge=1)
+    # Query limits beside depth, tokens and aliases (schema/limits/validation.py): directives,
+    # and fields, counted with every fragment written out where it is spread.
+    max_directives: int = Field(default=50, ge=0)
+    max_query_fields: int = Field(default=5000, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
