@@ -133,8 +133,8 @@ def _spreads(selection_set: SelectionSetNode | None) -> list[str]:
         for selection in pending.pop().selections:
             if isinstance(selection, FragmentSpreadNode):
                 names.append(selection.name.value)
-            elif selection.selection_set is not None:  # type: ignore[attr-defined]
-                pending.append(selection.selection_set)  # type: ignore[attr-defined]
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+                pending.append(selection.selection_set)
     return names
 
 

@@ -52,6 +52,11 @@ DIRECTIVES_THROUGH_FRAGMENTS = (
     "{ districts { ...D ...D ...D ...D ...D ...D } } "
     "fragment D on District { id " + "@include(if: true) " * 10 + "}"
 )
+# The same with a variable in each: refused before any variable is read.
+DIRECTIVES_WITH_VARIABLES = (
+    "query($on: Boolean!) { districts { ...D ...D ...D ...D ...D ...D } } "
+    "fragment D on District { id " + "@include(if: $on) " * 10 + "}"
+)
 TOO_MANY_TOKENS = "{ districts { " + "code " * 2100 + "} }"
 NESTED_TOO_DEEPLY_TO_PARSE = "{" + " districts {" * 400 + " code" + " }" * 401
 # Nine `ofType` below `types` is what a full introspection query asks; forty is not.
@@ -72,6 +77,7 @@ REPEATED_FIELDS = "{ " + "districts { code } " * 400 + "}"
         (DEEP_THROUGH_FRAGMENTS, "QUERY_TOO_DEEP"),
         (ALIASES_THROUGH_FRAGMENTS, "TOO_MANY_ALIASES"),
         (DIRECTIVES_THROUGH_FRAGMENTS, "TOO_MANY_DIRECTIVES"),
+        (DIRECTIVES_WITH_VARIABLES, "TOO_MANY_DIRECTIVES"),
         (doubling(30), "TOO_MANY_FIELDS"),
         (doubling(30, inline=True), "TOO_MANY_FIELDS"),
         (TOO_MANY_TOKENS, "TOO_MANY_TOKENS"),
