@@ -207,3 +207,12 @@ def test_a_variable_page_in_a_doubling_fragment_is_evaluated_once_per_part() -> 
 
     assert evaluate(plan, {"n": 3}) == 1 + 3 * (1 + 2**40)
     assert evaluate(plan, {}) == 1 + 5 * (1 + 2**40)
+
+
+async def test_validation_stops_after_100_errors_with_a_code() -> None:
+    # given a document of 120 fields that do not exist
+    result = await gql("{ " + " ".join(f"missing{n}" for n in range(120)) + " }")
+
+    # then 100 are reported, and the last error says validation stopped there
+    assert result.errors is not None and len(result.errors) == 101
+    assert error_codes(result)[-1] == "TOO_MANY_VALIDATION_ERRORS"
