@@ -108,8 +108,8 @@ async def _errors_as_results(source: AsyncGenerator[Any, None]) -> AsyncGenerato
 
 class _ErrorsAsResults:
     """The schema, except that a GraphQL error raised while its stream prepares the operation
-    (a parse error, from the query-limits parser) comes out as the stream's one PreExecutionError, the way
-    strawberry's handler expects errors before execution."""
+    (a parse error, from the query-limits parser) comes out as the stream's one
+    PreExecutionError, the way strawberry's handler expects errors before execution."""
 
     def __init__(self, schema: BaseSchema) -> None:
         self._schema = schema
