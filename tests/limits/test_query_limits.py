@@ -3,8 +3,6 @@ whose fragments multiply, and that nothing of a refused document runs."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from graphql import get_introspection_query, parse
 
@@ -113,7 +111,7 @@ async def test_the_messages_of_the_depth_and_alias_limits_are_kept() -> None:
 
 async def test_the_fields_limit_and_its_maximum_come_from_the_settings() -> None:
     # given a schema that allows 8 fields once fragments are expanded
-    schema = build_schema(replace(Settings(), max_query_fields=8))
+    schema = build_schema(Settings().replace(max_query_fields=8))
 
     # when a document of 9 (districts, then 8 copies of id) and one of 8 are sent
     refused = await schema.execute(doubling(3), context_value=Context())
