@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
@@ -30,6 +30,14 @@ GRAPHIQL_PAGE = Path(__file__).with_name("static") / "graphiql" / "graphiql.html
 # preflight, with the victim's cookies. Requiring one of these (non-simple) headers forces the
 # preflight, which a foreign origin fails. The second is what Apollo's upload clients send.
 CSRF_HEADERS = ("x-graphql-csrf", "apollo-require-preflight")
+
+
+class BatchRefused(HTTPException):
+    """A JSON array of operations: batching is off, and a batch would multiply one request's
+    limits by its length."""
+
+    def __init__(self) -> None:
+        super().__init__(400, "Batching is not supported: send one operation per request.")
 
 
 @cache
@@ -126,6 +134,19 @@ class GraphQLApp(GraphQL[Context, None]):
         if int(length) > self.max_upload_bytes:
             raise HTTPException(413, f"At most {self.max_upload_bytes} bytes per request.")
         return await super().parse_multipart(request)
+
+    def _validate_batch_request(
+        self, request_data: list[GraphQLRequestData], protocol: GraphQLRequestProtocol
+    ) -> None:
+        raise BatchRefused
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except BatchRefused as refused:
+            # As a GraphQL request error, with a code, like every other limit's refusal.
+            error = {"message": refused.reason, "extensions": {"code": "BATCHING_NOT_SUPPORTED"}}
+            return JSONResponse({"errors": [error]}, status_code=refused.status_code)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's own page loads React and GraphiQL from unpkg.com: blank when offline.

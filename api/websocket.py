@@ -11,10 +11,11 @@ message that is not an object (a JSON array, a string), or whose `payload`, `id`
 `variables` or `extensions` has the wrong type, closes the socket with 4400 and says which,
 where strawberry's handler raised and the TCP connection dropped without a close frame. And a
 `subscribe` whose document does not parse is answered with an `error` message, as the
-protocol's `error` is meant for ("operation execution errors before execution starts"): with
-strawberry's ParserCache the syntax error is raised out of `schema.stream`, and its handler
-answered with a bare `complete`. Everything else — ids, completion, the per-connection
-subscription limit — is strawberry's unchanged.
+protocol's `error` is meant for ("operation execution errors before execution starts"): the
+query-limits extension's parser (like strawberry's ParserCache) raises the syntax error out of
+`schema.stream`, and strawberry's handler answered with a bare `complete`. The per-connection
+subscription limit refuses with a code, as every other limit does. Everything else — ids,
+completion — is strawberry's unchanged.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    Message,
+    SubscribeMessage,
+)
 from strawberry.types.execution import PreExecutionError
 
 from schema.core.context import Context
@@ -104,8 +108,8 @@ async def _errors_as_results(source: AsyncGenerator[Any, None]) -> AsyncGenerato
 
 class _ErrorsAsResults:
     """The schema, except that a GraphQL error raised while its stream prepares the operation
-    (a parse error, from ParserCache) comes out as the stream's one PreExecutionError, the way
-    strawberry's handler expects errors before execution."""
+    (a parse error, from the query-limits parser) comes out as the stream's one
+    PreExecutionError, the way strawberry's handler expects errors before execution."""
 
     def __init__(self, schema: BaseSchema) -> None:
         self._schema = schema
@@ -137,6 +141,26 @@ class FanoutTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if isinstance(error, GraphQLSyntaxError):
             return None
         return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        # strawberry checks the same before it starts an operation; its error has no code.
+        # Unacknowledged connections and reused ids are left to it: they close the socket.
+        if (
+            limit is not None
+            and self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            error = GraphQLError(
+                "Subscription limit reached",
+                extensions={"code": "TOO_MANY_SUBSCRIPTIONS", "maximum": limit},
+            )
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
 
     async def send_message(self, message: Message) -> None:
         if message["type"] == "next" and isinstance(self.websocket, ASGIWebSocketAdapter):

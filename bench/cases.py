@@ -11,7 +11,6 @@ import strawberry
 from rich.console import Console
 from rich.table import Table
 from strawberry import relay
-from strawberry.extensions import ParserCache, ValidationCache
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
@@ -22,6 +21,7 @@ from models.geography import Community, District
 from models.organizations import Organization
 from models.volunteers import Gender, Volunteer, VolunteerStatus
 from schema.core.context import Context
+from schema.limits.validation import DocumentValidator, QueryLimitsExtension
 from services.accounts import principal_for
 from services.common.principal import Principal
 from services.geography import ensure_reference_data
@@ -175,17 +175,18 @@ async def filters(schema: strawberry.Schema, principal: Principal, rounds: int) 
 
 
 def without_caches(cached: strawberry.Schema) -> strawberry.Schema:
-    """The same schema and extensions, minus ParserCache and ValidationCache. A shallow copy:
-    strawberry resolves the extension factories per request from `extensions`, and the types
-    cannot be converted a second time in one process (relay's node field is applied once)."""
-    kept = tuple(
-        factory
-        for factory in cached.extensions
-        if not isinstance(factory(), (ParserCache, ValidationCache))
-    )
-    assert len(kept) == len(cached.extensions) - 2, "expected both caches in build_schema"
+    """The same schema and extensions, with the parse and validation of every request done
+    afresh (a validator that keeps nothing). A shallow copy: strawberry resolves the extension
+    factories per request from `extensions`, and the types cannot be converted a second time in
+    one process (relay's node field is applied once)."""
+    uncached_validator = DocumentValidator(_validator(cached).limits, cache_size=0)
     uncached = copy.copy(cached)
-    uncached.extensions = kept
+    uncached.extensions = [
+        (lambda: QueryLimitsExtension(uncached_validator))
+        if isinstance(factory(), QueryLimitsExtension)
+        else factory
+        for factory in cached.extensions
+    ]
     return uncached
 
 
@@ -205,7 +206,7 @@ async def caches(cached: strawberry.Schema, principal: Principal, rounds: int) -
     requests = rounds + WARMUP
     rows = []
     for label, document, variables in cases:
-        before = _validation_cache(cached).cache_info()
+        before = _validator(cached).hits
         result = await compare(
             run(uncached, document, variables), run(cached, document, variables), rounds
         )
@@ -223,18 +224,17 @@ async def caches(cached: strawberry.Schema, principal: Principal, rounds: int) -
     return rows
 
 
-def _hits(schema: strawberry.Schema, before: Any, requests: int) -> str:
-    # One LRU per maxsize is shared by every schema, but only one of each pair can hit.
-    return f"{_validation_cache(schema).cache_info().hits - before.hits}/{requests}"
+def _hits(schema: strawberry.Schema, before: int, requests: int) -> str:
+    return f"{_validator(schema).hits - before}/{requests}"
 
 
-def _validation_cache(schema: strawberry.Schema) -> Any:
-    """The LRU behind the schema's ValidationCache (strawberry shares one per maxsize)."""
+def _validator(schema: strawberry.Schema) -> DocumentValidator:
+    """The parse and validation cache of a schema built by build_schema (one per schema)."""
     for factory in schema.extensions:
         extension = factory()
-        if isinstance(extension, ValidationCache):
-            return extension.cached_validate_document
-    raise LookupError("no ValidationCache in the schema")
+        if isinstance(extension, QueryLimitsExtension):
+            return extension.validator
+    raise LookupError("no QueryLimitsExtension in the schema")
 
 
 async def _clear_volunteers() -> None:

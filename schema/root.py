@@ -7,16 +7,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -44,6 +35,7 @@ from schema.core.scalars import SCALAR_OVERRIDES
 from schema.fanout.execution import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
 from schema.limits.budget import Budget, QueryCost
 from schema.limits.cost import CostAnalysis
+from schema.limits.validation import DocumentValidator, QueryLimits, QueryLimitsExtension
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -155,10 +147,15 @@ def build_schema(
     settings = settings or get_settings()
     wall.open_wall_fields()
     costs = CostAnalysis(settings.max_query_cost, settings.graphql_cache_size)
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    limits = QueryLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+        max_fields=settings.max_query_fields,
+        max_tokens=settings.max_query_tokens,
+    )
+    # One per schema: it keeps each document's parse and validation, bounded.
+    validator = DocumentValidator(limits, settings.graphql_cache_size)
     return (FanoutSchema if fanout else Schema)(
         query=_query(),
         mutation=Mutation,
@@ -169,15 +166,12 @@ def build_schema(
         # subscriber.
         execution_context_class=FanoutExecutor if fanout else PlainEventExecutor,
         extensions=[
-            # The limiters' rule classes are built once: the validation cache keys on them,
-            # and a fresh class per request would never hit (5x on a trivial query, bench/).
-            lambda: AddValidationRules(limit_rules),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            # Bounded: the defaults are unbounded, and every distinct document would stay.
-            lambda: ParserCache(maxsize=settings.graphql_cache_size),
-            lambda: ValidationCache(maxsize=settings.graphql_cache_size),
-            # After the validation cache, whose result it replaces: NUL, lone surrogates and
-            # over-long strings are refused before anything is costed or run.
+            # Parsing under the token cap, the limits on the expanded document and validation,
+            # in time linear in the document, cached per document (schema/limits/validation.py):
+            # strawberry's limiters expand every fragment spread, exponential in the worst case.
+            lambda: QueryLimitsExtension(validator),
+            # After validation, whose result it replaces: NUL, lone surrogates and over-long
+            # strings are refused before anything is costed or run.
             InputCheck,
             # An app's WebSocket key is checked again before each operation is costed and run.
             ApiKeyRecheck,

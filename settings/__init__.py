@@ -195,6 +195,10 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(default=10, ge=1)
     login_failures_per_ip: int = Field(default=100, ge=1)
     login_throttle_window_seconds: int = Field(default=15 * 60, ge=1)
+    # Query limits beside depth, tokens and aliases (schema/limits/validation.py): directives,
+    # and fields, counted with every fragment written out where it is spread.
+    max_directives: int = Field(default=50, ge=0)
+    max_query_fields: int = Field(default=5000, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

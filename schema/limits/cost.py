@@ -7,7 +7,9 @@ costs its length times the cost of one item, so nested lists multiply. A connect
 counted at its `first` argument or, without one, at `DEFAULT_LIST_SIZE`. Sizes are capped at the
 largest page the API serves. Fragments on the concrete types of an interface or union count
 the most expensive type, not their sum. Introspection is free: it never reaches the database,
-and the depth and token limits bound it.
+and the introspection limits bound it (schema/limits/validation.py). A fragment is compiled once
+per place it can be spread into (a page or not), however often it is spread, so the work is
+linear in the document and not in its expansion.
 
 The extension that refuses and charges requests by cost is in schema/limits/budget.py. A document's
 cost is compiled once into a small plan (a constant, or a tree whose sizes wait
@@ -49,6 +51,7 @@ OBJECT_COST = 1
 MUTATION_COST = 10
 DEFAULT_LIST_SIZE = 10
 FIRST = "first"
+_COMPOSITE = (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +88,26 @@ Plan = int | Scaled | Total | Costliest
 
 
 def evaluate(plan: Plan, variables: Mapping[str, Any]) -> int:
-    if isinstance(plan, int):
-        return plan
-    if isinstance(plan, Scaled):
-        return plan.size.resolve(variables) * evaluate(plan.each, variables)
-    if isinstance(plan, Total):
-        return sum(evaluate(part, variables) for part in plan.parts)
-    return max((evaluate(choice, variables) for choice in plan.choices), default=0)
+    """A plan's cost for a request's variables. A fragment spread many times is one shared
+    part of its plan, worked out once (a tree walk would take as long as the expansion)."""
+    done: dict[int, int] = {}
+
+    def cost(part: Plan) -> int:
+        if isinstance(part, int):
+            return part
+        found = done.get(id(part))
+        if found is not None:
+            return found
+        if isinstance(part, Scaled):
+            value = part.size.resolve(variables) * cost(part.each)
+        elif isinstance(part, Total):
+            value = sum(cost(p) for p in part.parts)
+        else:
+            value = max((cost(choice) for choice in part.choices), default=0)
+        done[id(part)] = value
+        return value
+
+    return cost(plan)
 
 
 def _clamp(value: int) -> int:
@@ -138,6 +154,9 @@ class _Compiler:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.variable_defaults: dict[str, int] = {}
+        # A fragment's plan where it is spread depends only on the page it is spread in and
+        # the base cost of objects: compiled once per pair, however often it is spread.
+        self.spreads: dict[tuple[str, Size | None, int], Plan] = {}
         for definition in operation.variable_definitions or ():
             default = definition.default_value
             if isinstance(default, IntValueNode):
@@ -170,17 +189,30 @@ class _Compiler:
                 fragment = self.fragments.get(selection.name.value)
                 if fragment is None:
                     continue
-                condition: str | None = fragment.type_condition.name.value
-                inner = fragment.selection_set
-            elif isinstance(selection, InlineFragmentNode):
-                condition = (
+                type_name = fragment.type_condition.name.value
+                target = self.schema.get_type(type_name)
+                if not isinstance(target, _COMPOSITE):
+                    continue
+                key = (selection.name.value, page, base)
+                plan = self.spreads.get(key)
+                if plan is None:
+                    plan = self.spreads[key] = self.selections(
+                        target, fragment.selection_set, page, base
+                    )
+                if abstract and isinstance(target, GraphQLObjectType):
+                    per_type.setdefault(type_name, []).append(plan)
+                else:
+                    always.append(plan)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                condition: str | None = (
                     selection.type_condition.name.value if selection.type_condition else None
                 )
                 inner = selection.selection_set
             else:
                 continue
             target = self.schema.get_type(condition) if condition else parent
-            if not isinstance(target, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+            if not isinstance(target, _COMPOSITE):
                 continue
             plan = self.selections(target, inner, page, base)
             if abstract and isinstance(target, GraphQLObjectType) and condition:
