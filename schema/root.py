@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    activities,
     api_clients,
     civic,
     dispatch,
@@ -73,6 +74,7 @@ def _query() -> type:
             statistics.Query,
             timebank.Query,
             civic.Query,
+            activities.Query,
             rewards.Query,
             wall.Query,
             api_clients.Query,
@@ -92,6 +94,7 @@ Mutation = _root(
         stations.Mutation,
         timebank.Mutation,
         civic.Mutation,
+        activities.Mutation,
         rewards.Mutation,
         api_clients.Mutation,
         webhooks.Mutation,
@@ -100,7 +103,7 @@ Mutation = _root(
 Subscription = _root(
     "Subscription",
     "Live events over graphql-transport-ws, resumable from a cursor.",
-    (dispatch.Subscription, civic.Subscription),
+    (dispatch.Subscription, civic.Subscription, activities.Subscription),
 )
 
 

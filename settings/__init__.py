@@ -182,6 +182,12 @@ class Settings(BaseSettings):
     )
     # How long deliveries are also signed with a webhook's secret from before a rotation.
     webhook_secret_grace_seconds: int = Field(default=DAY, ge=0, le=MAX_GRACE_SECONDS)
+    # Activities (services/activities/): whether publishing waits for the district's approval,
+    # how long before a session a volunteer may still cancel their own sign-up, and the most
+    # sessions one activity's recurrence may expand to.
+    activity_publish_needs_approval: Flag = False
+    activity_cancel_cutoff_minutes: int = Field(default=120, ge=0, le=14 * 24 * 60)
+    activity_max_sessions: int = Field(default=200, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
