@@ -367,3 +367,23 @@ async def test_a_passed_training_certifies_and_the_position_then_accepts() -> No
     assert await refused(training.record_result(admin, row.id, True)) == (
         ActivityErrorCode.NOT_A_TRAINING
     )
+
+
+async def test_the_demo_has_weekend_activities_trainings_and_sign_ups_once() -> None:
+    import demo as demo_data
+    from demo.activities import seed_activities
+    from models.activities import Activity
+
+    await demo_data.seed(demo_data.Scale("test", volunteers=250, organizations=20))
+    weekend = await Activity.filter(kind=ActivityKind.SERVICE, recurrence__startswith="FREQ=WEEKLY")
+    assert len(weekend) >= 5 and all(a.station_id for a in weekend)
+    assert await Activity.filter(kind=ActivityKind.TRAINING).count() == 1
+    assert await SignUp.filter(status=SignUpStatus.CONFIRMED).count() > 200
+    assert await SignUp.filter(status=SignUpStatus.WAITLISTED).exists()
+    assert await Qualification.filter(skill=Skill.FIRST_AID).count() == 21
+    # No volunteer holds two confirmed places at the same time.
+    rows = await SignUp.filter(status=SignUpStatus.CONFIRMED).values_list(
+        "volunteer_id", "starts_at"
+    )
+    assert len(rows) == len(set(rows))
+    assert await seed_activities() == 0
