@@ -56,11 +56,10 @@ async def seed_activities() -> int:
         kind__in=[StationKind.GOOD_PERSON_STATION, StationKind.COMMUNITY_SERVICE_STATION]
     ).order_by("kind", "id")
     organizations = await Organization.all().order_by("id")
-    pool: list[int] = list(
-        await Volunteer.filter(status=VolunteerStatus.ACTIVE)
-        .order_by("-id")
-        .values_list("id", flat=True)
+    ids: list[Any] = await (
+        Volunteer.filter(status=VolunteerStatus.ACTIVE).order_by("-id").values_list("id", flat=True)
     )
+    pool = [int(i) for i in ids]
     if not stations or not organizations or not pool:
         return 0
     now = datetime.now(UTC)
