@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import BearerAuthMiddleware
+from api.calendar import activity_calendar, my_calendar
 from api.exports import export
 from api.graphql import GraphQLApp
 from api.media import media
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics),
             Route("/exports/{dataset}.{format}", export),
             Route("/wall/{center}", wall_page),
+            Route("/calendar/activities/{activity}.ics", activity_calendar),
+            Route("/calendar/me/{token}.ics", my_calendar),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

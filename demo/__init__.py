@@ -18,6 +18,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from demo.activities import seed_activities
 from demo.civic import seed_civic
 from demo.dispatch import seed_dispatch
 from demo.rewards import seed_rewards
@@ -422,6 +423,7 @@ async def seed(scale: str | Scale = "demo", progress: Progress = _noop) -> dict[
     await seed_civic()
     await seed_rewards()
     await seed_timebank()
+    await seed_activities()
     return {
         "volunteers": await Volunteer.all().count() - before["volunteers"],
         "organizations": await Organization.all().count() - before["organizations"],

@@ -1,6 +1,19 @@
 """Tortoise models, one module per domain. Relations are declared by string ("models.X")."""
 
 from models.accounts import ApiClient, RevokedSession, Role, User
+from models.activities import (
+    Activity,
+    ActivityKind,
+    ActivityPosition,
+    ActivitySession,
+    ActivityStatus,
+    CalendarToken,
+    Qualification,
+    SessionStatus,
+    SignUp,
+    SignUpMethod,
+    SignUpStatus,
+)
 from models.civic import (
     CivicAction,
     CivicCategory,
@@ -68,6 +81,11 @@ from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookSta
 
 __all__ = [
     "AccountKind",
+    "Activity",
+    "ActivityKind",
+    "ActivityPosition",
+    "ActivitySession",
+    "ActivityStatus",
     "ApiClient",
     "AssignmentStatus",
     "Availability",
@@ -75,6 +93,7 @@ __all__ = [
     "BenefitCategory",
     "BenefitDelivery",
     "BenefitProvider",
+    "CalendarToken",
     "CardCheck",
     "CardStatus",
     "CenterCoverage",
@@ -111,6 +130,7 @@ __all__ = [
     "PhotoPhase",
     "ProviderKind",
     "ProviderStaff",
+    "Qualification",
     "RecordStatus",
     "Redemption",
     "RedemptionStatus",
@@ -120,6 +140,10 @@ __all__ = [
     "ServiceCategory",
     "ServiceOrder",
     "ServiceRecord",
+    "SessionStatus",
+    "SignUp",
+    "SignUpMethod",
+    "SignUpStatus",
     "Skill",
     "StarLevelAchievement",
     "Station",

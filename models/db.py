@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "models.timebank",
     "models.civic",
     "models.rewards",
+    "models.activities",
     "models.events",
     "models.webhooks",
 ]

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from schema import (
     accounts,
+    activities,
     api_clients,
     civic,
     dispatch,
@@ -68,6 +69,7 @@ def _query() -> type:
             statistics.Query,
             timebank.Query,
             civic.Query,
+            activities.Query,
             rewards.Query,
             wall.Query,
             api_clients.Query,
@@ -87,6 +89,7 @@ Mutation = _root(
         stations.Mutation,
         timebank.Mutation,
         civic.Mutation,
+        activities.Mutation,
         rewards.Mutation,
         api_clients.Mutation,
         webhooks.Mutation,
@@ -95,7 +98,7 @@ Mutation = _root(
 Subscription = _root(
     "Subscription",
     "Live events over graphql-transport-ws, resumable from a cursor.",
-    (dispatch.Subscription, civic.Subscription),
+    (dispatch.Subscription, civic.Subscription, activities.Subscription),
 )
 
 

@@ -199,6 +199,12 @@ class Settings(BaseSettings):
     # and fields, counted with every fragment written out where it is spread.
     max_directives: int = Field(default=50, ge=0)
     max_query_fields: int = Field(default=5000, ge=1)
+    # Activities (services/activities/): whether publishing waits for the district's approval,
+    # how long before a session a volunteer may still cancel their own sign-up, and the most
+    # sessions one activity's recurrence may expand to.
+    activity_publish_needs_approval: Flag = False
+    activity_cancel_cutoff_minutes: int = Field(default=120, ge=0, le=14 * 24 * 60)
+    activity_max_sessions: int = Field(default=200, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -7,6 +7,9 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+# Registers ServiceCategory as a GraphQL enum (schema/dispatch/types.py) before StationType
+# uses it, whichever domain imports this module first.
+import schema.dispatch.types  # noqa: F401
 from models.dispatch import ServiceCategory
 from models.stations import Station, StationKind
 from models.volunteers import unpack_tags

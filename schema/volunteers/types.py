@@ -25,6 +25,7 @@ from services.volunteers import star_level
 from services.volunteers.errors import VolunteerErrorCode
 
 if TYPE_CHECKING:
+    from schema.activities.types import QualificationType
     from schema.organizations.types import MembershipType, OrganizationType
     from schema.rewards.honours import (
         CommendationType,
@@ -189,6 +190,19 @@ class VolunteerType(relay.Node):
         from schema.rewards.honours import insurance_coverage
 
         return await insurance_coverage(info, self.row)
+
+    @strawberry.field(
+        description="Qualifications certified by the training school (一校), latest expiry "
+        "first, expired ones included (see `valid`). Public, like a certificate."
+    )
+    async def qualifications(
+        self, info: Info
+    ) -> list[Annotated[QualificationType, strawberry.lazy("schema.activities.types")]]:
+        from schema.activities.loaders import QUALIFICATIONS_OF_VOLUNTEER
+        from schema.activities.types import QualificationType
+
+        rows = await QUALIFICATIONS_OF_VOLUNTEER.load(info, self.id)
+        return [QualificationType.from_model(r) for r in rows]
 
     @strawberry.field(description="Commendations (嘉许), latest first. Public honours.")
     async def commendations(

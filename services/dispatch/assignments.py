@@ -14,6 +14,7 @@ from models.dispatch import (
 )
 from models.organizations import Membership, MembershipStatus, Organization
 from models.volunteers import Volunteer, VolunteerStatus
+from services.activities.overlap import signed_up_volunteers
 from services.common.errors import DomainError
 from services.common.principal import Principal
 from services.dispatch import (
@@ -33,15 +34,26 @@ from subscriptions.events import atomic
 ALREADY_TAKEN = (OrderStatus.ASSIGNED, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS)
 
 
-async def _busy(volunteer_ids: list[int], order: ServiceOrder) -> list[int]:
-    """Volunteers already holding an open assignment whose window overlaps the order's."""
+async def busy_volunteers(
+    volunteer_ids: list[int], start: datetime, end: datetime, *, except_session: int = 0
+) -> list[int]:
+    """The double-booking rule, one for orders and activities: volunteers holding an open
+    assignment, or a pending or confirmed activity sign-up, whose window overlaps
+    [start, end). Callers lock the volunteers' rows first, so that the answer holds until
+    they commit."""
     overlapping = OrderAssignment.filter(
         volunteer_id__in=volunteer_ids,
         status__in=OPEN_ASSIGNMENT,
-        window_start__lt=order.window_end,
-        window_end__gt=order.window_start,
+        window_start__lt=end,
+        window_end__gt=start,
     )
-    return sorted(set(await int_values(overlapping, "volunteer_id")))
+    busy = set(await int_values(overlapping, "volunteer_id"))
+    busy |= await signed_up_volunteers(volunteer_ids, start, end, except_session=except_session)
+    return sorted(busy)
+
+
+async def _busy(volunteer_ids: list[int], order: ServiceOrder) -> list[int]:
+    return await busy_volunteers(volunteer_ids, order.window_start, order.window_end)
 
 
 async def _lock_volunteers(volunteer_ids: list[int], order: ServiceOrder) -> None:

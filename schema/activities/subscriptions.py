@@ -1,0 +1,35 @@
+"""`activityUpdated`: an activity's page live — every sign-up, promotion and state change, each
+carrying the activity as it is then (counts and openings). Public, like the page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from models.activities import Activity
+from schema.activities.types import ActivityEvent
+from schema.core.context import Info
+from schema.core.relay import decode_id
+from schema.dispatch.subscriptions import event_rows, stream_cursor
+from services.activities import activity_topic
+from services.activities.discovery import visible
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Follow one activity: sign-up counts and openings as they change. Anyone "
+        "who may see the activity."
+    )
+    async def activity_updated(
+        self, info: Info, activity_id: relay.GlobalID, after: str | None = None
+    ) -> AsyncGenerator[ActivityEvent, None]:
+        pk = decode_id(activity_id, "Activity") or -1
+        condition = await visible(info.context.principal)
+        if not await Activity.filter(condition, id=pk).exists():
+            raise GraphQLError("No such activity.", extensions={"code": "NOT_FOUND"})
+        async for row, views in event_rows(info, activity_topic(pk), stream_cursor(after)):
+            yield ActivityEvent.shared(row, views)
