@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import BearerAuthMiddleware
+from api.certificates import certificate_pdf, verify_page
 from api.exports import export
 from api.graphql import GraphQLApp
 from api.media import media
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/open311/v2", app=open311),
             Route("/metrics", metrics),
             Route("/exports/{dataset}.{format}", export),
+            Route("/certificates/{id}.pdf", certificate_pdf),
+            Route("/verify/{code}", verify_page),
             Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -1,6 +1,7 @@
 """Tortoise models, one module per domain. Relations are declared by string ("models.X")."""
 
 from models.accounts import ApiClient, Role, User
+from models.certificates import Certificate, CertificateStatus
 from models.civic import (
     CivicAction,
     CivicCategory,
@@ -79,6 +80,8 @@ __all__ = [
     "CardStatus",
     "CenterCoverage",
     "CenterLevel",
+    "Certificate",
+    "CertificateStatus",
     "CivicAction",
     "CivicCategory",
     "CivicIssue",

@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from schema import (
     accounts,
     api_clients,
+    certificates,
     civic,
     dispatch,
     geography,
@@ -77,6 +78,7 @@ def _query() -> type:
             wall.Query,
             api_clients.Query,
             webhooks.Query,
+            certificates.Query,
         ),
     )
 
@@ -95,6 +97,7 @@ Mutation = _root(
         rewards.Mutation,
         api_clients.Mutation,
         webhooks.Mutation,
+        certificates.Mutation,
     ),
 )
 Subscription = _root(

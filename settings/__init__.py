@@ -201,6 +201,12 @@ class Settings:
     webhook_allow_private_targets: bool = True
     # How long deliveries are also signed with a webhook's secret from before a rotation.
     webhook_secret_grace_seconds: int = 24 * 3600
+    # Certificates of service: whether platform administrators may issue on an organisation's
+    # behalf, the CJK TrueType font (.ttf or .ttc, Debian's fonts-wqy-microhei by default) the
+    # PDF embeds, and the public address its QR code and verification link point to.
+    certificates_platform_issues: bool = False
+    certificate_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -321,6 +327,10 @@ def from_environment() -> Settings:
             "WEBHOOK_ALLOW_PRIVATE_TARGETS", env.get("ENVIRONMENT", "development") != "production"
         ),
         webhook_secret_grace_seconds=_int("WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600),
+        certificates_platform_issues=_flag("CERTIFICATES_PLATFORM_ISSUES", False),
+        certificate_font_path=env.get("CERTIFICATE_FONT_PATH")
+        or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
     )
     settings.check()
     return settings

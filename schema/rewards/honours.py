@@ -131,6 +131,9 @@ class ServiceCardCheck:
         description="Masked (陈**); null unless the card is live."
     )
     star_level: int | None = strawberry.field(description="Null unless the card is live.")
+    volunteer_number: str | None = strawberry.field(
+        description="The holder's volunteer number, null unless the card is live."
+    )
 
     @classmethod
     def from_result(cls, result: CardCheckResult) -> ServiceCardCheck:
@@ -141,6 +144,7 @@ class ServiceCardCheck:
             honoured=result.honoured,
             holder_name=result.holder_name,
             star_level=result.star_level,
+            volunteer_number=result.volunteer_number,
         )
 
 

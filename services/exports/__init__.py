@@ -80,6 +80,7 @@ class Window:
 # (column, field name in the export) of each dataset, in the order they are written.
 VOLUNTEER_FIELDS = (
     ("id", "id"),
+    ("volunteer_number", "volunteerNumber"),
     ("real_name", "realName"),
     ("id_number", "idNumber"),
     ("gender", "gender"),
@@ -95,6 +96,7 @@ VOLUNTEER_FIELDS = (
 RECORD_FIELDS = (
     ("id", "id"),
     ("volunteer_id", "volunteerId"),
+    ("volunteer__volunteer_number", "volunteerNumber"),
     ("order_id", "orderId"),
     ("order__category", "category"),
     ("order__district__code", "district"),
