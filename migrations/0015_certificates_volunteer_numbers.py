@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('revoked_by', fields.ForeignKeyField('models.User', source_field='revoked_by_id', null=True, db_constraint=True, to_field='id', related_name='revoked_certificates', on_delete=OnDelete.SET_NULL)),
                 ('revocation_reason', fields.CharField(default='', max_length=500)),
             ],
-            options={'table': 'certificate', 'app': 'models', 'indexes': [Index(fields=['volunteer_id', 'id']), Index(fields=['organization_id', 'status', 'id'])], 'pk_attr': 'id', 'table_description': 'A request until issued; from issue on, every field describing the volunteer, the service'},
+            options={'table': 'certificate', 'app': 'models', 'indexes': [Index(fields=['volunteer_id', 'id']), Index(fields=['organization_id', 'status', 'id'])], 'pk_attr': 'id', 'table_description': 'A request until issued. From issue on, every field describing the volunteer, the service'},
             bases=['Model'],
         ),
         ops.AddField(

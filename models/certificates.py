@@ -22,7 +22,7 @@ class CertificateStatus(str, Enum):
 
 
 class Certificate(Model):
-    """A request until issued; from issue on, every field describing the volunteer, the service
+    """A request until issued. From issue on, every field describing the volunteer, the service
     and the issuer is a copy taken at issue, so that a later change of name, hours or
     organisation never alters what a school or employer was shown."""
 

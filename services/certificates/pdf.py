@@ -10,6 +10,7 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from models.certificates import Certificate, CertificateStatus
 from models.dispatch import ServiceCategory
@@ -114,7 +115,11 @@ def render(certificate: Certificate) -> bytes:
     pdf.ln(2)
 
     pdf.set_font(FONT, size=10)
-    with pdf.table(col_widths=(30, 30, 50, 25), text_align="CENTER") as table:
+    # The font has no bold face: headings are told apart by their fill instead.
+    headings = FontFace(emphasis="", fill_color=(230, 230, 230))
+    with pdf.table(
+        col_widths=(30, 30, 50, 25), text_align="CENTER", headings_style=headings
+    ) as table:
         table.row(("服务日期", "订单编号", "服务内容", "时长"))
         for service in certificate.services:
             table.row(

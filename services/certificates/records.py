@@ -3,7 +3,7 @@ assignments made to it. Only that organisation certifies them ("whoever records,
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,11 @@ CITY_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """The period's dates, both included, as an instant range in the city's zone."""
+    """The period's dates, both included, as an instant range in the city's zone, given in
+    UTC: SQLite compares the stored text, which is always written in UTC."""
     return (
-        datetime.combine(start, time(), CITY_ZONE),
-        datetime.combine(end + timedelta(days=1), time(), CITY_ZONE),
+        datetime.combine(start, time(), CITY_ZONE).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time(), CITY_ZONE).astimezone(UTC),
     )
 
 
