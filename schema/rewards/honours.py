@@ -107,6 +107,13 @@ class ServiceCardType(relay.Node):
             for r in rows
         ]
 
+    @strawberry.field(
+        description="The holder's volunteer number, printed on the card beside its own number."
+    )
+    async def volunteer_number(self, info: Info) -> str:
+        holder = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        return (holder.volunteer_number or "") if holder else ""
+
     @strawberry.field(description="The holder.")
     async def volunteer(
         self, info: Info
@@ -131,9 +138,6 @@ class ServiceCardCheck:
         description="Masked (陈**); null unless the card is live."
     )
     star_level: int | None = strawberry.field(description="Null unless the card is live.")
-    volunteer_number: str | None = strawberry.field(
-        description="The holder's volunteer number, null unless the card is live."
-    )
 
     @classmethod
     def from_result(cls, result: CardCheckResult) -> ServiceCardCheck:
@@ -144,7 +148,6 @@ class ServiceCardCheck:
             honoured=result.honoured,
             holder_name=result.holder_name,
             star_level=result.star_level,
-            volunteer_number=result.volunteer_number,
         )
 
 

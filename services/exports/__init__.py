@@ -80,7 +80,6 @@ class Window:
 # (column, field name in the export) of each dataset, in the order they are written.
 VOLUNTEER_FIELDS = (
     ("id", "id"),
-    ("volunteer_number", "volunteerNumber"),
     ("real_name", "realName"),
     ("id_number", "idNumber"),
     ("gender", "gender"),
@@ -92,11 +91,12 @@ VOLUNTEER_FIELDS = (
     ("registered_at", "registeredAt"),
     ("total_hours", "totalHours"),
     ("updated_at", "updatedAt"),
+    # Last, so that a CSV reader that goes by column position keeps working.
+    ("volunteer_number", "volunteerNumber"),
 )
 RECORD_FIELDS = (
     ("id", "id"),
     ("volunteer_id", "volunteerId"),
-    ("volunteer__volunteer_number", "volunteerNumber"),
     ("order_id", "orderId"),
     ("order__category", "category"),
     ("order__district__code", "district"),
@@ -104,6 +104,7 @@ RECORD_FIELDS = (
     ("ended_at", "endedAt"),
     ("hours", "hours"),
     ("decided_at", "confirmedAt"),
+    ("volunteer__volunteer_number", "volunteerNumber"),
 )
 
 

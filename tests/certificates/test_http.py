@@ -12,6 +12,7 @@ import pytest
 from strawberry import relay
 
 from api.app import create_app
+from models.accounts import Role
 from services import accounts
 from services.certificates.records import CITY_ZONE
 from tests.certificates.support import serve, world
@@ -150,3 +151,21 @@ async def test_every_mutation_needs_a_signed_in_caller_and_codes_bad_ids() -> No
     )
     assert [e["code"] for e in data["requestCertificate"]["errors"]] == ["ORGANIZATION_NOT_FOUND"]
     assert data["requestCertificate"]["errors"][0]["__typename"] == "CertificateError"
+
+
+async def test_the_service_card_and_the_volunteer_show_the_volunteer_number() -> None:
+    from models.volunteers import Volunteer
+    from services.rewards import cards
+
+    w = await world()
+    _, root = await make_user("root", Role.ADMIN)
+    await cards.issue(root, w.volunteer_id)
+    number = (await Volunteer.get(id=w.volunteer_id)).volunteer_number
+    data = await data_of(
+        "{ myServiceCard { volunteerNumber volunteer { volunteerNumber } } }",
+        principal=w.volunteer,
+    )
+    assert data["myServiceCard"] == {
+        "volunteerNumber": number,
+        "volunteer": {"volunteerNumber": number},
+    }
