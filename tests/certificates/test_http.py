@@ -13,11 +13,11 @@ from strawberry import relay
 
 from api.app import create_app
 from models.accounts import Role
-from services import accounts
+from services import accounts, certificates
 from services.certificates.records import CITY_ZONE
 from tests.certificates.support import serve, world
 from tests.conftest import Backend
-from tests.support import data_of, error_codes, gql, make_user
+from tests.support import count_statements, data_of, error_codes, gql, make_user
 
 REQUEST = """
 mutation ($input: RequestCertificateInput!) {
@@ -169,3 +169,25 @@ async def test_the_service_card_and_the_volunteer_show_the_volunteer_number() ->
         "volunteerNumber": number,
         "volunteer": {"volunteerNumber": number},
     }
+
+
+LIST = """
+{ myCertificates(first: 50) { edges { node { id status services { hours } organizationId } } } }
+"""
+
+
+async def test_the_list_costs_the_same_statements_for_one_certificate_as_for_three() -> None:
+    w = await world()
+    await serve(w, w.organization_id)
+    today = datetime.now(CITY_ZONE).date()
+
+    async def statements() -> int:
+        with count_statements() as counter:
+            await data_of(LIST, principal=w.volunteer)
+        return len(counter.statements)
+
+    await certificates.request(w.volunteer, today, today, None)
+    one = await statements()
+    for days in (1, 2):
+        await certificates.request(w.volunteer, today - timedelta(days=days), today, None)
+    assert await statements() == one
