@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import Enum
 
 from models.accounts import Role, User
 from models.certificates import Certificate, CertificateStatus
@@ -33,7 +34,7 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 
 
-class CertificateEvent:
+class CertificateEvent(str, Enum):
     REQUESTED = "CERTIFICATE_REQUESTED"
     ISSUED = "CERTIFICATE_ISSUED"
     REVOKED = "CERTIFICATE_REVOKED"
@@ -72,9 +73,9 @@ def check_period(start: date, end: date, today: date | None = None) -> None:
         )
 
 
-def _event(tx: EventTransaction, type_: str, certificate: Certificate) -> None:
+def _event(tx: EventTransaction, type_: CertificateEvent, certificate: Certificate) -> None:
     tx.record(
-        type_,
+        type_.value,
         [volunteer_topic(certificate.volunteer_id)],
         {
             "certificateId": certificate.id,

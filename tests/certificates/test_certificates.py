@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from models.accounts import Role
 from models.certificates import CertificateStatus
+from models.events import Event
 from models.volunteers import Volunteer
 from services import certificates
 from services.certificates.lifecycle import Issuance
@@ -211,6 +212,8 @@ async def test_revoked_certificates_verify_as_revoked_and_reveal_nothing_more() 
     await certificates.revoke(w.boss, certificate.id, "服务时长登记有误")
     shown = await certificates.verify(code)
     assert shown.found and not shown.valid and shown.status == CertificateStatus.REVOKED
+    logged = [e.type for e in await Event.filter(type__startswith="CERTIFICATE_").order_by("id")]
+    assert logged == ["CERTIFICATE_REQUESTED", "CERTIFICATE_ISSUED", "CERTIFICATE_REVOKED"]
     assert not (await certificates.verify("ABCDEFGHJK")).found
     assert not (await certificates.verify("x")).found
 
