@@ -239,8 +239,6 @@ class CardCheckResult:
     status: CardStatus | None = None
     holder_name: str | None = None
     star_level: int | None = None
-    # What the merchant may note to identify the holder, instead of an ID number.
-    volunteer_number: str | None = None
 
     @property
     def honoured(self) -> bool:
@@ -288,7 +286,6 @@ async def check(principal: Principal, raw: str, now: datetime | None = None) -> 
         status=card.status,
         holder_name=mask_name(volunteer.real_name),
         star_level=star_level(volunteer.total_hours),
-        volunteer_number=volunteer.volunteer_number,
     )
 
 
