@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import BearerAuthMiddleware
 from api.calendar import activity_calendar, my_calendar
+from api.certificates import certificate_pdf, verify_page
 from api.exports import export
 from api.graphql import GraphQLApp
 from api.media import media
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/open311/v2", app=open311),
             Route("/metrics", metrics),
             Route("/exports/{dataset}.{format}", export),
+            Route("/certificates/{id}.pdf", certificate_pdf),
+            Route("/verify/{code}", verify_page),
             Route("/wall/{center}", wall_page),
             Route("/calendar/activities/{activity}.ics", activity_calendar),
             Route("/calendar/me/{token}.ics", my_calendar),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from stdnum import luhn
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -34,6 +35,8 @@ from models.organizations import (
     OrganizationCategory,
 )
 from models.volunteers import (
+    VOLUNTEER_NUMBER_REGION,
+    VOLUNTEER_NUMBER_SERIAL_DIGITS,
     Availability,
     Gender,
     Skill,
@@ -187,10 +190,19 @@ VOLUNTEER_COLUMNS = (
     "status",
     "total_hours",
     "updated_at",
+    "volunteer_number",
 )
 _SKILLS = [s.value for s in Skill]
 _SLOTS = [a.value for a in Availability]
 _CENT = Decimal("0.01")
+
+
+def _volunteer_number(rng: random.Random) -> str:
+    """Drawn like registration's numbers, from the row's own generator so a rerun repeats it."""
+    body = VOLUNTEER_NUMBER_REGION + "".join(
+        rng.choice("0123456789") for _ in range(VOLUNTEER_NUMBER_SERIAL_DIGITS)
+    )
+    return body + luhn.calc_check_digit(body)
 
 
 @dataclass(frozen=True)
@@ -263,6 +275,7 @@ class VolunteerFactory:
             VolunteerStatus.ACTIVE.value,
             Decimal(str(hours)).quantize(_CENT),
             registered,
+            _volunteer_number(rng),
         ]
 
     def rows(self, start: int, stop: int) -> list[list[Any]]:

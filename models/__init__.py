@@ -14,6 +14,7 @@ from models.activities import (
     SignUpMethod,
     SignUpStatus,
 )
+from models.certificates import Certificate, CertificateStatus
 from models.civic import (
     CivicAction,
     CivicCategory,
@@ -98,6 +99,8 @@ __all__ = [
     "CardStatus",
     "CenterCoverage",
     "CenterLevel",
+    "Certificate",
+    "CertificateStatus",
     "CivicAction",
     "CivicCategory",
     "CivicIssue",

@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "models.activities",
     "models.events",
     "models.webhooks",
+    "models.certificates",
 ]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from stdnum import luhn
 from tortoise import fields
 from tortoise.models import Model
 
@@ -65,12 +67,32 @@ def unpack_tags(packed: str) -> list[str]:
     return [v for v in packed.split("|") if v]
 
 
+# 志愿者统一编号-style: the city's region code, random digits (never derived from the ID
+# number, so it can be shown where the ID number may not) and a Luhn check digit. 20 digits, so
+# it is never mistaken for an 18-character ID number or a 16-digit service card.
+VOLUNTEER_NUMBER_REGION = "441300"
+VOLUNTEER_NUMBER_SERIAL_DIGITS = 13
+
+
+def new_volunteer_number() -> str:
+    body = VOLUNTEER_NUMBER_REGION + "".join(
+        secrets.choice("0123456789") for _ in range(VOLUNTEER_NUMBER_SERIAL_DIGITS)
+    )
+    return body + luhn.calc_check_digit(body)
+
+
 class Volunteer(Model):
     id = fields.IntField(primary_key=True)
     user: fields.OneToOneNullableRelation[User] = fields.OneToOneField(
         "models.User", related_name="volunteer", null=True, on_delete=fields.SET_NULL
     )
     user_id: int | None
+    # Given at registration and never changed: what third parties (certificates, exports, the
+    # service card) identify a volunteer by. Nullable only so that the column could be added to
+    # a filled table in place; the migration numbered every older row.
+    volunteer_number = fields.CharField(
+        max_length=24, unique=True, null=True, default=new_volunteer_number
+    )
     real_name = fields.CharField(max_length=64, db_index=True)
     phone = fields.CharField(max_length=20)
     id_number = fields.CharField(max_length=18)

@@ -16,6 +16,7 @@ from schema import (
     accounts,
     activities,
     api_clients,
+    certificates,
     civic,
     dispatch,
     geography,
@@ -74,6 +75,7 @@ def _query() -> type:
             wall.Query,
             api_clients.Query,
             webhooks.Query,
+            certificates.Query,
         ),
     )
 
@@ -93,6 +95,7 @@ Mutation = _root(
         rewards.Mutation,
         api_clients.Mutation,
         webhooks.Mutation,
+        certificates.Mutation,
     ),
 )
 Subscription = _root(

@@ -205,6 +205,12 @@ class Settings(BaseSettings):
     activity_publish_needs_approval: Flag = False
     activity_cancel_cutoff_minutes: int = Field(default=120, ge=0, le=14 * 24 * 60)
     activity_max_sessions: int = Field(default=200, ge=1, le=1000)
+    # Certificates of service: whether platform administrators may issue on an organisation's
+    # behalf, the CJK TrueType font (.ttf or .ttc, Debian's fonts-wqy-microhei by default) the
+    # PDF embeds, and the public address its QR code and verification link point to.
+    certificates_platform_issues: Flag = False
+    certificate_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    public_base_url: BaseUrl = "http://127.0.0.1:8000"
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -116,6 +116,13 @@ class ServiceCardType(relay.Node):
             for r in rows
         ]
 
+    @strawberry.field(
+        description="The holder's volunteer number, printed on the card beside its own number."
+    )
+    async def volunteer_number(self, info: Info) -> str:
+        holder = await VOLUNTEER.load(info, self.row.volunteer_id)
+        return (holder.volunteer_number or "") if holder else ""
+
     @strawberry.field(description="The holder.")
     async def volunteer(
         self, info: Info

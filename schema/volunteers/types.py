@@ -46,6 +46,10 @@ strawberry.enum(VolunteerErrorCode, description="Why a volunteer request failed.
 @strawberry.type(name="Volunteer", description="A registered volunteer (注册志愿者).")
 class VolunteerType(relay.Node):
     id: relay.NodeID[int]
+    volunteer_number: str = strawberry.field(
+        description="The volunteer number (志愿者统一编号-style, 20 digits): unique, never "
+        "changes, not derived from the ID number. What third parties identify a volunteer by."
+    )
     real_name: str = strawberry.field(description="Real name as on the ID card.")
     gender: Gender = strawberry.field(description="Gender.")
     skills: list[Skill] = strawberry.field(description="Declared skills.")
@@ -59,6 +63,7 @@ class VolunteerType(relay.Node):
     def from_model(cls, row: Volunteer) -> VolunteerType:
         return cls(
             id=row.id,
+            volunteer_number=row.volunteer_number or "",
             real_name=row.real_name,
             gender=row.gender,
             skills=[Skill(s) for s in unpack_tags(row.skills)],

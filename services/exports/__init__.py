@@ -91,6 +91,8 @@ VOLUNTEER_FIELDS = (
     ("registered_at", "registeredAt"),
     ("total_hours", "totalHours"),
     ("updated_at", "updatedAt"),
+    # Last, so that a CSV reader that goes by column position keeps working.
+    ("volunteer_number", "volunteerNumber"),
 )
 RECORD_FIELDS = (
     ("id", "id"),
@@ -102,6 +104,7 @@ RECORD_FIELDS = (
     ("ended_at", "endedAt"),
     ("hours", "hours"),
     ("decided_at", "confirmedAt"),
+    ("volunteer__volunteer_number", "volunteerNumber"),
 )
 
 

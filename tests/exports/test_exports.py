@@ -127,6 +127,7 @@ async def test_what_a_volunteer_row_carries_and_what_it_never_does(
     # What real-name registration needs, including the full ID number...
     assert row["realName"] == "王小明"
     assert row["idNumber"] == stored.id_number
+    assert row["volunteerNumber"] == stored.volunteer_number
     assert row["district"] == "HUICHENG"
     assert row["status"] == "ACTIVE" and row["totalHours"] == "0.00"
     assert datetime.fromisoformat(row["updatedAt"]).tzinfo is not None
@@ -162,6 +163,7 @@ async def test_the_csv_reads_back_with_the_csv_module(http: httpx.AsyncClient, k
         "registeredAt",
         "totalHours",
         "updatedAt",
+        "volunteerNumber",
     ]
 
 
@@ -213,8 +215,10 @@ async def test_service_records_are_the_confirmed_ones_in_confirmation_order(
         "endedAt",
         "hours",
         "confirmedAt",
+        "volunteerNumber",
     }
     assert rows[0]["category"] == "ELDERLY_CARE" and rows[0]["district"] == "HUICHENG"
+    assert len(rows[0]["volunteerNumber"]) == 20
 
 
 async def test_bad_parameters_are_a_400_with_every_problem_coded(
