@@ -26,7 +26,7 @@ from api.observability.logs import RequestIdMiddleware
 from api.observability.metrics import MetricsMiddleware, metrics
 from api.open311.routes import app as open311
 from api.ratelimit import RateLimiter, UploadBudget
-from api.wall import wall_page
+from api.wall import district_outlines, wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.dispatch.escalation import sweep
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/open311/v2", app=open311),
             Route("/metrics", metrics),
             Route("/exports/{dataset}.{format}", export),
+            Route("/wall/districts.geojson", district_outlines),
             Route("/wall/{center}", wall_page),
             # GraphiQL's vendored assets; ETag and Last-Modified make revalidation a 304.
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
