@@ -106,7 +106,7 @@ async def test_bootstrap_twice_adds_nothing(backend: Backend) -> None:
 async def test_a_malformed_file_names_line_and_field_and_changes_nothing(
     backend: Backend, tmp_path: Path
 ) -> None:
-    # given an empty database and a city's file with a negative population on line 14
+    # given an empty database and a city's file with a negative population
     await _empty()
     text = DEFAULT_FILE.read_text(encoding="utf-8")
     lines = text.splitlines()
