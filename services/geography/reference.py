@@ -133,10 +133,10 @@ class ReferenceData(Entry):
         return self._shapes
 
 
-Path_ = tuple[str | int, ...]
+Location = tuple[str | int, ...]
 
 
-def _lines(node: yaml.Node, path: Path_, into: dict[Path_, int]) -> None:
+def _lines(node: yaml.Node, path: Location, into: dict[Location, int]) -> None:
     """The line (1-based) of every mapping key and sequence item, by its path."""
     into.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -149,7 +149,7 @@ def _lines(node: yaml.Node, path: Path_, into: dict[Path_, int]) -> None:
             _lines(item, (*path, index), into)
 
 
-def _dotted(path: Path_) -> str:
+def _dotted(path: Location) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
@@ -157,11 +157,11 @@ def _dotted(path: Path_) -> str:
 
 
 class _Report:
-    def __init__(self, lines: dict[Path_, int]) -> None:
+    def __init__(self, lines: dict[Location, int]) -> None:
         self.lines = lines
         self.problems: list[Problem] = []
 
-    def add(self, path: Path_, message: str) -> None:
+    def add(self, path: Location, message: str) -> None:
         known = path
         while known and known not in self.lines:
             known = known[:-1]
@@ -232,7 +232,7 @@ def parse_reference(text: str) -> ReferenceData:
         raise DomainError(
             GeographyErrorCode.UNREADABLE_FILE, f"{line}: not YAML or JSON: {reason}", line
         ) from error
-    lines: dict[Path_, int] = {}
+    lines: dict[Location, int] = {}
     if root is not None:
         _lines(root, (), lines)
     report = _Report(lines)
