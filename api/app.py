@@ -28,7 +28,7 @@ from api.observability.logs import RequestIdMiddleware
 from api.observability.metrics import MetricsMiddleware, metrics
 from api.open311.routes import app as open311
 from api.ratelimit import RateLimiter, UploadBudget
-from api.wall import wall_page
+from api.wall import district_outlines, wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.dispatch.escalation import sweep
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/{dataset}.{format}", export),
             Route("/certificates/{id}.pdf", certificate_pdf),
             Route("/verify/{code}", verify_page),
+            Route("/wall/districts.geojson", district_outlines),
             Route("/wall/{center}", wall_page),
             Route("/calendar/activities/{activity}.ics", activity_calendar),
             Route("/calendar/me/{token}.ics", my_calendar),

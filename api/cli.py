@@ -1,4 +1,5 @@
-"""The `volunteer-city` command line: serve, migrate, seed, export-schema, and account tools."""
+"""The `volunteer-city` command line: serve, migrate, bootstrap, seed, export-schema, and account
+tools."""
 
 from __future__ import annotations
 
@@ -96,13 +97,68 @@ def migrate() -> None:
     console.print("[green]migrations applied[/green]")
 
 
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<17}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _stage_reporter(bar: Progress) -> Callable[[str, int, int], None]:
+    tasks: dict[str, TaskID] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return progress
+
+
+@app.command()
+def bootstrap(
+    file: Annotated[
+        Path | None,
+        typer.Option(help="The city's reference data (YAML or JSON); default: Huizhou's."),
+    ] = None,
+) -> None:
+    """Load the city's reference data (districts, communities, civic categories, benefits,
+    dispatch centres); nothing personal, allowed in production, a second run adds nothing."""
+    from services import geography
+    from services.geography.reference import read_reference
+
+    data = _checked(lambda: read_reference(file) if file else geography.default_reference())
+    with _progress_bar() as bar:
+        progress = _stage_reporter(bar)
+        added = _or_exit(lambda: geography.bootstrap(data, progress))
+    console.print(
+        f"{data.city.name} ({data.city.name_en}) added: "
+        + ", ".join(f"{n} {k}" for k, n in added.items())
+    )
+
+
+def _checked(read: Callable[[], T]) -> T:
+    """Reads input the user supplied; its coded problems end the command with 1."""
+    from services.common.errors import DomainError
+
+    try:
+        return read()
+    except DomainError as error:
+        for problem in error.problems:
+            console.print(f"[red]{problem.code.value}[/red]: {escape(problem.message)}")
+        raise typer.Exit(1) from error
+
+
 @app.command()
 def seed(
     scale: Annotated[
         str, typer.Option(help="demo (a few hundred rows) or city (450,000).")
     ] = "demo",
 ) -> None:
-    """Load Huizhou demo data; a second run adds nothing."""
+    """Bootstrap Huizhou's reference data, then load demo data; a second run adds nothing."""
     from demo import SCALES
     from demo import seed as run_seed
 
@@ -110,20 +166,8 @@ def seed(
         raise typer.BadParameter(f"choose one of: {', '.join(SCALES)}", param_hint="--scale")
     if get_settings().is_production:
         raise typer.BadParameter("refusing to load demo data (and demo users) in production")
-    with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with _progress_bar() as bar:
+        progress = _stage_reporter(bar)
         added = _with_database(lambda: run_seed(scale, progress))
     console.print("added: " + ", ".join(f"{n} {k}" for k, n in added.items()))
 

@@ -1,4 +1,5 @@
-"""GET /wall/<centre>: the page a dispatch centre's wall screen shows all day (api/static/wall/).
+"""GET /wall/<centre>: the page a dispatch centre's wall screen shows all day (api/static/wall/),
+and GET /wall/districts.geojson: the districts' outlines its map draws.
 
 The centre is its database id (what `volunteer-city create-wall-token` prints) or its exact
 name. The page itself is static apart from the centre it names; it signs in with the credential
@@ -10,10 +11,12 @@ import html
 from functools import cache
 from pathlib import Path
 
+import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from strawberry import relay
 
+from models.geography import District
 from services import wall
 from services.common.errors import DomainError
 
@@ -52,3 +55,27 @@ async def wall_page(request: Request) -> HTMLResponse:
         .replace("{{center_name}}", html.escape(center.name))
     )
     return HTMLResponse(page, headers=HEADERS)
+
+
+async def district_outlines(request: Request) -> Response:
+    """The outlines bootstrap loaded, as a GeoJSON FeatureCollection keyed by the districts'
+    global ids (what wallSnapshot names them by). Public reference data, nothing personal; a
+    screen reads it once when it opens."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "id": str(relay.GlobalID("District", str(district.id))),
+                "code": district.code,
+                "name": district.name,
+            },
+            "geometry": orjson.Fragment(district.boundary),
+        }
+        for district in await District.exclude(boundary="").order_by("id")
+    ]
+    body = orjson.dumps({"type": "FeatureCollection", "features": features})
+    return Response(
+        body,
+        media_type="application/geo+json",
+        headers={**HEADERS, "Cache-Control": "public, max-age=3600"},
+    )

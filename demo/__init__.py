@@ -46,7 +46,7 @@ from models.volunteers import (
 )
 from services.accounts import hash_password
 from services.common.identity import id_number_hash, make_id_number
-from services.geography import ensure_reference_data
+from services.geography import ReferenceData, bootstrap, default_reference
 
 Progress = Callable[[str, int, int], None]
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo credential
@@ -412,8 +412,13 @@ async def _link_demo_accounts(users: dict[str, User], organizations: list[Organi
             )
 
 
-async def seed(scale: str | Scale = "demo", progress: Progress = _noop) -> dict[str, int]:
-    """Loads a named scale (or a custom one, e.g. for benchmarks); returns the rows added."""
+async def seed(
+    scale: str | Scale = "demo",
+    progress: Progress = _noop,
+    reference: ReferenceData | None = None,
+) -> dict[str, int]:
+    """Bootstraps the city's reference data, then loads a named scale of demo data (or a custom
+    one, e.g. for benchmarks) on top; returns the demo rows added."""
     if isinstance(scale, str):
         scale = SCALES[scale]
     before = {
@@ -421,7 +426,7 @@ async def seed(scale: str | Scale = "demo", progress: Progress = _noop) -> dict[
         "organizations": await Organization.all().count(),
         "memberships": await Membership.all().count(),
     }
-    await ensure_reference_data()
+    await bootstrap(reference or default_reference(), progress)
     users = await _demo_users()
     districts = await District.all().order_by("id")
     organizations = await _organizations(districts, scale.organizations, progress)

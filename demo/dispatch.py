@@ -1,5 +1,6 @@
-"""Demo dispatch data: the seed's 8 centres (one city centre, one per district) and a spread
-of orders in every state. Idempotent: does nothing once the city centre exists."""
+"""Demo dispatch orders: a spread in every state for each district centre that bootstrap loaded
+(the seed's 8 centres are reference data), and automatic assignment switched on for the first
+district's, to try it. Idempotent: does nothing once demo orders exist."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from models.geography import District
 from models.volunteers import Volunteer
 from subscriptions.events import atomic
 
-CITY_CENTER = "惠州市志愿服务调度中心"
+DEMO_NOTE = "demo data"
 # status -> the assignment status its volunteer holds, if any.
 STATES = {
     OrderStatus.SUBMITTED: None,
@@ -37,23 +38,27 @@ STATES = {
 
 async def seed_dispatch() -> int:
     """Returns the number of orders added."""
-    if await DispatchCenter.exists(name=CITY_CENTER):
+    if await OrderTransition.exists(note=DEMO_NOTE):
         return 0
     districts = await District.all().order_by("id")
+    local = {
+        row.district_id: row.center_id
+        for row in await CenterCoverage.filter(
+            community_id=None, center__level=CenterLevel.DISTRICT
+        )
+    }
     resident = await User.get_or_none(username="resident")
     volunteers = await Volunteer.filter(status="ACTIVE").order_by("id").limit(len(STATES) * 7)
     now = datetime.now(UTC)
     added = 0
     async with atomic():
-        city = await DispatchCenter.create(name=CITY_CENTER, level=CenterLevel.CITY)
         for d_index, district in enumerate(districts):
-            center = await DispatchCenter.create(
-                name=f"{district.name}志愿服务调度中心",
-                level=CenterLevel.DISTRICT,
-                parent=city,
-                auto_assign=d_index == 0,
-            )
-            await CenterCoverage.create(center=center, district=district)
+            center = await DispatchCenter.get_or_none(id=local.get(district.id, 0))
+            if center is None:
+                continue
+            if d_index == 0 and not center.auto_assign:
+                center.auto_assign = True
+                await center.save(update_fields=["auto_assign"])
             for s_index, (status, held) in enumerate(STATES.items()):
                 past = status in (OrderStatus.COMPLETED, OrderStatus.RATED, OrderStatus.EXPIRED)
                 start = now + timedelta(days=-2 if past else 1, hours=s_index + d_index)
@@ -78,7 +83,7 @@ async def seed_dispatch() -> int:
                     rated_at=now if status == OrderStatus.RATED else None,
                 )
                 await OrderTransition.create(
-                    order=order, from_status=None, to_status=status, at=now, note="demo data"
+                    order=order, from_status=None, to_status=status, at=now, note=DEMO_NOTE
                 )
                 index = d_index * len(STATES) + s_index
                 if held is not None and index < len(volunteers):

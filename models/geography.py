@@ -9,11 +9,17 @@ from tortoise.models import Model
 class District(Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
+    # GB/T 2260 (the civil-affairs ministry's six digits); empty for a functional zone that has
+    # none, such as Daya Bay, which administers part of a county.
+    division_code = fields.CharField(max_length=12, default="")
     name = fields.CharField(max_length=64)
     name_en = fields.CharField(max_length=64)
     population = fields.IntField()
     center_lat = fields.FloatField()
     center_lng = fields.FloatField()
+    # The outline as a GeoJSON MultiPolygon (lng, lat), from the reference data; empty where
+    # the city supplied none. Read whole: a district's is some tens of KB.
+    boundary = fields.TextField(default="")
 
     class Meta:
         table = "district"
@@ -27,6 +33,8 @@ class Community(Model):
     )
     district_id: int
     name = fields.CharField(max_length=64)
+    # The statistical division code of the street or community (9 or 12 digits), where known.
+    division_code = fields.CharField(max_length=12, default="")
     population = fields.IntField()
     center_lat = fields.FloatField()
     center_lng = fields.FloatField()

@@ -22,6 +22,7 @@ from schema.dispatch.types import (
     ServiceRecordPayload,
 )
 from schema.volunteers.mutations import GeoPointInput
+from services import geography
 from services.common.errors import DomainError
 from services.dispatch import STAFF, assignments, orders, service_records
 from services.dispatch.errors import DispatchErrorCode
@@ -32,6 +33,20 @@ def _id(global_id: relay.GlobalID | None, type_name: str, code: DispatchErrorCod
     if value is None:
         raise DomainError(code, f"No such {type_name}.", "id")
     return value
+
+
+async def _district(given: relay.GlobalID | None, location: GeoPointInput) -> int:
+    """The named district, or the one whose boundary holds the point."""
+    if given is not None:
+        return _id(given, "District", DispatchErrorCode.UNKNOWN_DISTRICT)
+    found = await geography.district_at(location.lat, location.lng)
+    if found is None:
+        raise DomainError(
+            DispatchErrorCode.UNKNOWN_DISTRICT,
+            "The location is in no district of the city: name the district.",
+            "district",
+        )
+    return found.id
 
 
 async def _order(call: Awaitable[ServiceOrder]) -> OrderPayload:
@@ -62,7 +77,11 @@ class SubmitOrderInput:
     description: str = strawberry.field(description="What is needed (2-2000).")
     address: str = strawberry.field(description="Where.")
     location: GeoPointInput = strawberry.field(description="Map point of the address.")
-    district: relay.GlobalID = strawberry.field(description="District of the address.")
+    district: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="District of the address; when omitted, the district whose boundary holds "
+        "`location` (UNKNOWN_DISTRICT if none does).",
+    )
     community: relay.GlobalID | None = strawberry.field(default=None, description="Community.")
     window_start: datetime = strawberry.field(description="Help wanted from.")
     window_end: datetime = strawberry.field(description="Help wanted until (max 24 h later).")
@@ -132,7 +151,7 @@ class Mutation:
     async def submit_order(self, info: Info, input: SubmitOrderInput) -> OrderPayload:
         who = info.context.principal
         try:
-            district_id = _id(input.district, "District", DispatchErrorCode.UNKNOWN_DISTRICT)
+            district_id = await _district(input.district, input.location)
         except DomainError as error:
             return OrderPayload.failed(error.problems)
         community_id = decode_id(input.community, "Community") if input.community else None

@@ -23,13 +23,15 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64, to_base64
 
 from models.accounts import Role
+from models.dispatch import ServiceOrder
 from models.geography import District
 from services import wall
 from services.civic.catalogue import ensure_categories
 from services.dispatch import orders
+from services.statistics import CITY_ZONE
 from subscriptions import events
 from tests.civic.support import report
 from tests.conftest import Backend
@@ -450,6 +452,63 @@ async def test_the_wall_notices_a_dropped_network_and_catches_up(
             await page.wait_for_selector('body[data-connection="live"]', timeout=RECOVERED)
             await page.wait_for_selector(on_page(order, "ORDER_SUBMITTED"), timeout=SHOWN)
             assert await page.evaluate("document.body.dataset.duplicates") == "0"
+    finally:
+        await server.astop()
+        server.close()
+    assert problems == []
+
+
+async def test_a_new_screen_shows_the_day_so_far_on_a_map_of_its_districts(
+    chromium: Path, backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a centre whose order was submitted before its screen was switched on
+    desk = await a_desk()
+    credential = await wall.issue_wall_credential(await wall.find_center(str(desk.center_id)), 30)
+    earlier = await submitted_directly(desk)
+    server = ServerProcess(backend.settings)
+    await server.astart()
+    problems: list[str] = []
+    try:
+        async with browser(chromium) as opened:
+            # when the screen opens
+            url = f"{server.url}/wall/{desk.center_id}#token={credential.token}"
+            page = await wall_page(opened, url, problems)
+            await page.wait_for_selector('body[data-connection="live"]')
+
+            # then the live list already holds the day's event, read back from the event log,
+            # and it is not counted as news
+            item = page.locator(on_page(earlier, "ORDER_SUBMITTED"))
+            await expect(item).to_have_count(1, timeout=SHOWN)
+            assert await page.locator(f"{on_page(earlier, 'ORDER_SUBMITTED')}.fresh").count() == 0
+            assert await page.evaluate("document.body.dataset.events") == "0"
+
+            # and the card says on which day its window is, not only the hours
+            when = await page.inner_text(f"{card('new', earlier)} .when")
+            order = await ServiceOrder.get(id=int(from_base64(earlier)[1]))
+            day = order.window_start.astimezone(CITY_ZONE)
+            assert when.startswith(f"{day.month}月{day.day}日 "), when
+
+            # and the footer gives the credential's expiry as one day in both languages
+            until = credential.expires_at.astimezone(CITY_ZONE)
+            footer = await page.inner_text("#credential-expiry")
+            assert f"{until.year}年{until.month}月{until.day}日" in footer, footer
+            assert f"credential valid until {until:%Y-%m-%d}" in footer, footer
+
+            # and the map draws Huicheng's boundary, not a hull of points
+            outline = page.locator("#map path.area")
+            await expect(outline).to_have_count(1, timeout=SHOWN)
+            box = await outline.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 200
+
+            # and the English sub-labels are large enough to read across a room
+            sizes = await page.eval_on_selector_all(
+                '[lang="en"]', "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+            )
+            assert sizes and min(sizes) >= 20, sizes
+            shot = keep("wall-opened", backend)
+            await page.screenshot(path=shot)
+            with capsys.disabled():
+                sys.stdout.write(f"\nwall screenshot: {shot}\n")
     finally:
         await server.astop()
         server.close()

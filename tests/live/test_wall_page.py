@@ -15,6 +15,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from models.dispatch import DispatchCenter
+from models.geography import District
 from tests.conftest import Backend
 from tests.dispatch.support import make_centers
 from tests.server import REPO_ROOT, ServerProcess, running_server
@@ -107,3 +108,22 @@ async def test_the_vendored_client_matches_its_hash_its_version_and_carries_its_
     installed = REPO_ROOT / "node_modules" / "graphql-ws" / "umd" / "graphql-ws.min.js"
     if installed.exists():
         assert installed.read_bytes() == served
+
+
+async def test_the_districts_outlines_are_served_as_geojson(client: httpx.AsyncClient) -> None:
+    # given the reference data's districts, five of them with outlines
+    huicheng = await District.get(code="HUICHENG")
+
+    # when the wall's map asks for them
+    response = await client.get("/wall/districts.geojson")
+
+    # then they come as a FeatureCollection keyed by the districts' global ids
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    codes = [f["properties"]["code"] for f in collection["features"]]
+    assert sorted(codes) == ["BOLUO", "HUICHENG", "HUIDONG", "HUIYANG", "LONGMEN"]
+    first = collection["features"][0]
+    assert first["properties"]["id"] == to_base64("District", huicheng.id)
+    assert first["geometry"]["type"] == "MultiPolygon"

@@ -18,6 +18,7 @@ from models.rewards import (
     StarLevelAchievement,
 )
 from models.volunteers import Volunteer, VolunteerStatus
+from services.geography import default_reference
 from services.rewards.cards import parse_number
 
 SMALL = demo_data.Scale("test", volunteers=120, organizations=10)
@@ -46,7 +47,7 @@ async def test_the_demo_rewards_are_the_schemes_18_and_a_rerun_adds_nothing() ->
 
     # then the 18 benefits are there, each with its provider and basis
     benefits = await Benefit.all().prefetch_related("provider")
-    assert len(benefits) == 18 == len(demo_rewards.BENEFITS)
+    assert len(benefits) == 18 == len(default_reference().benefits)
     assert all(b.basis and b.provider.name for b in benefits)
     assert {b.delivery for b in benefits} == set(BenefitDelivery)
     named = [b for b in benefits if not b.basis.startswith("示例")]

@@ -24,7 +24,7 @@ from models.organizations import Organization, OrganizationCategory
 from models.stations import Station, StationKind
 from models.volunteers import Volunteer, VolunteerStatus
 from services import statistics
-from services.geography import HUIZHOU
+from services.geography import default_reference
 from tests.support import count_statements, data_of, error_codes, gql
 
 STATISTICS = """
@@ -45,7 +45,7 @@ query Statistics($district: ID, $asOf: DateTime) {
 # 2024-06-30 12:00 in Huizhou; the period is (2023-06-30 04:00Z, 2024-06-30 04:00Z].
 AS_OF = datetime(2024, 6, 30, 4, 0, tzinfo=UTC)
 PERIOD_START = datetime(2023, 6, 30, 4, 0, tzinfo=UTC)
-CITY_POPULATION = sum(d.population for d in HUIZHOU)
+CITY_POPULATION = sum(d.population for d in default_reference().districts)
 
 
 def at(text: str) -> datetime:

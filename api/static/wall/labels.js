@@ -110,10 +110,15 @@ const shortTime = new Intl.DateTimeFormat('zh-CN', {
 const dateFormat = new Intl.DateTimeFormat('zh-CN', {
   timeZone: ZONE, year: 'numeric', month: 'long', day: 'numeric', weekday: 'long',
 });
+const dayMonth = new Intl.DateTimeFormat('zh-CN', { timeZone: ZONE, month: 'long', day: 'numeric' });
+// en-CA formats a date as YYYY-MM-DD.
+const isoDay = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 const hourFormat = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', hourCycle: 'h23' });
 
 // Huizhou time whatever the screen's own zone is set to.
 export const clockTime = (date) => timeFormat.format(date);
 export const hourMinute = (date) => shortTime.format(date);
 export const longDate = (date) => dateFormat.format(date);
+export const shortDate = (date) => dayMonth.format(date);
+export const cityDay = (date) => isoDay.format(date);
 export const cityHour = (date) => Number(hourFormat.format(date)) % 24;

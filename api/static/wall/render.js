@@ -3,8 +3,8 @@
 
 import { COLUMNS } from './board.js';
 import {
-  CATEGORY, CIVIC_EVENT, CIVIC_STATUS, EVENT, STATUS, URGENCY, bilingual, cityHour, clockTime,
-  hourMinute, labelOf,
+  CATEGORY, CIVIC_EVENT, CIVIC_STATUS, EVENT, STATUS, URGENCY, bilingual, cityDay, cityHour,
+  clockTime, hourMinute, labelOf, shortDate,
 } from './labels.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -46,12 +46,17 @@ function card(order) {
   item.append(bilingual(element('span', 'what'), labelOf(CATEGORY, order.category)));
   const district = order.district ? [order.district.name, order.district.nameEn] : undefined;
   item.append(bilingual(element('span', 'where'), district));
-  const window = `${hourMinute(new Date(order.windowStart))}–${hourMinute(new Date(order.windowEnd))}`;
-  item.append(element('span', 'when', window));
+  item.append(element('span', 'when', timeWindow(new Date(order.windowStart), new Date(order.windowEnd))));
   if (order.urgency === 'HIGH' || order.urgency === 'CRITICAL') {
     item.append(bilingual(element('span', 'urgency'), labelOf(URGENCY, order.urgency)));
   }
   return item;
+}
+
+// A window with its day: "12月4日 09:00–11:00", the end's day too when it is another one.
+export function timeWindow(start, end) {
+  const until = cityDay(end) === cityDay(start) ? hourMinute(end) : `${shortDate(end)} ${hourMinute(end)}`;
+  return `${shortDate(start)} ${hourMinute(start)}–${until}`;
 }
 
 // As many cards as the column has room for, the rest counted in a last line.
@@ -77,7 +82,7 @@ export function board(columns, truncated) {
   }
 }
 
-// One line of the live list: an order's event or a civic issue's.
+// One line of the live list: an order's event or a civic issue's, newest on top.
 export function event(entry, fresh) {
   const item = element('li', fresh ? 'fresh' : '');
   item.dataset.cursor = entry.cursor;
@@ -134,24 +139,51 @@ function projection(points, width, height, margin) {
   return ({ lat, lng }) => [offsetX + (lng - west) * squeeze * scale, offsetY + (north - lat) * scale];
 }
 
-export function map(snapshot, orders, columnOf) {
+// The outer rings of a district's MultiPolygon (lng, lat pairs), as points.
+function outlineRings(geometry) {
+  return geometry.coordinates.map((polygon) => polygon[0].map(([lng, lat]) => ({ lat, lng })));
+}
+
+// Labels pushed down until they clear the ones placed before them (two districts whose seats
+// are a few km apart, Huicheng and Zhongkai, would print on top of each other).
+function placeLabels(labels) {
+  const placed = [];
+  return labels.map(({ x, y, text }) => {
+    const width = 24 * [...text].length;
+    let top = y;
+    while (placed.some((p) => Math.abs(p.x - x) < (p.width + width) / 2 && Math.abs(p.y - top) < 28)) top += 28;
+    placed.push({ x, y: top, width });
+    return { x, y: top, text };
+  });
+}
+
+// `outlines`: district id -> GeoJSON geometry, from /wall/districts.geojson. A district without
+// one (a functional zone inside another) is drawn as the hull of its community points.
+export function map(snapshot, orders, columnOf, outlines = new Map()) {
   const canvas = $('#map');
   const [, , width, height] = canvas.getAttribute('viewBox').split(' ').map(Number);
   const area = snapshot.map;
+  const rings = new Map(area.districts.filter((d) => outlines.has(d.id)).map((d) => [d.id, outlineRings(outlines.get(d.id))]));
   const points = [
+    ...[...rings.values()].flat(2),
     ...area.districts.map((d) => d.center),
     ...area.communities.map((c) => c.center),
     ...area.stations.map((s) => s.location),
     ...orders.map((o) => o.location),
   ];
   if (points.length === 0) return canvas.replaceChildren();
-  const project = projection(points, width, height, 40);
+  const project = projection(points, width, height, 24);
   const layers = [];
   for (const district of area.districts) {
+    if (rings.has(district.id)) {
+      const d = rings.get(district.id).map((ring) => `M${ring.map((p) => project(p).map((v) => v.toFixed(1)).join(',')).join('L')}Z`).join('');
+      layers.push(svg('path', { class: 'area', d, 'data-district': district.id }));
+      continue;
+    }
     const own = area.communities.filter((c) => c.district.id === district.id).map((c) => project(c.center));
     const outline = hull([project(district.center), ...own]);
     if (outline.length >= 3) {
-      layers.push(svg('polygon', { class: 'area', points: outline.map((p) => p.join(',')).join(' ') }));
+      layers.push(svg('polygon', { class: 'area zone', points: outline.map((p) => p.join(',')).join(' ') }));
     }
   }
   for (const community of area.communities) {
@@ -179,10 +211,11 @@ export function map(snapshot, orders, columnOf) {
       'data-order': order.id,
     }));
   }
-  for (const district of area.districts) {
+  const labels = area.districts.map((district) => {
     const [x, y] = project(district.center);
-    layers.push(svg('text', { class: 'label', x, y: y - 16 }, district.name));
-  }
+    return { x, y: y - 16, text: district.name };
+  });
+  for (const { x, y, text } of placeLabels(labels)) layers.push(svg('text', { class: 'label', x, y }, text));
   canvas.replaceChildren(...layers);
 }
 

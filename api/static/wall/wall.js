@@ -11,7 +11,7 @@
 //   until someone opens a new URL from `volunteer-city create-wall-token` on the screen.
 
 import { Board, CivicCounts, position } from './board.js';
-import { STATE, bilingual, clockTime, longDate } from './labels.js';
+import { STATE, bilingual, cityDay, clockTime, longDate } from './labels.js';
 import * as draw from './render.js';
 
 const SNAPSHOT = `query WallSnapshot($center: ID!) {
@@ -56,6 +56,10 @@ const PONG_TIMEOUT_MS = 5_000;
 const SNAPSHOT_SPACING_MS = 2_000; // after events, the figures are read again at most this often
 const SNAPSHOT_EVERY_MS = 5 * 60_000; // and this often without events (midnight, the clock)
 const REMEMBERED_EVENTS = 500;
+// On opening, the live list is filled with the day's latest events, read back from the event
+// log this many positions before the first snapshot (the log holds every topic's events, so a
+// quiet centre may find none of its own there: the list then starts empty, as before).
+const HISTORY_POSITIONS = 2_000;
 
 const center = document.body.dataset.center;
 const board = new Board(center);
@@ -63,11 +67,13 @@ const civic = new CivicCounts();
 const recent = []; // the last events received, in order: re-applied on top of a new snapshot
 const seen = new Set();
 let snapshot = null;
-let cursor = null; // the last event received, or the first snapshot's position
+let cursor = null; // the last event received, or where the day's history is read from
 let connections = 0;
 let credentialProblem = null;
 let reconnectingSince = null;
 let dropped = false; // the connection was lost since the snapshot was last read
+let opened = null; // the first snapshot's position: events up to it are history, not news
+let outlines = new Map(); // district id -> GeoJSON geometry
 
 class CredentialRejected extends Error {}
 
@@ -158,7 +164,7 @@ function redraw() {
   const columns = board.columns(now);
   draw.board(columns, board.truncated);
   draw.figures(snapshot, columns.overdue.length);
-  draw.map(snapshot, [...board.orders.values()], (order) => board.columnOf(order, now));
+  draw.map(snapshot, [...board.orders.values()], (order) => board.columnOf(order, now), outlines);
   draw.chart(snapshot.ordersPerHour, new Date(now));
   draw.civic(civic);
 }
@@ -182,7 +188,12 @@ async function loadSnapshot() {
     civic.load(snapshot);
     const reflected = position(snapshot.cursor);
     for (const entry of recent) if (position(entry.cursor) > reflected) apply(entry);
-    cursor ??= snapshot.cursor;
+    if (cursor === null) {
+      opened = reflected;
+      // A cursor is "event:<id>" in base64url (board.js `position`).
+      const from = btoa(`event:${Math.max(0, reflected - HISTORY_POSITIONS)}`);
+      cursor = from.replace(/\+/g, '-').replace(/\//g, '_');
+    }
     redraw();
   })();
   try {
@@ -212,6 +223,12 @@ function receive(entry) {
     return;
   }
   seen.add(entry.cursor);
+  if (opened !== null && position(entry.cursor) <= opened) {
+    // Already in the snapshot: only shown in the list, and only if it happened today.
+    cursor = entry.cursor;
+    if (cityDay(new Date(entry.occurredAt)) === cityDay(new Date())) draw.event(entry, false);
+    return;
+  }
   recent.push(entry);
   if (recent.length > REMEMBERED_EVENTS) seen.delete(recent.shift().cursor);
   cursor = entry.cursor;
@@ -308,9 +325,10 @@ function follow(attempt = 0) {
 function showCredentialExpiry() {
   try {
     const claims = JSON.parse(atob(credential.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    // One day in both languages: the city's calendar day, as everything else on the page.
     const until = new Date(claims.exp * 1000);
     document.getElementById('credential-expiry').textContent =
-      `凭证有效期至 ${longDate(until)} · credential valid until ${until.toISOString().slice(0, 10)}`;
+      `凭证有效期至 ${longDate(until)} · credential valid until ${cityDay(until)}`;
   } catch {
     // Not a JWT we can read: the server still judges it.
   }
@@ -320,6 +338,15 @@ function tick() {
   const now = new Date();
   document.getElementById('clock').textContent = clockTime(now);
   document.getElementById('date').textContent = longDate(now);
+}
+
+// The districts' outlines, once: reference data that changes with a new bootstrap only.
+async function loadOutlines() {
+  const response = await fetch('/wall/districts.geojson');
+  if (!response.ok) return;
+  const collection = await response.json();
+  outlines = new Map(collection.features.map((f) => [f.properties.id, f.geometry]));
+  redraw();
 }
 
 async function start() {
@@ -344,6 +371,7 @@ async function start() {
     }
   }
   setInterval(() => loadSnapshot().catch(() => {}), SNAPSHOT_EVERY_MS);
+  loadOutlines().catch(() => {}); // without them the map draws hulls, as before
   follow();
 }
 
