@@ -27,6 +27,15 @@ from models.dispatch import (
 )
 from models.events import Event
 from models.geography import Community, District
+from models.notifications import (
+    Notification,
+    NotificationChannel,
+    NotificationCursor,
+    NotificationDelivery,
+    NotificationPreference,
+    NotificationReminder,
+    SendStatus,
+)
 from models.organizations import (
     Membership,
     MembershipRole,
@@ -67,6 +76,13 @@ from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerS
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
 
 __all__ = [
+    "SendStatus",
+    "NotificationReminder",
+    "NotificationPreference",
+    "NotificationDelivery",
+    "NotificationCursor",
+    "NotificationChannel",
+    "Notification",
     "AccountKind",
     "ApiClient",
     "AssignmentStatus",

@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "models.rewards",
     "models.events",
     "models.webhooks",
+    "models.notifications",
 ]
 
 

@@ -27,6 +27,7 @@ from schema import (
     civic,
     dispatch,
     geography,
+    notifications,
     organizations,
     rewards,
     stations,
@@ -77,6 +78,7 @@ def _query() -> type:
             wall.Query,
             api_clients.Query,
             webhooks.Query,
+            notifications.Query,
         ),
     )
 
@@ -95,12 +97,13 @@ Mutation = _root(
         rewards.Mutation,
         api_clients.Mutation,
         webhooks.Mutation,
+        notifications.Mutation,
     ),
 )
 Subscription = _root(
     "Subscription",
     "Live events over graphql-transport-ws, resumable from a cursor.",
-    (dispatch.Subscription, civic.Subscription),
+    (dispatch.Subscription, civic.Subscription, notifications.Subscription),
 )
 
 
