@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.notifications.receivers import Mailbox, smtp_server, sms_provider
+from tests.notifications.receivers import Mailbox, sms_provider, smtp_server
 from tests.notifications.support import Channels, Clock
 
 

@@ -45,7 +45,8 @@ class Mailbox:
 
     async def wait_for(self, count: int, within: float = 15.0) -> list[Message]:
         async with asyncio.timeout(within):
-            while len(self.messages) < count:
+            # Filled from aiosmtpd's own thread and loop, which cannot set our events.
+            while len(self.messages) < count:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         return self.messages
 
@@ -70,6 +71,7 @@ class SmsProvider:
     # Status codes for the next requests (then 200).
     script: deque[int] = field(default_factory=deque)
     answered: list[int] = field(default_factory=list)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -86,12 +88,14 @@ class SmsProvider:
         if status != 200:
             return JSONResponse({"error": "try later"}, status_code=status)
         self.received.append(body)
+        self._arrived.set()
         return JSONResponse({"id": f"msg-{len(self.received)}", "status": "queued"})
 
     async def wait_for(self, count: int, within: float = 15.0) -> list[dict[str, Any]]:
         async with asyncio.timeout(within):
             while len(self.received) < count:
-                await asyncio.sleep(0.02)
+                self._arrived.clear()
+                await self._arrived.wait()
         return self.received
 
     def app(self) -> Starlette:

@@ -18,7 +18,7 @@ from services.dispatch import assignments
 from subscriptions import events
 from tests.conftest import Backend
 from tests.dispatch.support import huicheng_order, make_centers
-from tests.notifications.receivers import SMS_KEY, smtp_server, sms_provider
+from tests.notifications.receivers import SMS_KEY, sms_provider, smtp_server
 from tests.server import ServerProcess
 from tests.support import make_user, make_volunteer
 from tests.ws_client import authenticated

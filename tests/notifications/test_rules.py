@@ -136,7 +136,7 @@ async def test_a_failing_provider_is_retried_with_back_off_and_a_refusal_is_fina
 async def test_a_channel_turned_off_sends_nothing_and_the_inbox_stays_on(
     mailbox: Mailbox, channels: Channels, clock: Clock
 ) -> None:
-    user, resident = await make_user("resident1", Role.RESIDENT)
+    _, resident = await make_user("resident1", Role.RESIDENT)
     await notifications.set_preference(resident, NotificationChannel.SMS, False, REQUESTER_PHONE)
     await notifications.set_preference(resident, NotificationChannel.EMAIL, True, "a@example.org")
     await make_centers()
