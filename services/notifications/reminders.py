@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 
 from models.notifications import NotificationReminder
 from models.rewards import Redemption, RedemptionStatus
@@ -21,14 +22,12 @@ BATCH = 200
 async def log_expiring_codes(now: datetime, notice: timedelta) -> int:
     """Logs a BENEFIT_CODE_EXPIRING event for each unused code that expires within `notice`
     and was not reminded of yet; returns how many it logged."""
-    reminded = NotificationReminder.filter(kind=BENEFIT_CODE_EXPIRING).values_list(
-        "object_id", flat=True
-    )
+    reminded = NotificationReminder.filter(kind=BENEFIT_CODE_EXPIRING).values("object_id")
     due = (
         await Redemption.filter(
             status=RedemptionStatus.ISSUED, expires_at__gt=now, expires_at__lte=now + notice
         )
-        .exclude(id__in=await reminded)
+        .exclude(id__in=Subquery(reminded))
         .order_by("id")
         .limit(BATCH)
     )

@@ -4,6 +4,7 @@ and that nobody sees another user's notifications (list, node, live stream)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import ExecutionResult
@@ -18,7 +19,7 @@ from subscriptions.hub import EventHub
 from tests.dispatch.support import huicheng_order, make_centers, people
 from tests.notifications.receivers import Mailbox
 from tests.notifications.support import Channels, Clock, settle
-from tests.support import SCHEMA, data_of, error_codes, gql, make_user
+from tests.support import SCHEMA, count_statements, data_of, error_codes, gql, make_user
 
 INBOX = """
 query Inbox($first: Int, $after: String, $unread: Boolean) {
@@ -164,3 +165,28 @@ async def test_the_live_stream_carries_only_your_own(
     await asyncio.gather(stranger_next, return_exceptions=True)
     for results in streams.values():
         await results.aclose()  # type: ignore[attr-defined]
+
+
+async def test_the_inbox_costs_the_same_statements_for_1_and_100_rows() -> None:
+    user, resident = await make_user("resident1", Role.RESIDENT)
+    now = datetime.now(UTC)
+    await Notification.bulk_create(
+        [
+            Notification(
+                user_id=user.id,
+                kind="ORDER_STARTED",
+                title="服务开始 Service started",
+                body=f"Your service order #{i} has started.",
+                object_type="ServiceOrder",
+                object_id=i,
+                created_at=now,
+            )
+            for i in range(1, 101)
+        ]
+    )
+    with count_statements() as one:
+        await data_of(INBOX, {"first": 1}, resident)
+    with count_statements() as hundred:
+        page = await data_of(INBOX, {"first": 100}, resident)
+    assert len(page["notifications"]["edges"]) == 100
+    assert len(hundred.statements) == len(one.statements)
