@@ -25,7 +25,7 @@ from api.observability.health import healthz, readyz
 from api.observability.logs import RequestIdMiddleware
 from api.observability.metrics import MetricsMiddleware, metrics
 from api.open311.routes import app as open311
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, UploadBudget
 from api.wall import wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         multipart_uploads_enabled=True,
     )
     graphql.max_upload_bytes = 3 * settings.max_photo_bytes + 1024 * 1024
+    graphql.upload_budget = UploadBudget(settings, limiter)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -78,6 +78,8 @@ def serve(
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         ws_per_message_deflate=settings.ws_per_message_deflate,
+        # A larger frame is refused with close code 1009 before it is buffered whole.
+        ws_max_size=settings.ws_max_message_bytes,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
         # Logging is ours (api/observability/logs.py): JSON or text, request ids, redaction; our

@@ -6,9 +6,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -18,6 +20,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import authenticate_websocket, principal_of
+from api.ratelimit import UploadBudget
 from api.websocket import FanoutTransportWSHandler
 from schema.core.context import Context
 
@@ -68,6 +71,46 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = FanoutTransportWSHandler
     # The largest multipart request read at all (app.py sets it from MAX_PHOTO_BYTES).
     max_upload_bytes: int = 3 * 8 * 1024 * 1024 + 1024 * 1024
+    # Uploads per client IP (app.py sets it); None: no budget.
+    upload_budget: UploadBudget | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.upload_budget is not None:
+            request = Request(scope, receive)
+            content_type = request.headers.get("content-type", "")
+            if request.method == "POST" and content_type.lower().startswith("multipart/"):
+                refused = await self._over_upload_budget(request, self.upload_budget)
+                if refused is not None:
+                    await refused(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
+
+    @staticmethod
+    async def _over_upload_budget(request: Request, budget: UploadBudget) -> Response | None:
+        """A 429 before the body is read when the caller's IP is out of uploads."""
+        address = request.client.host if request.client else None
+        retry_after = await budget.retry_after(principal_of(request), address)
+        if retry_after is None:
+            return None
+        error = {
+            "message": f"Too many uploads from this address; retry after {retry_after} s.",
+            "extensions": {"code": "RATE_LIMITED", "retryAfter": retry_after},
+        }
+        wants_new_type = _wants_graphql_response_json(request.headers.get("accept", ""))
+        return JSONResponse(
+            {"errors": [error]},
+            status_code=429,
+            headers={"Retry-After": str(retry_after)},
+            media_type=GRAPHQL_RESPONSE_JSON if wants_new_type else "application/json",
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Request bodies, GET parameters, multipart `operations` and `map`, and WebSocket
+        messages. orjson refuses, as a JSONDecodeError (a 400 here, a 4400 close on a
+        WebSocket), what the standard library lets through to a 500 or worse: nesting deeper
+        than 1,024 (json.loads recurses until RecursionError), invalid UTF-8 and lone
+        surrogates, NaN and Infinity."""
+        return orjson.loads(data)
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """Uploads (the GraphQL multipart request spec), refused before the body is read when

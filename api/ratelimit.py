@@ -10,6 +10,10 @@ Keys are namespaced by the bus channel prefix and the database: user and client 
 unique within one database, so two deployments sharing a Redis must not share their budgets.
 If the storage fails, requests are let through (logged): a Redis outage must not take the API
 down with it.
+
+`UploadBudget` is a second, separate budget: uploads (multipart requests, i.e. civic reports
+and their photos) per client IP, counted before the body is read, since each photo costs a
+decode. Staff and civic supervisors, signed in, are not counted: reporting is their job.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
+from models.accounts import Role
 from schema.core.context import Context
 from schema.limits.budget import BudgetState
 from services.api_clients import rate_limits
+from services.civic.lifecycle import supervisor_of
 from services.common.principal import Principal
 from settings import Settings
 
@@ -130,3 +136,44 @@ class RateLimiter:
         if now - self._last_failure_log >= FAILURE_LOG_INTERVAL:
             self._last_failure_log = now
             log.warning("rate-limit storage unavailable, letting requests through: %s", exc)
+
+
+# Who uploads without counting against the per-IP budget.
+UNCOUNTED_ROLES = (Role.DISPATCHER, Role.ADMIN)
+
+
+class UploadBudget:
+    """`settings.upload_budget_per_ip` uploads per IP and window, shared by every process when
+    the budgets are in Redis (the same storage as the cost budgets)."""
+
+    def __init__(self, settings: Settings, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+        self.item = RateLimitItemPerSecond(
+            settings.upload_budget_per_ip, settings.upload_budget_window_seconds
+        )
+        self.enabled = settings.upload_budget_per_ip > 0
+        self.strategy = SlidingWindowCounterRateLimiter(limiter.storage)
+
+    async def exempt(self, principal: Principal) -> bool:
+        if principal.user_id is None:
+            return False
+        if principal.has_role(*UNCOUNTED_ROLES):
+            return True
+        return await supervisor_of(principal.user_id) is not None
+
+    async def retry_after(self, principal: Principal, address: str | None) -> int | None:
+        """Spends one upload; the seconds until the next would be allowed when it is refused,
+        None when it is allowed."""
+        if not self.enabled or time.monotonic() < self.limiter._paused_until:
+            return None
+        if await self.exempt(principal):
+            return None
+        key = address or "unknown"
+        try:
+            if await self.strategy.hit(self.item, "upload", key):
+                return None
+            stats = await self.strategy.get_window_stats(self.item, "upload", key)
+        except Exception as exc:
+            self.limiter._storage_failed(exc)
+            return None
+        return max(1, int(stats.reset_time - time.time() + 0.999))

@@ -1,6 +1,6 @@
 """Tortoise models, one module per domain. Relations are declared by string ("models.X")."""
 
-from models.accounts import ApiClient, Role, User
+from models.accounts import ApiClient, RevokedSession, Role, User
 from models.civic import (
     CivicAction,
     CivicCategory,
@@ -129,6 +129,7 @@ __all__ = [
     "RecordStatus",
     "Redemption",
     "RedemptionStatus",
+    "RevokedSession",
     "Role",
     "SendStatus",
     "ServiceCard",

@@ -27,11 +27,28 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     # Bumped to revoke every token issued before (password change, forced sign-out).
     token_version = fields.IntField(default=0)
+    # Set by an administrator's password reset: until the person picks a password of their own,
+    # signing in yields only a token for `changePassword`.
+    must_change_password = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "app_user"
         ordering = ["id"]
+
+
+class RevokedSession(Model):
+    """A sign-in ended by `logout`: its refresh tokens (all carry the session's `sid`) stop
+    working. Kept until the last of them would have expired anyway."""
+
+    sid = fields.CharField(max_length=32, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="revoked_sessions", on_delete=fields.CASCADE
+    )
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "revoked_session"
 
 
 class ApiClient(Model):

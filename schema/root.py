@@ -38,7 +38,9 @@ from schema import (
     webhooks,
 )
 from schema.api_clients.recheck import ApiKeyRecheck
+from schema.core.inputs import InputCheck
 from schema.core.metrics import OperationMetrics
+from schema.core.scalars import SCALAR_OVERRIDES
 from schema.fanout.execution import FanoutExecutor, PlainEventExecutor, StreamingExtensionsRunner
 from schema.limits.budget import Budget, QueryCost
 from schema.limits.cost import CostAnalysis
@@ -163,6 +165,7 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=SCALAR_OVERRIDES,
         # Subscription events: one read and one execution per event and audience, not per
         # subscriber.
         execution_context_class=FanoutExecutor if fanout else PlainEventExecutor,
@@ -174,6 +177,9 @@ def build_schema(
             # Bounded: the defaults are unbounded, and every distinct document would stay.
             lambda: ParserCache(maxsize=settings.graphql_cache_size),
             lambda: ValidationCache(maxsize=settings.graphql_cache_size),
+            # After the validation cache, whose result it replaces: NUL, lone surrogates and
+            # over-long strings are refused before anything is costed or run.
+            InputCheck,
             # An app's WebSocket key is checked again before each operation is costed and run.
             ApiKeyRecheck,
             # Before OperationMetrics: a refused request never enters the later extensions.

@@ -212,6 +212,19 @@ class Settings(BaseSettings):
     sms_api_key: str = Field(default="", repr=False)
     sms_sender: str = "VOLCITY"
     sms_timeout_seconds: Seconds = 10.0
+    # The largest WebSocket frame (message) a client may send; uvicorn's own default is 16 MiB.
+    ws_max_message_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
+    # How many photos one process decodes at once (each can take ~100 MB while it is decoded).
+    image_decode_concurrency: int = Field(default=2, ge=1)
+    # Uploads (multipart requests) per client IP and window by callers that are neither staff
+    # nor civic supervisors; 0 is no limit.
+    upload_budget_per_ip: int = Field(default=10, ge=0)
+    upload_budget_window_seconds: int = Field(default=600, ge=1)
+    # Sign-in throttling (services/accounts/throttle.py): failed attempts allowed per account
+    # and per client IP within a sliding window, counted where the cost budgets are.
+    login_failures_per_account: int = Field(default=10, ge=1)
+    login_failures_per_ip: int = Field(default=100, ge=1)
+    login_throttle_window_seconds: int = Field(default=15 * 60, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

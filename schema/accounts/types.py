@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -12,7 +12,10 @@ from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
 from services.accounts.errors import AccountErrorCode
+from services.accounts.throttle import ThrottledProblem
 from services.common import lookups
+from services.common.errors import Problem
+from services.volunteers import lookups as volunteer_lookups
 
 if TYPE_CHECKING:
     from schema.volunteers.types import VolunteerType
@@ -57,13 +60,28 @@ class UserType(relay.Node):
     ) -> Annotated[VolunteerType, strawberry.lazy("schema.volunteers.types")] | None:
         from schema.volunteers.types import VolunteerType
 
-        row = await lookups.volunteer_of_user(self.id)
+        row = await volunteer_lookups.volunteer_of_user(self.id)
         return VolunteerType.from_model(row) if row else None
 
 
 @strawberry.type(description="A problem with an account request.")
 class AccountError(DomainErrorType[AccountErrorCode]):
-    pass
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="With TOO_MANY_ATTEMPTS: seconds until another attempt is allowed.",
+    )
+
+    @classmethod
+    def listed(cls, problems: Sequence[Problem]) -> list[Self]:
+        return [
+            cls(
+                code=AccountErrorCode(p.code),
+                message=p.message,
+                field=p.field,
+                retry_after=p.retry_after if isinstance(p, ThrottledProblem) else None,
+            )
+            for p in problems
+        ]
 
 
 @payload_type(description="Tokens for a signed-in session, or why none were issued.")
@@ -79,3 +97,26 @@ class AuthPayload(Payload[AccountError]):
         default=None, description="When `token` stops working."
     )
     user: UserType | None = strawberry.field(default=None, description="Who signed in.")
+    password_change_token: str | None = strawberry.field(
+        default=None,
+        description=(
+            "With PASSWORD_CHANGE_REQUIRED (a password reset by an administrator): pass it to "
+            "`changePassword` within 15 minutes; it is good for nothing else."
+        ),
+    )
+
+
+@payload_type(description="The outcome of `logout`.")
+class LogoutPayload(Payload[AccountError]):
+    user: UserType | None = strawberry.field(
+        default=None, description="Who signed out; null on errors."
+    )
+
+
+@payload_type(description="The outcome of `resetPassword`.")
+class ResetPasswordPayload(Payload[AccountError]):
+    user: UserType | None = strawberry.field(default=None, description="Whose password was reset.")
+    temporary_password: str | None = strawberry.field(
+        default=None,
+        description="The password to hand over; it must be changed at the next sign-in.",
+    )

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from models.civic import CivicIssue, CivicSource, PhotoPhase
+from schema.civic.loaders import CIVIC_CATEGORY
 from schema.civic.types import CivicIssuePayload, CivicIssueType
 from schema.core.context import Info
 from schema.core.errors import payload, require_user
@@ -158,7 +159,7 @@ class Mutation:
         require_user(info.context.principal)
         photos = await read_uploads(input.photos)
         pk = decode_id(input.category, "CivicCategory")
-        category = await info.context.loaders.civic_category.load(pk) if pk else None
+        category = await CIVIC_CATEGORY.load(info, pk) if pk else None
         return await _payload(
             lambda: civic.report_issue(
                 info.context.principal,

@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from models.civic import CivicStatus
+from schema.civic.loaders import CIVIC_CATEGORY, CIVIC_ISSUE
 from schema.civic.statistics import CivicIssueStatisticsFilter, CivicIssueStatisticsType
 from schema.civic.types import CivicCategoryType, CivicIssueType, SimilarIssue
 from schema.core.context import Info
@@ -28,7 +29,7 @@ class CivicIssueFilter:
 
 async def _category_code(info: Info, category: relay.GlobalID) -> str:
     pk = decode_id(category, "CivicCategory")
-    row = await info.context.loaders.civic_category.load(pk) if pk else None
+    row = await CIVIC_CATEGORY.load(info, pk) if pk else None
     return row.code if row else ""
 
 
@@ -69,7 +70,7 @@ class Query:
     ) -> CivicIssueType | None:
         if id is not None:
             pk = decode_id(id, "CivicIssue")
-            row = await info.context.loaders.civic_issue.load(pk) if pk else None
+            row = await CIVIC_ISSUE.load(info, pk) if pk else None
         else:
             row = await civic.get_issue(token) if token else None
         return CivicIssueType.from_model(row) if row else None

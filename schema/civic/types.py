@@ -19,10 +19,19 @@ from models.civic import (
     PhotoPhase,
 )
 from models.events import Event
+from schema.accounts.loaders import USER
+from schema.civic.loaders import (
+    CIVIC_CATEGORY,
+    CIVIC_ISSUE,
+    PHOTOS_OF_CIVIC_ISSUE,
+    TIMELINE_OF_CIVIC_ISSUE,
+)
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.dispatch.loaders import DISPATCH_CENTER
 from schema.dispatch.types import DispatchCenterType, WallEvent
+from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from services import civic
 from services.civic.errors import CivicErrorCode
@@ -137,7 +146,7 @@ class CivicTimelineEntry:
     async def actor_name(self, info: Info) -> str | None:
         if not info.context.principal.has_role(*STAFF) or self.row.actor_id is None:
             return None
-        user = await info.context.loaders.user.load(self.row.actor_id)
+        user = await USER.load(info, self.row.actor_id)
         return user.display_name if user else None
 
 
@@ -194,7 +203,7 @@ class CivicIssueType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loaded = await info.context.loaders.civic_issue.load_many(database_ids(node_ids))
+        loaded = await CIVIC_ISSUE.load_many(info, database_ids(node_ids))
         return [cls.from_model(row) if row else None for row in loaded]
 
     @strawberry.field(description="Open past its deadline now.")
@@ -204,13 +213,13 @@ class CivicIssueType(relay.Node):
 
     @strawberry.field(description="The kind of problem.")
     async def category(self, info: Info) -> CivicCategoryType:
-        row = await info.context.loaders.civic_category.load(self.row.category_id)
+        row = await CIVIC_CATEGORY.load(info, self.row.category_id)
         assert row is not None
         return CivicCategoryType.from_model(row)
 
     @strawberry.field(description="District of the place.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -218,12 +227,12 @@ class CivicIssueType(relay.Node):
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
     @strawberry.field(description="The dispatch centre following it.")
     async def dispatch_center(self, info: Info) -> DispatchCenterType:
-        row = await info.context.loaders.dispatch_center.load(self.row.dispatch_center_id)
+        row = await DISPATCH_CENTER.load(info, self.row.dispatch_center_id)
         assert row is not None
         return DispatchCenterType.from_model(row)
 
@@ -231,17 +240,17 @@ class CivicIssueType(relay.Node):
     async def duplicate_of(self, info: Info) -> CivicIssueType | None:
         if self.row.duplicate_of_id is None:
             return None
-        row = await info.context.loaders.civic_issue.load(self.row.duplicate_of_id)
+        row = await CIVIC_ISSUE.load(info, self.row.duplicate_of_id)
         return CivicIssueType.from_model(row) if row else None
 
     @strawberry.field(description="Photos, oldest first.")
     async def photos(self, info: Info) -> list[CivicPhotoType]:
-        rows = await info.context.loaders.photos_of_civic_issue.load(self.row.id)
+        rows = await PHOTOS_OF_CIVIC_ISSUE.load(info, self.row.id)
         return [CivicPhotoType.from_model(r) for r in rows]
 
     @strawberry.field(description="Every step of its life, oldest first.")
     async def timeline(self, info: Info) -> list[CivicTimelineEntry]:
-        rows = await info.context.loaders.timeline_of_civic_issue.load(self.row.id)
+        rows = await TIMELINE_OF_CIVIC_ISSUE.load(info, self.row.id)
         return [
             CivicTimelineEntry(
                 action=r.action,
@@ -267,7 +276,7 @@ class CivicIssueType(relay.Node):
             return None
         name = self.row.contact_name
         if self.row.reporter_id is not None:
-            user = await info.context.loaders.user.load(self.row.reporter_id)
+            user = await USER.load(info, self.row.reporter_id)
             name = user.display_name if user else name
         if not name:
             return None
@@ -334,7 +343,7 @@ class CivicIssueEvent(WallEvent):
 
     @strawberry.field(description="The issue as it is when the event is delivered.")
     async def civic_issue(self, info: Info) -> CivicIssueType | None:
-        row = await info.context.loaders.civic_issue.load(int(self.row.payload["civicIssueId"]))
+        row = await CIVIC_ISSUE.load(info, int(self.row.payload["civicIssueId"]))
         return CivicIssueType.from_model(row) if row else None
 
 

@@ -8,9 +8,13 @@ from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
-from schema.core.loaders import Loaders
+from schema.core.loaders import Loader, Loaders
 from services.common.principal import ANONYMOUS, Principal
+from services.organizations import lookups as organizations
 from subscriptions.hub import EventHub
+
+# The viewer's own relationships, which decide what they may see in every domain.
+ADMIN_ORGANIZATIONS = Loader(organizations.admin_organization_ids_of_users)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Context:
 
     async def admin_organization_ids(self) -> set[int]:
         user_id = self.principal.user_id
-        return await self.loaders.admin_organizations.load(user_id) if user_id else set()
+        return await self.loaders.get(ADMIN_ORGANIZATIONS).load(user_id) if user_id else set()
 
 
 Info = StrawberryInfo[Context, None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +17,11 @@ from tortoise.queryset import QuerySet
 from services.common import lookups
 
 MAX_PAGE_SIZE = 100
+# The largest id any table can hold on every backend: PostgreSQL's `integer` (SQLite's is
+# wider). A number past it names no row, and sent to PostgreSQL it would fail the statement.
+MAX_DATABASE_ID = 2**31 - 1
+# ASCII digits only: `str.isdigit` also accepts "²", which `int` refuses.
+_DATABASE_ID = re.compile(r"[0-9]{1,10}")
 DEFAULT_PAGE_SIZE = 20
 _CURSOR_PREFIX = "cursor:"
 
@@ -67,7 +73,10 @@ def decode_cursor(cursor: str) -> int:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         if not text.startswith(_CURSOR_PREFIX):
             raise ValueError(text)
-        return int(text.removeprefix(_CURSOR_PREFIX))
+        row_id = database_id(text.removeprefix(_CURSOR_PREFIX))
+        if row_id is None:
+            raise ValueError(text)
+        return row_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise bad_input("`after` is not a cursor of this list.") from exc
 
@@ -95,9 +104,18 @@ async def paginate(
     )
 
 
+def database_id(text: str) -> int | None:
+    """The row id a global ID's or cursor's number names, or None where it is no number a
+    table can hold (negative, not ASCII digits, past `MAX_DATABASE_ID`)."""
+    if _DATABASE_ID.fullmatch(text) is None:
+        return None
+    number = int(text)
+    return number if number <= MAX_DATABASE_ID else None
+
+
 def database_ids(node_ids: Iterable[str]) -> list[int]:
-    """The ids inside `node(id:)` global IDs; one that is not a number names no row (0)."""
-    return [int(i) if i.isdigit() else 0 for i in node_ids]
+    """The ids inside `node(id:)` global IDs; one that is not a row id names no row (0)."""
+    return [database_id(i) or 0 for i in node_ids]
 
 
 def decode_id(global_id: relay.GlobalID | None, type_name: str) -> int | None:
@@ -105,10 +123,7 @@ def decode_id(global_id: relay.GlobalID | None, type_name: str) -> int | None:
     as not found: a well-formed ID of the wrong type names nothing we have)."""
     if global_id is None or global_id.type_name != type_name:
         return None
-    try:
-        return int(global_id.node_id)
-    except ValueError:
-        return None
+    return database_id(global_id.node_id)
 
 
 async def load_nodes(

@@ -7,10 +7,11 @@ from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgenc
 from schema.core.context import Info
 from schema.core.errors import access_error, require_user
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
-from services.common import lookups
 from services.common.errors import NotPermitted
 from services.dispatch import STAFF, matching, orders
+from services.volunteers import lookups as volunteer_lookups
 
 
 @strawberry.input(description="Narrows the order list; every given field must match.")
@@ -37,7 +38,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[OrderType]:
         user_id = require_user(info.context.principal)
-        volunteer = await lookups.volunteer_of_user(user_id)
+        volunteer = await volunteer_lookups.volunteer_of_user(user_id)
         query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
         if filter is not None:
             center = decode_id(filter.dispatch_center, "DispatchCenter")
@@ -69,7 +70,7 @@ class Query:
         if not info.context.principal.has_role(*STAFF):
             raise access_error(NotPermitted("Dispatchers only."))
         order_pk = decode_id(order_id, "ServiceOrder")
-        row = await info.context.loaders.order.load(order_pk) if order_pk else None
+        row = await ORDER.load(info, order_pk) if order_pk else None
         if row is None:
             return []
         ranked = await matching.suggest(row, max(0, min(first, 50)))

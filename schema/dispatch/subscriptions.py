@@ -16,10 +16,10 @@ from models.events import Event
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.relay import bad_input, decode_id
+from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.fanout.execution import audience_of
 from services.civic.events import CIVIC_EVENT_TYPES
-from services.common import lookups
 from services.common.errors import NotAuthenticated, NotPermitted
 from services.common.principal import Scope
 from services.dispatch import (
@@ -29,6 +29,7 @@ from services.dispatch import (
     center_topic,
     order_topic,
 )
+from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import decode_cursor
 
 
@@ -111,7 +112,7 @@ class Subscription:
     async def my_assignments(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
-        volunteer = await lookups.volunteer_of_user(signed_in(info))
+        volunteer = await volunteer_lookups.volunteer_of_user(signed_in(info))
         if volunteer is None:
             raise access_error(NotPermitted("Register as a volunteer first."))
         topics = await assignment_topics(volunteer.id)
@@ -124,7 +125,7 @@ class Subscription:
     ) -> AsyncGenerator[DispatchEvent, None]:
         user_id = signed_in(info)
         pk = decode_id(order_id, "ServiceOrder") or -1
-        row = await info.context.loaders.order.load(pk)
+        row = await ORDER.load(info, pk)
         staff = info.context.principal.has_role(*STAFF, Role.WALL_DISPLAY)
         if row is None or not (staff or row.requester_id == user_id):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))

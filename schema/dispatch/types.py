@@ -24,13 +24,17 @@ from models.volunteers import Skill, unpack_tags
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.dispatch.loaders import ASSIGNMENTS_OF_ORDER, DISPATCH_CENTER, ORDER, PAYMENT_OF_ORDER
+from schema.dispatch.visibility import visible_assignments, visible_records
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType, GeoPoint
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
-from services.common import lookups
 from services.dispatch import STAFF, DispatchEventType
 from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
 from services.dispatch.orders import is_requester
+from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import encode_cursor
 
 if TYPE_CHECKING:
@@ -76,7 +80,7 @@ class DispatchCenterType(relay.Node):
     async def parent(self, info: Info) -> DispatchCenterType | None:
         if self.row.parent_id is None:
             return None
-        row = await info.context.loaders.dispatch_center.load(self.row.parent_id)
+        row = await DISPATCH_CENTER.load(info, self.row.parent_id)
         return DispatchCenterType.from_model(row) if row else None
 
 
@@ -104,18 +108,15 @@ class AssignmentType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            OrderAssignment,
-            node_ids,
-            cls.from_model,
-            visible=info.context.principal.is_authenticated,
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_assignments(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The volunteer; null while an organisation holds it.")
     async def volunteer(self, info: Info) -> VolunteerType | None:
         if self.row.volunteer_id is None:
             return None
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
 
@@ -166,7 +167,7 @@ class OrderType(relay.Node):
         principal = info.context.principal
         if not principal.is_authenticated:
             return [None for _ in node_ids]
-        volunteer = await lookups.volunteer_of_user(principal.user_id or -1)
+        volunteer = await volunteer_lookups.volunteer_of_user(principal.user_id or -1)
         query = visible_orders(principal, volunteer.id if volunteer else None)
         ids = database_ids(node_ids)
         rows = {r.id: r for r in await query.filter(id__in=ids)}
@@ -174,26 +175,26 @@ class OrderType(relay.Node):
 
     @strawberry.field(description="The centre following this order now.")
     async def dispatch_center(self, info: Info) -> DispatchCenterType:
-        row = await info.context.loaders.dispatch_center.load(self.row.dispatch_center_id)
+        row = await DISPATCH_CENTER.load(info, self.row.dispatch_center_id)
         assert row is not None
         return DispatchCenterType.from_model(row)
 
     @strawberry.field(description="District of the address.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
     @strawberry.field(description="Who serves, or served, this order.")
     async def assignments(self, info: Info) -> list[AssignmentType]:
-        rows = await info.context.loaders.assignments_of_order.load(self.row.id)
+        rows = await ASSIGNMENTS_OF_ORDER.load(info, self.row.id)
         return [AssignmentType.from_model(r) for r in rows]
 
     @strawberry.field(
         description="The requester paid for it with time-bank credits (社区服务银行)."
     )
     async def paid_by_time_bank(self, info: Info) -> bool:
-        return await info.context.loaders.payment_of_order.load(self.row.id) is not None
+        return await PAYMENT_OF_ORDER.load(info, self.row.id) is not None
 
     @strawberry.field(
         description="How it was paid with time-bank credits, and refunded if it was cancelled "
@@ -207,7 +208,7 @@ class OrderType(relay.Node):
         principal = info.context.principal
         if not (principal.has_role(*STAFF) or is_requester(principal, self.row)):
             return None
-        row = await info.context.loaders.payment_of_order.load(self.row.id)
+        row = await PAYMENT_OF_ORDER.load(info, self.row.id)
         return OrderPaymentType.from_model(row) if row else None
 
 
@@ -237,9 +238,9 @@ class RecordType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            ServiceRecord, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_records(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
 
 @strawberry.type(description="One part of a suggestion's score, and why.")
@@ -321,7 +322,7 @@ class DispatchEvent(WallEvent):
         "all subscribers)."
     )
     async def order(self, info: Info) -> OrderType | None:
-        row = await info.context.loaders.order.load(int(self.row.payload["orderId"]))
+        row = await ORDER.load(info, int(self.row.payload["orderId"]))
         return OrderType.from_model(row) if row else None
 
 

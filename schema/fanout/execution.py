@@ -62,8 +62,9 @@ from strawberry.utils.await_maybe import await_maybe
 
 from schema.core.context import Audience, Context
 from schema.core.loaders import Loaders
-from services.common import lookups
 from services.common.principal import Principal
+from services.organizations import lookups as organization_lookups
+from services.volunteers import lookups as volunteer_lookups
 
 # The identity of a shared execution's stand-in principal: signed in, but nobody.
 NOBODY = -1
@@ -144,9 +145,9 @@ async def audience_of(context: Context) -> Audience:
         # Straight reads, not the connection's DataLoaders, which every operation on the
         # connection shares: read through them, one operation completing (its task cancelled)
         # left another's stream stalled (see the per-connection limit test in test_live_server).
-        [admin_of] = await lookups.admin_organization_ids_of_users([principal.user_id])
+        [admin_of] = await organization_lookups.admin_organization_ids_of_users([principal.user_id])
         personal = bool(admin_of) or (
-            await lookups.volunteer_of_user(principal.user_id) is not None
+            await volunteer_lookups.volunteer_of_user(principal.user_id) is not None
         )
     if personal:
         key: tuple[object, ...] = ("person", principal.user_id, principal.roles, principal.scopes)

@@ -9,6 +9,7 @@ from strawberry import relay
 from models.geography import Community, District
 from schema.core.context import Info
 from schema.core.relay import load_nodes
+from schema.geography.loaders import COMMUNITIES_OF_DISTRICT, DISTRICT
 
 
 @strawberry.type(description="A point on the map (WGS-84 degrees).")
@@ -45,7 +46,7 @@ class DistrictType(relay.Node):
 
     @strawberry.field(description="Communities and streets of this district.")
     async def communities(self, info: Info) -> list[CommunityType]:
-        rows = await info.context.loaders.communities_of_district.load(self.id)
+        rows = await COMMUNITIES_OF_DISTRICT.load(info, self.id)
         return [CommunityType.from_model(r) for r in rows]
 
 
@@ -75,6 +76,6 @@ class CommunityType(relay.Node):
 
     @strawberry.field(description="The district it belongs to.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.district_id)
+        row = await DISTRICT.load(info, self.district_id)
         assert row is not None
         return DistrictType.from_model(row)

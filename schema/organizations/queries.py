@@ -6,6 +6,7 @@ from strawberry import relay
 from models.organizations import OrganizationCategory
 from schema.core.context import Info
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
 from services import organizations
 
@@ -47,5 +48,5 @@ class Query:
         organization_id = decode_id(id, "Organization")
         if organization_id is None:
             return None
-        row = await info.context.loaders.organization.load(organization_id)
+        row = await ORGANIZATION.load(info, organization_id)
         return OrganizationType.from_model(row) if row else None

@@ -16,8 +16,17 @@ from models.organizations import (
 )
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
-from schema.core.relay import load_nodes
+from schema.core.relay import database_ids, load_nodes
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
+from schema.organizations.loaders import (
+    APPLICATIONS_OF_ORGANIZATION,
+    MEMBER_COUNT,
+    MEMBERS_OF_ORGANIZATION,
+    ORGANIZATION,
+)
+from schema.organizations.visibility import visible_memberships
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services.organizations.errors import OrganizationErrorCode
 
@@ -66,19 +75,19 @@ class OrganizationType(relay.Node):
 
     @strawberry.field(description="District it is registered in.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.district_id)
+        row = await DISTRICT.load(info, self.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
     @strawberry.field(description="Number of approved members.")
     async def member_count(self, info: Info) -> int:
-        return await info.context.loaders.member_count.load(self.id)
+        return await MEMBER_COUNT.load(info, self.id)
 
     @strawberry.field(description="Approved members, oldest first. Signed-in only; else empty.")
     async def members(self, info: Info) -> list[MembershipType]:
         if not info.context.principal.is_authenticated:
             return []
-        rows = await info.context.loaders.members_of_organization.load(self.id)
+        rows = await MEMBERS_OF_ORGANIZATION.load(info, self.id)
         return [MembershipType.from_model(r) for r in rows]
 
     @strawberry.field(
@@ -88,7 +97,7 @@ class OrganizationType(relay.Node):
     async def applications(self, info: Info) -> list[MembershipType]:
         if not await _can_manage(info, self.id):
             return []
-        rows = await info.context.loaders.applications_of_organization.load(self.id)
+        rows = await APPLICATIONS_OF_ORGANIZATION.load(info, self.id)
         return [MembershipType.from_model(r) for r in rows]
 
 
@@ -124,19 +133,19 @@ class MembershipType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(
-            Membership, node_ids, cls.from_model, visible=info.context.principal.is_authenticated
-        )
+        ids = database_ids(node_ids)
+        rows = await visible_memberships(info.context, ids)
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @strawberry.field(description="The volunteer.")
     async def volunteer(self, info: Info) -> VolunteerType:
-        row = await info.context.loaders.volunteer.load(self.volunteer_id)
+        row = await VOLUNTEER.load(info, self.volunteer_id)
         assert row is not None
         return VolunteerType.from_model(row)
 
     @strawberry.field(description="The organisation.")
     async def organization(self, info: Info) -> OrganizationType:
-        row = await info.context.loaders.organization.load(self.organization_id)
+        row = await ORGANIZATION.load(info, self.organization_id)
         assert row is not None
         return OrganizationType.from_model(row)
 

@@ -24,8 +24,17 @@ from models.volunteers import Volunteer
 from schema.core.context import Info
 from schema.core.errors import Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
+from schema.rewards.loaders import (
+    CARD_OF_VOLUNTEER,
+    COMMENDATIONS_OF_VOLUNTEER,
+    COVERAGE_OF_VOLUNTEER,
+    COVERED_COUNT,
+    STAR_LEVELS_OF_VOLUNTEER,
+)
 from schema.rewards.types import RewardsError
+from schema.volunteers.loaders import VOLUNTEER
 from services.common import lookups
 from services.rewards import cards as rewards_cards
 from services.rewards import cover as rewards_cover
@@ -113,7 +122,7 @@ class ServiceCardType(relay.Node):
     ) -> Annotated[VolunteerType, strawberry.lazy("schema.volunteers.types")]:
         from schema.volunteers.types import VolunteerType
 
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         assert row is not None
         return VolunteerType.from_model(row)
 
@@ -178,7 +187,7 @@ class InsurancePolicyType(relay.Node):
 
     @strawberry.field(description="How many volunteers it covers.")
     async def covered_count(self, info: Info) -> int:
-        return await info.context.loaders.covered_count.load(self.id)
+        return await COVERED_COUNT.load(info, self.id)
 
 
 @strawberry.type(name="InsuranceCoverage", description="A volunteer insured under a policy.")
@@ -222,7 +231,7 @@ class CommendationType:
     async def organization(self, info: Info) -> OrganizationType | None:
         if self.row.organization_id is None:
             return None
-        row = await info.context.loaders.organization.load(self.row.organization_id)
+        row = await ORGANIZATION.load(info, self.row.organization_id)
         return OrganizationType.from_model(row) if row else None
 
 
@@ -257,7 +266,7 @@ class CommendationPayload(Payload[RewardsError]):
 
 
 async def star_level_history(info: Info, volunteer: Volunteer) -> list[StarLevelAchievementType]:
-    rows = await info.context.loaders.star_levels_of_volunteer.load(volunteer.id)
+    rows = await STAR_LEVELS_OF_VOLUNTEER.load(info, volunteer.id)
     return [StarLevelAchievementType.from_model(r) for r in rows]
 
 
@@ -271,17 +280,17 @@ def _owner_or_admin(info: Info, volunteer: Volunteer) -> bool:
 async def service_card(info: Info, volunteer: Volunteer) -> ServiceCardType | None:
     if not _owner_or_admin(info, volunteer):
         return None
-    row = await info.context.loaders.card_of_volunteer.load(volunteer.id)
+    row = await CARD_OF_VOLUNTEER.load(info, volunteer.id)
     return ServiceCardType.from_model(row) if row else None
 
 
 async def insurance_coverage(info: Info, volunteer: Volunteer) -> list[InsuranceCoverageType]:
     if not rewards_cover.may_see_insurance(info.context.principal, volunteer.user_id):
         return []
-    rows = await info.context.loaders.coverage_of_volunteer.load(volunteer.id)
+    rows = await COVERAGE_OF_VOLUNTEER.load(info, volunteer.id)
     return [InsuranceCoverageType.from_model(r) for r in rows]
 
 
 async def commendations(info: Info, volunteer: Volunteer) -> list[CommendationType]:
-    rows = await info.context.loaders.commendations_of_volunteer.load(volunteer.id)
+    rows = await COMMENDATIONS_OF_VOLUNTEER.load(info, volunteer.id)
     return [CommendationType.from_model(r) for r in rows]

@@ -21,7 +21,10 @@ from models.rewards import (
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
+from schema.rewards.loaders import BENEFIT, BENEFIT_PROVIDER, BENEFITS_OF_PROVIDER
+from schema.volunteers.loaders import VOLUNTEER
 from services.common import lookups
 from services.rewards import redemptions as rewards_redemptions
 from services.rewards.benefits import Eligibility, IneligibleReason
@@ -74,12 +77,12 @@ class BenefitProviderType(relay.Node):
     async def district(self, info: Info) -> DistrictType | None:
         if self.row.district_id is None:
             return None
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         return DistrictType.from_model(row) if row else None
 
     @strawberry.field(description="Its benefits, withdrawn ones included, oldest first.")
     async def benefits(self, info: Info) -> list[BenefitType]:
-        rows = await info.context.loaders.benefits_of_provider.load(self.id)
+        rows = await BENEFITS_OF_PROVIDER.load(info, self.id)
         return [BenefitType.from_model(r) for r in rows]
 
 
@@ -139,7 +142,7 @@ class BenefitType(relay.Node):
 
     @strawberry.field(description="Who grants it.")
     async def provider(self, info: Info) -> BenefitProviderType:
-        row = await info.context.loaders.benefit_provider.load(self.row.provider_id)
+        row = await BENEFIT_PROVIDER.load(info, self.row.provider_id)
         assert row is not None
         return BenefitProviderType.from_model(row)
 
@@ -215,13 +218,13 @@ class RedemptionType(relay.Node):
 
     @strawberry.field(description="The benefit redeemed.")
     async def benefit(self, info: Info) -> BenefitType:
-        row = await info.context.loaders.benefit.load(self.row.benefit_id)
+        row = await BENEFIT.load(info, self.row.benefit_id)
         assert row is not None
         return BenefitType.from_model(row)
 
     @strawberry.field(description="The volunteer's name, masked (陈**): what a counter checks.")
     async def holder_name(self, info: Info) -> str:
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return mask_name(row.real_name) if row else ""
 
 

@@ -13,7 +13,9 @@ from models.volunteers import unpack_tags
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
+from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
 from services import stations
 from services.stations.errors import StationErrorCode
@@ -59,7 +61,7 @@ class StationType(relay.Node):
 
     @strawberry.field(description="District it stands in.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -67,14 +69,14 @@ class StationType(relay.Node):
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
     @strawberry.field(description="Organisation that runs it; null if the city runs it.")
     async def organization(self, info: Info) -> OrganizationType | None:
         if self.row.organization_id is None:
             return None
-        row = await info.context.loaders.organization.load(self.row.organization_id)
+        row = await ORGANIZATION.load(info, self.row.organization_id)
         return OrganizationType.from_model(row) if row else None
 
 

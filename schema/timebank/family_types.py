@@ -10,7 +10,9 @@ from strawberry import relay
 from models.timebank import FamilyLinkStatus, FamilyMember, FamilyRelation
 from schema.core.context import Info
 from schema.core.relay import database_ids
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType, GeoPoint
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import timebank
 from services.common import lookups
@@ -70,10 +72,10 @@ class FamilyMemberType(relay.Node):
 
     @strawberry.field(description="The volunteer who registered the relative.")
     async def holder(self, info: Info) -> VolunteerType | None:
-        row = await info.context.loaders.volunteer.load(self.row.holder_id)
+        row = await VOLUNTEER.load(info, self.row.holder_id)
         return VolunteerType.from_model(row) if row else None
 
     @strawberry.field(description="District of the address.")
     async def district(self, info: Info) -> DistrictType | None:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         return DistrictType.from_model(row) if row else None

@@ -17,8 +17,11 @@ from models.timebank import (
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
+from schema.geography.loaders import COMMUNITY
 from schema.geography.types import CommunityType
 from schema.timebank.family_types import FamilyMemberType
+from schema.timebank.loaders import FAMILY_MEMBER, ORDER_OF_TRANSFER, TIME_TRANSFER
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import timebank
 from services.common import lookups
@@ -80,14 +83,14 @@ class TimeAccountType(relay.Node):
     async def volunteer(self, info: Info) -> VolunteerType | None:
         if self.row.volunteer_id is None:
             return None
-        row = await info.context.loaders.volunteer.load(self.row.volunteer_id)
+        row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
     @strawberry.field(description="The community whose pool it is; null otherwise.")
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
 
@@ -130,7 +133,7 @@ class TimeTransfer(relay.Node):
     ) -> Annotated[OrderType, strawberry.lazy("schema.dispatch.types")] | None:
         from schema.dispatch.types import OrderType
 
-        row = await info.context.loaders.order_of_transfer.load(self.id)
+        row = await ORDER_OF_TRANSFER.load(info, self.id)
         return OrderType.from_model(row) if row else None
 
 
@@ -206,7 +209,7 @@ class OrderPaymentType:
 
     @strawberry.field(description="The withdrawal that paid for the order.")
     async def withdrawal(self, info: Info) -> TimeTransfer:
-        row = await info.context.loaders.time_transfer.load(self.row.withdrawal_id)
+        row = await TIME_TRANSFER.load(info, self.row.withdrawal_id)
         assert row is not None
         return TimeTransfer.from_model(row)
 
@@ -216,14 +219,14 @@ class OrderPaymentType:
     async def refund(self, info: Info) -> TimeTransfer | None:
         if self.row.refund_id is None:
             return None
-        row = await info.context.loaders.time_transfer.load(self.row.refund_id)
+        row = await TIME_TRANSFER.load(info, self.row.refund_id)
         return TimeTransfer.from_model(row) if row else None
 
     @strawberry.field(description="The relative served; null when the payer is.")
     async def family_member(self, info: Info) -> FamilyMemberType | None:
         if self.row.family_member_id is None:
             return None
-        row = await info.context.loaders.family_member.load(self.row.family_member_id)
+        row = await FAMILY_MEMBER.load(info, self.row.family_member_id)
         return FamilyMemberType.from_model(row) if row else None
 
 

@@ -7,10 +7,11 @@ from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import volunteers
-from services.common import lookups
 from services.common.errors import NotAuthenticated
+from services.volunteers import lookups as volunteer_lookups
 
 
 @strawberry.input(description="Narrows the volunteer list; every given field must match.")
@@ -71,7 +72,7 @@ class Query:
         volunteer_id = decode_id(id, "Volunteer")
         if volunteer_id is None:
             return None
-        row = await info.context.loaders.volunteer.load(volunteer_id)
+        row = await VOLUNTEER.load(info, volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
     @strawberry.field(description="The signed-in person's own volunteer record, if registered.")
@@ -79,5 +80,5 @@ class Query:
         user_id = info.context.principal.user_id
         if user_id is None:
             return None
-        row: Volunteer | None = await lookups.volunteer_of_user(user_id)
+        row: Volunteer | None = await volunteer_lookups.volunteer_of_user(user_id)
         return VolunteerType.from_model(row) if row else None

@@ -12,7 +12,13 @@ from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerS
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
+from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from schema.volunteers.loaders import (
+    CIVIC_REPORTS_FILED,
+    MEMBERSHIPS_OF_VOLUNTEER,
+    ORGANIZATIONS_OF_VOLUNTEER,
+)
 from services.common.identity import mask_id_number, mask_phone
 from services.common.privacy import PersonalDataAccess, access_to_volunteer
 from services.volunteers import star_level
@@ -76,7 +82,7 @@ class VolunteerType(relay.Node):
         if principal.user_id is not None and self.row.user_id != principal.user_id:
             admin_of = await info.context.admin_organization_ids()
             if admin_of:
-                organizations = await info.context.loaders.organizations_of_volunteer.load(self.id)
+                organizations = await ORGANIZATIONS_OF_VOLUNTEER.load(info, self.id)
                 shares = any(o.id in admin_of for o in organizations)
         return access_to_volunteer(principal, self.row.user_id, shares)
 
@@ -115,11 +121,11 @@ class VolunteerType(relay.Node):
         "were a civic supervisor (CIVIC_SUPERVISION skill): their supervision record."
     )
     async def civic_reports_filed(self, info: Info) -> int:
-        return await info.context.loaders.civic_reports_filed.load(self.row.id)
+        return await CIVIC_REPORTS_FILED.load(info, self.row.id)
 
     @strawberry.field(description="District of residence.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.row.district_id)
+        row = await DISTRICT.load(info, self.row.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 
@@ -127,7 +133,7 @@ class VolunteerType(relay.Node):
     async def community(self, info: Info) -> CommunityType | None:
         if self.row.community_id is None:
             return None
-        row = await info.context.loaders.community.load(self.row.community_id)
+        row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
     @strawberry.field(description="Organisations this volunteer is an approved member of.")
@@ -136,7 +142,7 @@ class VolunteerType(relay.Node):
     ) -> list[Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")]]:
         from schema.organizations.types import OrganizationType
 
-        rows = await info.context.loaders.organizations_of_volunteer.load(self.id)
+        rows = await ORGANIZATIONS_OF_VOLUNTEER.load(info, self.id)
         return [OrganizationType.from_model(r) for r in rows]
 
     @strawberry.field(
@@ -151,7 +157,7 @@ class VolunteerType(relay.Node):
         principal = info.context.principal
         if not (principal.is_admin or principal.user_id == self.row.user_id):
             return []
-        rows = await info.context.loaders.memberships_of_volunteer.load(self.id)
+        rows = await MEMBERSHIPS_OF_VOLUNTEER.load(info, self.id)
         return [MembershipType.from_model(r) for r in rows]
 
     @strawberry.field(description="Each star level reached, with its date; lowest first.")

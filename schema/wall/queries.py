@@ -7,6 +7,7 @@ from models.accounts import Role
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error, require_user
 from schema.core.relay import decode_id
+from schema.geography.loaders import DISTRICT
 from schema.wall.types import WallSnapshotType
 from services import wall
 from services.common.errors import DomainError, NotPermitted
@@ -35,5 +36,5 @@ class Query:
         except DomainError as error:
             raise query_input_error(error) from error
         # The orders' districts were read with the area: their fields need not read them again.
-        info.context.loaders.district.prime_many({d.id: d for d in snapshot.area.districts})
+        DISTRICT.of(info).prime_many({d.id: d for d in snapshot.area.districts})
         return WallSnapshotType.from_snapshot(snapshot)

@@ -12,6 +12,7 @@ from models.civic import CivicStatus
 from models.dispatch import OrderStatus, ServiceCategory, Urgency
 from schema.core.context import Info
 from schema.dispatch.types import DispatchCenterType
+from schema.geography.loaders import DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.stations.types import StationType
 from schema.statistics.types import OrderStatusCount
@@ -39,7 +40,7 @@ class WallOrder:
 
     @strawberry.field(description="The district of its address.")
     async def district(self, info: Info) -> DistrictType:
-        row = await info.context.loaders.district.load(self.district_id)
+        row = await DISTRICT.load(info, self.district_id)
         assert row is not None
         return DistrictType.from_model(row)
 

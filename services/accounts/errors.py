@@ -13,3 +13,6 @@ class AccountErrorCode(str, Enum):
     WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105 - an error code, not a password
     INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - an error code
     INVALID_ROLE = "INVALID_ROLE"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105 - an error code
+    USER_NOT_FOUND = "USER_NOT_FOUND"

@@ -3,7 +3,6 @@ media storage before the transaction, and removed again if the transaction does 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from datetime import UTC, datetime
 from models.civic import CivicPhoto, PhotoPhase
 from services.civic.errors import CivicErrorCode
 from services.common.errors import Collector
-from services.common.images import CleanImage, ImageRejected, clean
+from services.common.images import CleanImage, ImageRejected, clean_bounded
 from services.common.storage import get_storage
 from settings import get_settings
 
@@ -25,18 +24,19 @@ class StoredPhoto:
 
 
 async def prepare(photos: Sequence[tuple[str, bytes]], collector: Collector) -> list[CleanImage]:
-    """Each photo cleaned (in a worker thread: decoding is CPU work), or its problem added to
-    `collector` under `photos.<index>`. The file name is not trusted for anything."""
+    """Each photo cleaned (in a worker thread, a bounded number at once: decoding is CPU and
+    memory), or its problem added to `collector` under `photos.<index>`. The file name is not
+    trusted for anything."""
     settings = get_settings()
     cleaned: list[CleanImage] = []
     for index, (_name, data) in enumerate(photos):
         try:
             cleaned.append(
-                await asyncio.to_thread(
-                    clean,
+                await clean_bounded(
                     data,
                     max_bytes=settings.max_photo_bytes,
                     max_pixels=settings.max_photo_pixels,
+                    concurrency=settings.image_decode_concurrency,
                 )
             )
         except ImageRejected as rejected:

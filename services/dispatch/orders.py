@@ -3,8 +3,6 @@ cancellation, rating, and the lists each person may see."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -300,11 +298,3 @@ def filtered(query: QuerySet[ServiceOrder], criteria: OrderFilter) -> QuerySet[S
             )
         )
     return query
-
-
-async def assignments_of_orders(order_ids: Sequence[int]) -> list[list[OrderAssignment]]:
-    """Batch read behind the per-request loader: one statement for any number of orders."""
-    grouped: dict[int, list[OrderAssignment]] = defaultdict(list)
-    for row in await OrderAssignment.filter(order_id__in=list(set(order_ids))).order_by("id"):
-        grouped[row.order_id].append(row)
-    return [grouped.get(i, []) for i in order_ids]

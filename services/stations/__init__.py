@@ -23,9 +23,9 @@ from models.geography import Community, District
 from models.organizations import Organization
 from models.stations import Station, StationKind
 from models.volunteers import pack_tags
-from services.common import lookups
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
+from services.organizations import lookups as organization_lookups
 from services.stations.errors import StationErrorCode
 from services.volunteers import CITY_BOUNDS
 
@@ -261,7 +261,7 @@ async def _check_permission(principal: Principal, data: NewStation) -> None:
         raise NotPermitted("Only administrators and organisation admins open stations.")
     if data.kind == StationKind.DISPATCH_CENTER:
         raise NotPermitted("Only a city administrator registers a dispatch centre.")
-    managed = (await lookups.admin_organization_ids_of_users([user_id]))[0]
+    managed = (await organization_lookups.admin_organization_ids_of_users([user_id]))[0]
     if data.organization_id is None or data.organization_id not in managed:
         raise NotPermitted("Organisation admins open stations for their own organisation only.")
 

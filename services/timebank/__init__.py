@@ -32,7 +32,6 @@ from services.timebank.family import (
     remove_family_member,
 )
 from services.timebank.ledger import TIME_TRANSFERRED, LedgerCheck, account_topic, verify_ledger
-from services.timebank.lookups import orders_of_transfers, payments_of_orders
 from services.timebank.rules import credits_for
 from services.timebank.spending import Place, Purchase, Spent, spend
 from services.timebank.statements import Statement, StatementLine, statement, statement_csv
@@ -58,8 +57,6 @@ __all__ = [
     "may_view",
     "may_view_family_member",
     "my_account",
-    "orders_of_transfers",
-    "payments_of_orders",
     "register_family_member",
     "remove_family_member",
     "spend",

@@ -141,3 +141,26 @@ async def test_node_shows_accounts_only_to_their_owner_and_admins() -> None:
     assert (await data_of(node, variables, accounts.principal_for(admin)))["node"] is not None
     result = await gql(node, variables, accounts.principal_for(other))
     assert result.data == {"node": None}
+
+
+@pytest.mark.parametrize(
+    ("subject", "user_id"),
+    [
+        ("1", 1),
+        ("2147483647", 2**31 - 1),
+        ("2147483648", None),
+        (str(2**70), None),
+        ("abc", None),
+        ("-1", None),
+        ("0", None),
+        ("1.5", None),
+        ("٣", None),
+        ("01", None),
+        (1, None),
+        (None, None),
+    ],
+)
+def test_a_token_subject_names_a_user_id_only_in_the_databases_range(
+    subject: object, user_id: int | None
+) -> None:
+    assert accounts.user_id_of(subject) == user_id

@@ -54,7 +54,7 @@ async def test_too_many_tokens_are_refused() -> None:
 async def test_unexpected_errors_are_masked(monkeypatch: object) -> None:
     import pytest
 
-    from services.common import lookups
+    from services.volunteers import lookups
 
     async def broken(user_id: int) -> None:
         raise RuntimeError("connection string postgres://secret@db")

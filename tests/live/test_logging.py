@@ -11,7 +11,16 @@ import httpx
 import pytest
 from strawberry import relay
 
-from api.observability.logs import MASK, configure_logging, make_handler, redact, request_id
+from api.observability.logs import (
+    LINE_LIMIT,
+    MASK,
+    MESSAGE_LIMIT,
+    bounded,
+    configure_logging,
+    make_handler,
+    redact,
+    request_id,
+)
 from models.accounts import Role
 from services import accounts
 from services.common.principal import Scope
@@ -79,6 +88,42 @@ def test_a_json_line_carries_the_request_id_and_a_redacted_traceback() -> None:
     assert record["level"] == "ERROR" and record["logger"] == "volunteer_city.test_logging"
     assert "ValueError" in record["exc_info"]
     assert JWT not in line and "13912345678" not in line
+
+
+def test_a_long_line_is_cut_and_a_secret_across_the_cut_is_not_half_written() -> None:
+    # given a 10 MiB value, and a token that straddles where the line is cut
+    huge = "Variable $username got invalid value " + "u" * (10 * 1024 * 1024)
+    straddling = "a" * (LINE_LIMIT - 20) + f" Bearer {JWT}{'b' * 8000}"
+
+    # then each is cut to the limits, says how long it was, and nothing of the token is left
+    assert len(bounded(huge, MESSAGE_LIMIT)) < LINE_LIMIT + 100
+    assert f"{len(huge)} characters, cut" in bounded(huge, MESSAGE_LIMIT)
+    cut = bounded(straddling, MESSAGE_LIMIT)
+    assert len(cut) <= LINE_LIMIT + 100
+    assert "eyJ" not in cut and "c2lnbmF0dXJl" not in cut
+
+
+def test_many_lines_are_cut_to_the_record_limit() -> None:
+    text = ("line\n" * 1_000_000) + "last"
+    out = bounded(text, MESSAGE_LIMIT)
+    assert len(out) <= MESSAGE_LIMIT + 100 and out.endswith("characters in all, cut]")
+
+
+def test_uvicorn_access_log_stays_off() -> None:
+    # uvicorn writes its access line (with the client's address) when its logger has a
+    # handler, its own or through propagation
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure_logging(Settings(), io.StringIO())
+        assert not logging.getLogger("uvicorn.access").hasHandlers()
+        assert logging.getLogger("uvicorn.error").hasHandlers()
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])
 
 
 def test_configure_logging_picks_json_in_production() -> None:

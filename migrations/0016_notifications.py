@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_webhook_secret_rotation')]
+    dependencies = [('models', '0015_password_reset_and_logout')]
 
     initial = False
 

@@ -1,0 +1,13 @@
+"""Batch reads behind the dispatch DataLoaders: one statement for any number of keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from models.dispatch import OrderAssignment
+from services.common.lookups import grouped_by
+
+
+async def assignments_of_orders(order_ids: Sequence[int]) -> list[list[OrderAssignment]]:
+    rows = await OrderAssignment.filter(order_id__in=list(set(order_ids))).order_by("id")
+    return grouped_by(rows, "order_id", order_ids)
