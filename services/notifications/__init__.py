@@ -20,6 +20,8 @@ from services.notifications.errors import NotificationErrorCode
 # Logged once per inbox entry, under the recipient's own topic: `myNotifications` streams it.
 NOTIFICATION_CREATED = "NOTIFICATION_CREATED"
 MAX_MARK_IDS = 100
+# RFC 5321's limit for a forward path, and the column's width.
+MAX_ADDRESS_LENGTH = 254
 _INBOX = NotificationChannel.INBOX
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 # A mainland mobile number, optionally with +86.
@@ -110,7 +112,11 @@ async def set_preference(
             "channel",
         )
     cleaned = None if address is None else address.strip().replace(" ", "")
-    if cleaned and channel is NotificationChannel.EMAIL and not _EMAIL.match(cleaned):
+    if (
+        cleaned
+        and channel is NotificationChannel.EMAIL
+        and (len(cleaned) > MAX_ADDRESS_LENGTH or not _EMAIL.match(cleaned))
+    ):
         raise DomainError(NotificationErrorCode.INVALID_EMAIL, "Not an e-mail address.", "address")
     if cleaned and channel is NotificationChannel.SMS and not _MOBILE.match(cleaned):
         raise DomainError(

@@ -154,6 +154,7 @@ async def test_a_channel_turned_off_sends_nothing_and_the_inbox_stays_on(
     [
         (NotificationChannel.INBOX, None, NotificationErrorCode.INBOX_ALWAYS_ON),
         (NotificationChannel.EMAIL, "not-an-address", NotificationErrorCode.INVALID_EMAIL),
+        (NotificationChannel.EMAIL, "a@" + "b" * 250 + ".cn", NotificationErrorCode.INVALID_EMAIL),
         (NotificationChannel.SMS, "12345", NotificationErrorCode.INVALID_PHONE),
     ],
 )
