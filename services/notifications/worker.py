@@ -195,6 +195,11 @@ class NotificationWorker:
 
     async def scan(self) -> bool:
         """Turns the events after the cursor into notifications; whether it wrote any."""
+        # Read-only while there is nothing new: an idle worker takes no write lock (on SQLite
+        # the whole database's), however often it polls.
+        known = await NotificationCursor.get_or_none(name=CURSOR_NAME)
+        if known is not None and await events.latest_id() <= known.cursor:
+            return False
         cursor = await self._claim_cursor()
         if cursor is None:
             return False
