@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from models.events import Event
@@ -185,7 +186,13 @@ class NotificationWorker:
     # Scanning
 
     async def _claim_cursor(self) -> NotificationCursor | None:
-        row, _ = await NotificationCursor.get_or_create(name=CURSOR_NAME)
+        # Not get_or_create: its read-then-write transaction can deadlock against another
+        # writer on SQLite (a lock upgrade is refused at once, whatever the busy timeout).
+        row = await NotificationCursor.get_or_none(name=CURSOR_NAME)
+        if row is None:
+            with contextlib.suppress(IntegrityError):
+                await NotificationCursor.create(name=CURSOR_NAME)
+            row = await NotificationCursor.get(name=CURSOR_NAME)
         now = utc_now()
         free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=self.owner)
         claimed = await NotificationCursor.filter(free, id=row.id).update(
