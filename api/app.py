@@ -32,6 +32,7 @@ from api.wall import district_outlines, wall_page
 from models.db import close_database, open_database
 from schema.root import build_schema
 from services.dispatch.escalation import sweep
+from services.notifications.worker import NotificationWorker
 from services.webhooks import backlog as webhook_backlog
 from services.webhooks.worker import WebhookWorker
 from settings import Settings, get_settings
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     limiter = RateLimiter(settings)
     # Every process may send webhooks; leases make sure one at a time serves each webhook.
     webhooks = WebhookWorker.from_settings(settings) if settings.webhook_worker else None
+    # Likewise notifications: leases and unique keys make each go out once per channel.
+    notices = NotificationWorker.from_settings(settings) if settings.notification_worker else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sweeper = asyncio.create_task(_sweep_forever(settings.dispatch_sweep_seconds))
         if webhooks is not None:
             await webhooks.start()
+        if notices is not None:
+            await notices.start()
         register_backlog_probe("webhooks", webhook_backlog)
         tune_garbage_collector()
         log.info(
@@ -93,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             if webhooks is not None:
                 await webhooks.stop()
+            if notices is not None:
+                await notices.stop()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper

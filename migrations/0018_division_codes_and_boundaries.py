@@ -11,16 +11,16 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Community',
             name='division_code',
-            field=fields.CharField(default='', max_length=12),
+            field=fields.CharField(null=True, max_length=12),
         ),
         ops.AddField(
             model_name='District',
             name='boundary',
-            field=fields.TextField(default='', unique=False),
+            field=fields.TextField(null=True, unique=False),
         ),
         ops.AddField(
             model_name='District',
             name='division_code',
-            field=fields.CharField(default='', max_length=12),
+            field=fields.CharField(null=True, max_length=12),
         ),
     ]

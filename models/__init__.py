@@ -41,6 +41,15 @@ from models.dispatch import (
 )
 from models.events import Event
 from models.geography import Community, District
+from models.notifications import (
+    Notification,
+    NotificationChannel,
+    NotificationCursor,
+    NotificationDelivery,
+    NotificationPreference,
+    NotificationReminder,
+    SendStatus,
+)
 from models.organizations import (
     Membership,
     MembershipRole,
@@ -124,6 +133,12 @@ __all__ = [
     "MembershipRole",
     "MembershipStatus",
     "Movement",
+    "Notification",
+    "NotificationChannel",
+    "NotificationCursor",
+    "NotificationDelivery",
+    "NotificationPreference",
+    "NotificationReminder",
     "OrderAssignment",
     "OrderPayment",
     "OrderStatus",
@@ -139,6 +154,7 @@ __all__ = [
     "RedemptionStatus",
     "RevokedSession",
     "Role",
+    "SendStatus",
     "ServiceCard",
     "ServiceCategory",
     "ServiceOrder",

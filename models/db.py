@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "models.events",
     "models.webhooks",
     "models.certificates",
+    "models.notifications",
 ]
 
 

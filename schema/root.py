@@ -20,6 +20,7 @@ from schema import (
     civic,
     dispatch,
     geography,
+    notifications,
     organizations,
     rewards,
     stations,
@@ -76,6 +77,7 @@ def _query() -> type:
             api_clients.Query,
             webhooks.Query,
             certificates.Query,
+            notifications.Query,
         ),
     )
 
@@ -96,12 +98,18 @@ Mutation = _root(
         api_clients.Mutation,
         webhooks.Mutation,
         certificates.Mutation,
+        notifications.Mutation,
     ),
 )
 Subscription = _root(
     "Subscription",
     "Live events over graphql-transport-ws, resumable from a cursor.",
-    (dispatch.Subscription, civic.Subscription, activities.Subscription),
+    (
+        dispatch.Subscription,
+        civic.Subscription,
+        activities.Subscription,
+        notifications.Subscription,
+    ),
 )
 
 

@@ -182,6 +182,36 @@ class Settings(BaseSettings):
     )
     # How long deliveries are also signed with a webhook's secret from before a rotation.
     webhook_secret_grace_seconds: int = Field(default=DAY, ge=0, le=MAX_GRACE_SECONDS)
+    # Notifications (see services/notifications/worker.py): whether this process runs the
+    # worker, how often it reads the event log, and how it retries a failed e-mail or SMS.
+    notification_worker: Flag = True
+    notification_poll_seconds: Seconds = 1.0
+    notification_max_attempts: int = Field(default=8, ge=1, le=50)
+    notification_backoff_base_seconds: Seconds = 30.0
+    notification_backoff_cap_seconds: Seconds = 3600.0
+    # Quiet hours in the city's zone (Asia/Shanghai), whole hours from start to end: non-urgent
+    # e-mail and SMS wait until they end. Equal hours mean no quiet hours.
+    notification_quiet_start_hour: int = Field(default=22, ge=0, le=23)
+    notification_quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    # At most this many messages per recipient and channel per hour; more events than that are
+    # held and go out together as one digest.
+    notification_rate_per_hour: int = Field(default=6, ge=1)
+    # How long before a benefit code expires its volunteer is reminded, and how often to look.
+    notification_expiry_notice_hours: int = Field(default=48, ge=1)
+    notification_reminder_check_seconds: Seconds = 600.0
+    # E-mail over SMTP; no host, no e-mail. STARTTLS unless the port is 465 (implicit TLS).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: Flag = True
+    smtp_from: str = "志愿惠州 <noreply@volunteer.huizhou.gov.cn>"
+    smtp_timeout_seconds: Seconds = 10.0
+    # SMS through the provider's HTTP API (request format in the README); no URL, no SMS.
+    sms_api_url: Annotated[str, url_with_scheme("http", "https", or_empty=True)] = ""
+    sms_api_key: str = Field(default="", repr=False)
+    sms_sender: str = "VOLCITY"
+    sms_timeout_seconds: Seconds = 10.0
     # The largest WebSocket frame (message) a client may send; uvicorn's own default is 16 MiB.
     ws_max_message_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
     # How many photos one process decodes at once (each can take ~100 MB while it is decoded).
@@ -219,6 +249,11 @@ class Settings(BaseSettings):
         if self.webhook_backoff_base_seconds > self.webhook_backoff_cap_seconds:
             raise ValueError(
                 "WEBHOOK_BACKOFF_BASE_SECONDS must not be above WEBHOOK_BACKOFF_CAP_SECONDS"
+            )
+        if self.notification_backoff_base_seconds > self.notification_backoff_cap_seconds:
+            raise ValueError(
+                "NOTIFICATION_BACKOFF_BASE_SECONDS must not be above "
+                "NOTIFICATION_BACKOFF_CAP_SECONDS"
             )
         if not self.is_production:
             return self

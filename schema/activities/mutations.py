@@ -20,7 +20,8 @@ from schema.activities.types import (
     TrainingResultPayload,
 )
 from schema.core.context import Info
-from schema.core.errors import payload, require_user
+from schema.core.errors import payload
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from schema.volunteers.mutations import GeoPointInput
 from services.activities import calendar, catalogue, sign_ups, training
@@ -180,10 +181,12 @@ def _sign_up_id(given: relay.GlobalID) -> int:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create an activity as DRAFT (its organisation's admins).")
+    @strawberry.mutation(
+        description="Create an activity as DRAFT (its organisation's admins).",
+        extensions=[requires()],
+    )
     async def create_activity(self, info: Info, input: CreateActivityInput) -> ActivityPayload:
         principal = info.context.principal
-        require_user(principal)
 
         async def call() -> Activity:
             recurrence = input.recurrence
@@ -244,45 +247,49 @@ class Mutation:
 
     @strawberry.mutation(
         description="Publish a draft (its organisation's admins); with "
-        "ACTIVITY_PUBLISH_NEEDS_APPROVAL it goes to PENDING_APPROVAL for the district instead."
+        "ACTIVITY_PUBLISH_NEEDS_APPROVAL it goes to PENDING_APPROVAL for the district instead.",
+        extensions=[requires()],
     )
     async def publish_activity(self, info: Info, input: ActivityInput) -> ActivityPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _activity(lambda: catalogue.publish(principal, _activity_id(input.activity)))
 
     @strawberry.mutation(
-        description="Approve a submitted activity, or send it back (DISPATCHER, ADMIN)."
+        description="Approve a submitted activity, or send it back (DISPATCHER, ADMIN).",
+        extensions=[requires()],
     )
     async def decide_activity(self, info: Info, input: DecideActivityInput) -> ActivityPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _activity(
             lambda: catalogue.approve(principal, _activity_id(input.activity), input.approved)
         )
 
-    @strawberry.mutation(description="Stop sign-ups; sessions stand (its organisation's admins).")
+    @strawberry.mutation(
+        description="Stop sign-ups; sessions stand (its organisation's admins).",
+        extensions=[requires()],
+    )
     async def close_activity(self, info: Info, input: ActivityInput) -> ActivityPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _activity(lambda: catalogue.close(principal, _activity_id(input.activity)))
 
-    @strawberry.mutation(description="Call it off with every sign-up (its organisation's admins).")
+    @strawberry.mutation(
+        description="Call it off with every sign-up (its organisation's admins).",
+        extensions=[requires()],
+    )
     async def cancel_activity(self, info: Info, input: ActivityInput) -> ActivityPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _activity(lambda: catalogue.cancel(principal, _activity_id(input.activity)))
 
     @strawberry.mutation(
         description="Sign up for a session and position (volunteers): CONFIRMED, WAITLISTED "
         "when full (not an error), or PENDING under the approval method. Refusals: NOT_OPEN, "
-        "SESSION_OVER, DEADLINE_PASSED, TOO_YOUNG, NOT_QUALIFIED, OVERLAPS, ALREADY_SIGNED_UP…"
+        "SESSION_OVER, DEADLINE_PASSED, TOO_YOUNG, NOT_QUALIFIED, OVERLAPS, ALREADY_SIGNED_UP…",
+        extensions=[requires()],
     )
     async def sign_up_for_activity(
         self, info: Info, input: SignUpForActivityInput
     ) -> SignUpPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _sign_up(
             lambda: sign_ups.sign_up(
                 principal,
@@ -300,19 +307,19 @@ class Mutation:
 
     @strawberry.mutation(
         description="Withdraw your own sign-up (until ACTIVITY_CANCEL_CUTOFF_MINUTES before the "
-        "session for a place); the first on the waiting list takes a freed place."
+        "session for a place); the first on the waiting list takes a freed place.",
+        extensions=[requires()],
     )
     async def cancel_sign_up(self, info: Info, input: ActivitySignUpInput) -> SignUpPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _sign_up(lambda: sign_ups.cancel_own(principal, _sign_up_id(input.sign_up)))
 
     @strawberry.mutation(
-        description="Approve, reject or remove a sign-up (the organisation's admins)."
+        description="Approve, reject or remove a sign-up (the organisation's admins).",
+        extensions=[requires()],
     )
     async def decide_sign_up(self, info: Info, input: DecideSignUpInput) -> SignUpPayload:
         principal = info.context.principal
-        require_user(principal)
         return await _sign_up(
             lambda: sign_ups.decide(
                 principal, _sign_up_id(input.sign_up), input.decision, input.note
@@ -321,13 +328,13 @@ class Mutation:
 
     @strawberry.mutation(
         description="Mark a training participant's result once the session has begun (the "
-        "trainer: an admin of the organising organisation); a pass grants the qualification."
+        "trainer: an admin of the organising organisation); a pass grants the qualification.",
+        extensions=[requires()],
     )
     async def record_training_result(
         self, info: Info, input: TrainingResultInput
     ) -> TrainingResultPayload:
         principal = info.context.principal
-        require_user(principal)
 
         async def call() -> tuple[SignUp, Qualification | None]:
             return await training.record_result(principal, _sign_up_id(input.sign_up), input.passed)
@@ -342,11 +349,11 @@ class Mutation:
         return await payload(TrainingResultPayload, call(), present)
 
     @strawberry.mutation(
-        description="Issue your private iCalendar feed (volunteers); the previous one stops."
+        description="Issue your private iCalendar feed (volunteers); the previous one stops.",
+        extensions=[requires()],
     )
     async def issue_calendar_feed(self, info: Info) -> CalendarFeedPayload:
         principal = info.context.principal
-        require_user(principal)
         return await payload(
             CalendarFeedPayload,
             calendar.issue_token(principal),

@@ -12,7 +12,8 @@ from schema.certificates.types import (
     RequestCertificatePayload,
 )
 from schema.core.context import Info
-from schema.core.errors import payload, problem, require_user
+from schema.core.errors import payload, problem
+from schema.core.permissions import requires
 from schema.core.relay import decode_id
 from services import certificates
 from services.certificates import Issuance
@@ -61,12 +62,12 @@ class Mutation:
     @strawberry.mutation(
         description="The signed-in volunteer asks for a certificate of the confirmed service "
         "recorded in a period: one request per organisation that recorded some of it, which "
-        "only that organisation issues."
+        "only that organisation issues.",
+        extensions=[requires()],
     )
     async def request_certificate(
         self, info: Info, input: RequestCertificateInput
     ) -> RequestCertificatePayload:
-        require_user(info.context.principal)
         organization = None
         if input.organization_id is not None:
             organization = decode_id(input.organization_id, "Organization")
@@ -92,12 +93,12 @@ class Mutation:
     @strawberry.mutation(
         description="Issue a requested certificate: the admin of the organisation that recorded "
         "the service (or a platform administrator, where CERTIFICATES_PLATFORM_ISSUES is on). "
-        "Its contents are fixed from now on."
+        "Its contents are fixed from now on.",
+        extensions=[requires()],
     )
     async def issue_certificate(
         self, info: Info, input: IssueCertificateInput
     ) -> CertificatePayload:
-        require_user(info.context.principal)
         pk = decode_id(input.certificate_id, "Certificate")
         if pk is None:
             return CertificatePayload.failed(_missing())
@@ -108,12 +109,12 @@ class Mutation:
 
     @strawberry.mutation(
         description="Revoke an issued certificate, with the reason; verification says REVOKED "
-        "from now on."
+        "from now on.",
+        extensions=[requires()],
     )
     async def revoke_certificate(
         self, info: Info, input: RevokeCertificateInput
     ) -> CertificatePayload:
-        require_user(info.context.principal)
         pk = decode_id(input.certificate_id, "Certificate")
         if pk is None:
             return CertificatePayload.failed(_missing())

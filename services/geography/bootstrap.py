@@ -38,13 +38,13 @@ async def _geography(data: ReferenceData, progress: Progress) -> tuple[int, dict
         if district is None:
             district = await District.create(
                 code=entry.code,
-                division_code=entry.division_code,
+                division_code=entry.division_code or None,
                 name=entry.name,
                 name_en=entry.name_en,
                 population=entry.population,
                 center_lat=entry.center.lat,
                 center_lng=entry.center.lng,
-                boundary=data.shapes.get(entry.code, ""),
+                boundary=data.shapes.get(entry.code),
             )
             districts[entry.code] = district
             added += 1
@@ -57,7 +57,7 @@ async def _geography(data: ReferenceData, progress: Progress) -> tuple[int, dict
             Community(
                 district_id=district.id,
                 name=c.name,
-                division_code=c.division_code,
+                division_code=c.division_code or None,
                 population=c.population,
                 center_lat=c.center.lat,
                 center_lng=c.center.lng,
