@@ -71,7 +71,9 @@ async def district_outlines(request: Request) -> Response:
             },
             "geometry": orjson.Fragment(district.boundary or "null"),
         }
-        for district in await District.filter(boundary__not_isnull=True).order_by("id")
+        for district in await District.filter(boundary__isnull=False)
+        .exclude(boundary="")
+        .order_by("id")
     ]
     body = orjson.dumps({"type": "FeatureCollection", "features": features})
     return Response(

@@ -122,7 +122,9 @@ def _shape(boundary: str) -> Shape:
 async def district_at(lat: float, lng: float) -> District | None:
     """The district whose outline holds the point, or None (outside them all, or a city that
     supplied no outlines)."""
-    for district in await District.filter(boundary__not_isnull=True).order_by("id"):
+    for district in (
+        await District.filter(boundary__isnull=False).exclude(boundary="").order_by("id")
+    ):
         if in_shape(lng, lat, _shape(district.boundary or "{}")):
             return district
     return None

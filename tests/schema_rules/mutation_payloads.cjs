@@ -1,11 +1,10 @@
 // The project's mutation convention (DESIGN.md §3), as a graphql-schema-linter rule: every
-// mutation takes one non-null `input` and returns a non-null payload object whose `errors` is a
-// non-null list of non-null problems.
+// mutation takes one non-null `input` (or nothing at all: an action with nothing to say, such
+// as issueCalendarFeed, since a GraphQL input object needs at least one field) and returns a
+// non-null payload object whose `errors` is a non-null list of non-null problems.
 const { ValidationError } = require("graphql-schema-linter/lib/validation_error");
 const { isInputObjectType, isNonNullType, isListType, isObjectType, getNamedType } = require("graphql");
 
-// Sign-in exchanges answer with a token pair and coded errors like any payload, but
-// `refreshToken` and `login` are still one-input mutations: no exceptions are needed today.
 const RULE = "mutation-payloads";
 
 function MutationPayloads(context) {
@@ -17,7 +16,9 @@ function MutationPayloads(context) {
         for (const field of Object.values(mutation.getFields())) {
           const where = [field.astNode];
           const args = field.args;
-          if (args.length !== 1 || args[0].name !== "input") {
+          if (args.length === 0) {
+            // nothing to parse
+          } else if (args.length !== 1 || args[0].name !== "input") {
             context.reportError(new ValidationError(RULE, `Mutation \`${field.name}\` must take exactly one argument, \`input\`.`, where));
           } else if (!isNonNullType(args[0].type) || !isInputObjectType(args[0].type.ofType)) {
             context.reportError(new ValidationError(RULE, `The \`input\` of \`${field.name}\` must be a non-null input object.`, where));
