@@ -25,6 +25,7 @@ from services.imports.rows import Checked, Places, insert_sql
 from services.volunteers import CheckedPerson, check_location, check_person
 from services.volunteers.errors import VolunteerErrorCode
 
+ZERO = Decimal("0.00")
 COLUMNS = {
     "realName": "real_name",
     "idNumber": "id_number",
@@ -68,10 +69,19 @@ class VolunteerRow:
         self.values = values
 
 
-def _tags(row: Checked, column: str, allowed: type[Skill] | type[Availability]) -> str:
+KNOWN_TAGS = {
+    "skills": frozenset(s.value for s in Skill),
+    "availability": frozenset(a.value for a in Availability),
+}
+ACTIVE = VolunteerStatus.ACTIVE.value
+
+
+def _tags(row: Checked, column: str) -> str:
     raw = row.values.get(column, "")
+    if not raw:
+        return ""
     names = [part.strip().upper() for part in raw.replace(",", "|").split("|") if part.strip()]
-    known = {member.value for member in allowed}
+    known = KNOWN_TAGS[column]
     unknown = [name for name in names if name not in known]
     if unknown:
         row.problem(
@@ -149,8 +159,8 @@ class Volunteers:
         gender = GENDERS.get(gender_text)
         if gender_text and gender is None:
             row.problem("gender", ImportErrorCode.INVALID_VALUE, "Give 男/女 or MALE/FEMALE.")
-        skills = _tags(row, "skills", Skill)
-        availability = _tags(row, "availability", Availability)
+        skills = _tags(row, "skills")
+        availability = _tags(row, "availability")
         registered_on = row.optional_date("registered_on", self.now.date())
         if person is None or district_id is None or row.problems:
             return
@@ -182,8 +192,8 @@ class Volunteers:
                 skills,
                 availability,
                 registered,
-                VolunteerStatus.ACTIVE.value,
-                Decimal("0.00"),
+                ACTIVE,
+                ZERO,
                 self.now,
                 new_volunteer_number(),
             ],
