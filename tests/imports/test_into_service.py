@@ -26,6 +26,7 @@ from tests.imports.files import VOLUNTEER_HEADER, read_csv, write_csv
 from tests.imports.test_imports import _with_bad_rows
 from tests.server import REPO_ROOT, ServerProcess
 from tests.support import DatabaseServer
+from tests.ws_client import authenticated
 
 pytestmark = pytest.mark.server
 
@@ -209,6 +210,15 @@ async def test_from_an_empty_production_database_to_a_served_order(
             job_id = upload.json()["data"]["startImport"]["importJob"]["id"]
             job = await _poll(http, url, job_id, ops)
             assert (job["rowsAdded"], job["rowsPresent"], job["rowsRefused"]) == (0, 3, 4)
+
+            # The WebSocket path: a query there is checked like one over HTTP.
+            async with authenticated(server.ws_url, desk) as ws:
+                await ws.subscribe("1", JOB, {"id": job_id})
+                refused = await ws.receive()
+                assert refused["payload"]["errors"][0]["extensions"]["code"] == "NOT_PERMITTED"
+            async with authenticated(server.ws_url, ops) as ws:
+                await ws.subscribe("1", JOB, {"id": job_id})
+                assert (await ws.next_data("1"))["importJob"]["status"] == "SUCCEEDED"
     finally:
         await server.astop()
         server.close()
