@@ -19,7 +19,7 @@ from models.imports import ImportJob, ImportKind, ImportStatus
 from services.common.errors import DomainError, NotPermitted
 from services.common.principal import Principal
 from services.imports.errors import ImportErrorCode
-from services.imports.runner import Summary, check_file, run
+from services.imports.runner import SERVER_BATCH, Summary, check_file, run
 
 __all__ = ["ImportErrorCode", "Summary", "check_source", "get_job", "run", "start_job"]
 
@@ -114,6 +114,7 @@ async def _run_job(job_id: int, path: Path) -> None:
             dry_run=job.dry_run,
             report=report,
             progress=progress,
+            batch_size=SERVER_BATCH,
         )
         await progress(summary)
         await ImportJob.filter(id=job_id).update(

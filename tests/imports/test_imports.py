@@ -112,12 +112,7 @@ async def test_the_same_file_twice_adds_nothing(tmp_path: Path) -> None:
     assert await Volunteer.all().count() == 5
 
 
-async def test_a_job_stopped_half_way_finishes_without_duplicates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from services.imports import runner
-
-    monkeypatch.setattr(runner, "BATCH", 4)
+async def test_a_job_stopped_half_way_finishes_without_duplicates(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "volunteers.csv", VOLUNTEER_HEADER, _good_rows(10))
 
     async def killed(summary: imports.Summary) -> None:
@@ -132,6 +127,7 @@ async def test_a_job_stopped_half_way_finishes_without_duplicates(
             file_name="v.csv",
             dry_run=False,
             progress=killed,
+            batch_size=4,
         )
     assert await Volunteer.all().count() == 4
 
