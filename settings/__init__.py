@@ -28,6 +28,7 @@ from settings.values import (
     Raised,
     Seconds,
     StarThresholds,
+    is_public_url,
     url_with_scheme,
 )
 
@@ -263,6 +264,12 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be at least 32 characters in production")
         if self.webhook_retry_window_seconds < DAY:
             raise ValueError("WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more in production")
+        if not is_public_url(self.public_base_url):
+            raise ValueError(
+                "PUBLIC_BASE_URL must be set in production to the address residents reach "
+                "(certificates' QR codes and verification links point there), "
+                f"not {self.public_base_url!r}"
+            )
         return self
 
     def replace(self, **changes: Any) -> Settings:
