@@ -199,6 +199,8 @@ class Settings(BaseSettings):
     notification_rate_per_hour: int = Field(default=6, ge=1)
     # How long before a benefit code expires its volunteer is reminded, and how often to look.
     notification_expiry_notice_hours: int = Field(default=48, ge=1)
+    # How long before an activity session its confirmed volunteers are reminded of it.
+    notification_session_notice_hours: int = Field(default=24, ge=1, le=7 * 24)
     notification_reminder_check_seconds: Seconds = 600.0
     # E-mail over SMTP; no host, no e-mail. STARTTLS unless the port is 465 (implicit TLS).
     smtp_host: str = ""
