@@ -20,6 +20,7 @@ from schema import (
     civic,
     dispatch,
     geography,
+    imports,
     notifications,
     organizations,
     rewards,
@@ -78,6 +79,7 @@ def _query() -> type:
             webhooks.Query,
             certificates.Query,
             notifications.Query,
+            imports.Query,
         ),
     )
 
@@ -99,6 +101,7 @@ Mutation = _root(
         webhooks.Mutation,
         certificates.Mutation,
         notifications.Mutation,
+        imports.Mutation,
     ),
 )
 Subscription = _root(
