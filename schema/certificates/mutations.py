@@ -47,6 +47,14 @@ class RevokeCertificateInput:
     reason: str = strawberry.field(description="Why (2-500 characters); shown when verified.")
 
 
+@strawberry.input(description="A requested certificate the organisation will not issue.")
+class DeclineCertificateInput:
+    certificate_id: relay.GlobalID = strawberry.field(description="The Certificate.")
+    reason: str = strawberry.field(
+        description="Why (2-500 characters); the volunteer is told it and may ask again."
+    )
+
+
 def _missing() -> list[Problem]:
     return problem(
         CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificateId"
@@ -119,4 +127,19 @@ class Mutation:
         if pk is None:
             return CertificatePayload.failed(_missing())
         call = certificates.revoke(info.context.principal, pk, input.reason)
+        return await payload(CertificatePayload, call, _present)
+
+    @strawberry.mutation(
+        description="Decline a requested certificate instead of issuing it, with the reason: "
+        "the organisation's admins (or the platform, as for issuing). The volunteer is "
+        "notified and may request the period again.",
+        extensions=[requires()],
+    )
+    async def decline_certificate(
+        self, info: Info, input: DeclineCertificateInput
+    ) -> CertificatePayload:
+        pk = decode_id(input.certificate_id, "Certificate")
+        if pk is None:
+            return CertificatePayload.failed(_missing())
+        call = certificates.decline(info.context.principal, pk, input.reason)
         return await payload(CertificatePayload, call, _present)

@@ -74,6 +74,7 @@ def _production_env(backend: Backend, database_url: str) -> dict[str, str]:
     env.update(
         ENVIRONMENT="production",
         SECRET_KEY=secrets.token_hex(32),
+        PUBLIC_BASE_URL="https://volunteer.huizhou.example",
         DATABASE_URL=database_url,
         BROADCAST_URL=backend.settings.broadcast_url,
         BUS_CHANNEL_PREFIX=f"vc-prod-{uuid.uuid4().hex[:8]}",
@@ -144,7 +145,9 @@ async def test_from_an_empty_production_database_to_a_served_order(
     assert "added 0, 3 already present" in again.stdout, again.stdout
 
     settings = backend.settings.replace(database_url=empty_database)
-    server = ServerProcess(settings, env={k: env[k] for k in ("ENVIRONMENT", "SECRET_KEY")})
+    server = ServerProcess(
+        settings, env={k: env[k] for k in ("ENVIRONMENT", "SECRET_KEY", "PUBLIC_BASE_URL")}
+    )
     await server.astart()
     try:
         async with httpx.AsyncClient(timeout=30) as http:

@@ -146,6 +146,18 @@ async def test_the_event_type_registry_is_public() -> None:
     assert kinds["CIVIC_ISSUE_REPORTED"]["scope"] == "read"
     # time-bank movements are their holder's business: no app may subscribe to them
     assert "TIME_TRANSFERRED" not in kinds
+    # certificates are followed by the national volunteer system, which holds `export`
+    for type_ in ("REQUESTED", "ISSUED", "DECLINED", "REVOKED"):
+        assert kinds[f"CERTIFICATE_{type_}"]["scope"] == "export"
+
+
+async def test_certificate_events_need_the_export_scope() -> None:
+    types = ["CERTIFICATE_ISSUED", "CERTIFICATE_REVOKED"]
+    refused = await create(await manager(), eventTypes=types)
+    assert [e["code"] for e in refused["errors"]] == ["EVENT_TYPE_NOT_PERMITTED"]
+    exporter = await make_app(Scope.WEBHOOKS_MANAGE, Scope.EXPORT)
+    made = await create(exporter, eventTypes=types)
+    assert made["errors"] == [] and made["webhook"]["eventTypes"] == types
 
 
 @pytest.mark.parametrize("who", ["anonymous", "admin user", "app without the scope"])
