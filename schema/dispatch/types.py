@@ -257,7 +257,10 @@ class RecordType(relay.Node):
 
 @strawberry.type(description="One part of a suggestion's score, and why.")
 class ScorePartType:
-    name: str = strawberry.field(description="skills, distance, availability, load, starLevel.")
+    name: str = strawberry.field(
+        description="category (30), skills (20), qualification (15), distance (15), "
+        "availability (8), load (6), experience (6)."
+    )
     points: float = strawberry.field(description="Points earned.")
     max_points: float = strawberry.field(description="Points possible.")
     reason: str = strawberry.field(description="Why.")
