@@ -26,6 +26,7 @@ from services import geography
 from services.common.errors import DomainError
 from services.dispatch import STAFF, assignments, orders, service_records
 from services.dispatch.errors import DispatchErrorCode
+from subscriptions.events import encode_cursor
 
 
 def _id(global_id: relay.GlobalID | None, type_name: str, code: DispatchErrorCode) -> int:
@@ -171,7 +172,13 @@ class Mutation:
             caller_name=input.caller_name,
             caller_phone=input.caller_phone,
         )
-        return await _order(orders.submit(who, data))
+        return await payload(
+            OrderPayload,
+            orders.submit_recorded(who, data),
+            lambda done: OrderPayload(
+                order=OrderType.from_model(done.order), event_cursor=encode_cursor(done.event_id)
+            ),
+        )
 
     @strawberry.mutation(
         description="Assign an order. Exactly one of concurrent assigners wins; the others get "

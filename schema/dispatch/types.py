@@ -351,6 +351,13 @@ class OrderPayload(Payload[DispatchError]):
     order: OrderType | None = strawberry.field(
         default=None, description="Null when errors is not empty."
     )
+    event_cursor: str | None = strawberry.field(
+        default=None,
+        description="submitOrder: the stream cursor of the order's ORDER_SUBMITTED event. Pass "
+        "it as `after` to `orderUpdated` (or `dispatchFeed`) to receive every later event of "
+        "the order, an automatic assignment made meanwhile included. Null from other mutations "
+        "and on errors.",
+    )
 
 
 @payload_type(description="The assignment after the change, or why nothing changed.")

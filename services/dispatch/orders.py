@@ -172,7 +172,15 @@ async def after_submit(order: ServiceOrder, center: DispatchCenter) -> ServiceOr
     return order
 
 
-async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
+@dataclass(frozen=True)
+class Submission:
+    order: ServiceOrder
+    # The ORDER_SUBMITTED event: a stream resumed after it misses nothing that followed, the
+    # automatic assignment of a centre that assigns by itself included.
+    event_id: int
+
+
+async def submit_recorded(principal: Principal, data: NewOrder) -> Submission:
     """A resident asks for help (一键提交); a dispatcher may enter it for a phone caller, who
     then has no account and is named instead."""
     principal.require_user()
@@ -181,7 +189,12 @@ async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
     center = await route(data.district_id, data.community_id)
     async with atomic() as tx:
         order = await open_order(tx, principal, data, center, now)
-    return await after_submit(order, center)
+    (submitted,) = tx.written
+    return Submission(await after_submit(order, center), submitted)
+
+
+async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
+    return (await submit_recorded(principal, data)).order
 
 
 def is_requester(principal: Principal, order: ServiceOrder) -> bool:
