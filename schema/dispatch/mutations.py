@@ -24,7 +24,7 @@ from schema.dispatch.types import (
 from schema.volunteers.mutations import GeoPointInput
 from services import geography
 from services.common.errors import DomainError
-from services.dispatch import STAFF, assignments, orders, service_records
+from services.dispatch import STAFF, assignments, orders, places, service_records
 from services.dispatch.errors import DispatchErrorCode
 from subscriptions.events import encode_cursor
 
@@ -115,6 +115,11 @@ class OrderActionInput:
 class AssignmentActionInput:
     assignment: relay.GlobalID = strawberry.field(description="The assignment.")
     reason: str = strawberry.field(default="", description="Why (declines).")
+
+
+@strawberry.input(description="An order offered to your organisation.")
+class TakeOrderPlaceInput:
+    order: relay.GlobalID = strawberry.field(description="The order.")
 
 
 @strawberry.input(description="A decision on hours served.")
@@ -230,6 +235,18 @@ class Mutation:
         return await _assignment(
             assignments.accept(who, decode_id(input.assignment, "OrderAssignment") or -1)
         )
+
+    @strawberry.mutation(
+        description="Take one place of an order assigned to an organisation you are an approved "
+        "member of (see `organizationOrders`); you get your own ACCEPTED assignment. Refused "
+        "with ORDER_FULL once it has the volunteers it needs, NOT_A_MEMBER, ALREADY_SERVING, "
+        "VOLUNTEER_BUSY. Of concurrent takers exactly as many as there are places win.",
+        extensions=[requires()],
+    )
+    async def take_order_place(self, info: Info, input: TakeOrderPlaceInput) -> AssignmentPayload:
+        who = info.context.principal
+        order_id = decode_id(input.order, "ServiceOrder") or -1
+        return await _assignment(places.take_place(who, order_id))
 
     @strawberry.mutation(
         description="Decline your assignment; the order may return to the queue.",

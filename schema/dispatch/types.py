@@ -35,6 +35,7 @@ from services.dispatch import STAFF, DispatchEventType
 from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
 from services.dispatch.orders import is_requester
+from services.dispatch.places import holds_place
 from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import encode_cursor
 
@@ -201,6 +202,14 @@ class OrderType(relay.Node):
     async def assignments(self, info: Info) -> list[AssignmentType]:
         rows = await ASSIGNMENTS_OF_ORDER.load(info, self.row.id)
         return [AssignmentType.from_model(r) for r in rows]
+
+    @strawberry.field(
+        description="How many volunteers hold a place (assigned, accepted, checked in or out), "
+        "of `volunteersNeeded`."
+    )
+    async def places_taken(self, info: Info) -> int:
+        rows = await ASSIGNMENTS_OF_ORDER.load(info, self.row.id)
+        return sum(1 for r in rows if holds_place(r))
 
     @strawberry.field(
         description="The requester paid for it with time-bank credits (社区服务银行)."

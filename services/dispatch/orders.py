@@ -37,6 +37,7 @@ from services.dispatch import (
     route,
 )
 from services.dispatch.errors import DispatchErrorCode
+from services.dispatch.places import organization_orders_of
 from services.timebank.refunds import refund_if_paid
 from services.volunteers import CITY_BOUNDS
 from subscriptions.events import EventTransaction, atomic
@@ -280,8 +281,9 @@ class OrderFilter:
 
 
 def visible_orders(principal: Principal, volunteer_id: int | None) -> QuerySet[ServiceOrder]:
-    """Staff see every order; others their own requests and the orders they serve. A wall
-    screen is not staff: it sees what the wall shows (services/wall/)."""
+    """Staff see every order; others their own requests, the orders they serve, and the orders
+    assigned to an organisation they are an approved member of (whose places they may take). A
+    wall screen is not staff: it sees what the wall shows (services/wall/)."""
     query = ServiceOrder.all()
     if principal.has_role(*STAFF):
         return query
@@ -290,6 +292,7 @@ def visible_orders(principal: Principal, volunteer_id: int | None) -> QuerySet[S
         mine |= Q(
             id__in=Subquery(OrderAssignment.filter(volunteer_id=volunteer_id).values("order_id"))
         )
+        mine |= organization_orders_of(volunteer_id)
     return query.filter(mine)
 
 
