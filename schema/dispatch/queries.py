@@ -9,7 +9,7 @@ from schema.core.permissions import requires
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
-from services.dispatch import STAFF, matching, orders
+from services.dispatch import STAFF, matching, orders, places
 from services.volunteers import lookups as volunteer_lookups
 
 
@@ -60,6 +60,18 @@ class Query:
             return None
         found = await OrderType.resolve_nodes(info=info, node_ids=[id.node_id])
         return found[0]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Orders assigned to an organisation you are an approved member of that "
+        "still have a place to take (`takeOrderPlace`), oldest first (volunteers).",
+        extensions=[requires()],
+    )
+    async def organization_orders(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[OrderType]:
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
+        query = places.offered_to_member(volunteer.id if volunteer else -1)
+        return await paginate(query, first, after, OrderType.from_model)
 
     @strawberry.field(
         description="Best free volunteers for an order, with the score's parts.",

@@ -20,6 +20,7 @@ from schema.core.relay import bad_input, decode_id
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.fanout.execution import audience_of
+from services.activities import ACTIVITY_EVENT_TYPES, activity_district_topic
 from services.civic.events import CIVIC_EVENT_TYPES
 from services.common.errors import NotPermitted
 from services.common.principal import Scope
@@ -32,6 +33,7 @@ from services.dispatch import (
 )
 from services.dispatch.orders import is_requester
 from services.volunteers import lookups as volunteer_lookups
+from services.wall.activities import area_district_ids
 from subscriptions.events import decode_cursor
 
 
@@ -71,24 +73,30 @@ async def _events(
 class Subscription:
     @strawberry.subscription(
         description="A dispatch centre's wall: every event of its orders (`DispatchEvent`) and "
-        "of the civic issues it follows (`CivicIssueEvent`), and of the centres below it, in "
-        "one ordered stream.",
+        "of the civic issues it follows (`CivicIssueEvent`), and of the centres below it, and "
+        "of the activities in the districts of its map (`WallActivityEvent`), in one ordered "
+        "stream.",
         # Apps follow a centre with the `dispatch` scope, which grants what the role would.
         extensions=[requires(*STAFF, Role.WALL_DISPLAY, scopes=[Scope.DISPATCH])],
     )
     async def dispatch_feed(
         self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[WallEvent, None]:
-        # Here, not at the top: schema.civic builds on schema.dispatch's types.
+        # Here, not at the top: schema.civic and schema.wall build on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
+        from schema.wall.types import WallActivityEvent
 
         center = decode_id(dispatch_center_id, "DispatchCenter") or -1
         # The centre and those below it: the city centre's wall sees the whole city. Centres
         # added later join the next subscription.
         topics = [center_topic(c) for c in await center_family(center)]
+        # And the activities of its map's districts, for the wall's activities panel.
+        topics += [activity_district_topic(d) for d in await area_district_ids(center)]
         async for row, views in event_rows(info, topics, stream_cursor(after)):
             if row.type in CIVIC_EVENT_TYPES:
                 yield CivicIssueEvent.shared(row, views)
+            elif row.type in ACTIVITY_EVENT_TYPES:
+                yield WallActivityEvent.shared(row, views)
             else:
                 yield DispatchEvent.shared(row, views)
 

@@ -35,6 +35,7 @@ from services.dispatch import STAFF, DispatchEventType
 from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
 from services.dispatch.orders import is_requester
+from services.dispatch.places import holds_place
 from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import encode_cursor
 
@@ -203,6 +204,14 @@ class OrderType(relay.Node):
         return [AssignmentType.from_model(r) for r in rows]
 
     @strawberry.field(
+        description="How many volunteers hold a place (assigned, accepted, checked in or out), "
+        "of `volunteersNeeded`."
+    )
+    async def places_taken(self, info: Info) -> int:
+        rows = await ASSIGNMENTS_OF_ORDER.load(info, self.row.id)
+        return sum(1 for r in rows if holds_place(r))
+
+    @strawberry.field(
         description="The requester paid for it with time-bank credits (社区服务银行)."
     )
     async def paid_by_time_bank(self, info: Info) -> bool:
@@ -257,7 +266,10 @@ class RecordType(relay.Node):
 
 @strawberry.type(description="One part of a suggestion's score, and why.")
 class ScorePartType:
-    name: str = strawberry.field(description="skills, distance, availability, load, starLevel.")
+    name: str = strawberry.field(
+        description="category (30), skills (20), qualification (15), distance (15), "
+        "availability (8), load (6), experience (6)."
+    )
     points: float = strawberry.field(description="Points earned.")
     max_points: float = strawberry.field(description="Points possible.")
     reason: str = strawberry.field(description="Why.")
@@ -347,6 +359,13 @@ class DispatchError(DomainErrorType[DispatchErrorCode]):
 class OrderPayload(Payload[DispatchError]):
     order: OrderType | None = strawberry.field(
         default=None, description="Null when errors is not empty."
+    )
+    event_cursor: str | None = strawberry.field(
+        default=None,
+        description="submitOrder: the stream cursor of the order's ORDER_SUBMITTED event. Pass "
+        "it as `after` to `orderUpdated` (or `dispatchFeed`) to receive every later event of "
+        "the order, an automatic assignment made meanwhile included. Null from other mutations "
+        "and on errors.",
     )
 
 

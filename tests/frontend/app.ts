@@ -36,5 +36,7 @@ export function panel(event: WallFeedSubscription["dispatchFeed"]): string {
       return `order ${event.orderId}: ${event.type} → ${event.status}`;
     case "CivicIssueEvent":
       return `issue ${event.civicIssueId}: ${event.eventType} → ${event.issueStatus}`;
+    case "WallActivityEvent":
+      return `session ${event.sessionId ?? "-"}: ${event.activityEventType} ${event.filled ?? "-"}/${event.quota ?? "-"}`;
   }
 }
