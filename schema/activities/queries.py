@@ -10,7 +10,7 @@ from models.volunteers import Skill
 from schema.activities.types import ActivityType, SignUpType
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
 from services.activities import discovery
 from services.common.errors import AccessError, DomainError
 
@@ -60,7 +60,7 @@ class Query:
         self,
         info: Info,
         filter: ActivityFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[ActivityType]:
         criteria = discovery.ActivityFilter()
@@ -87,7 +87,7 @@ class Query:
         self,
         info: Info,
         upcoming: bool = False,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[SignUpType]:
         try:

@@ -7,7 +7,7 @@ from models.certificates import CertificateStatus
 from schema.certificates.types import CertificateType, CertificateVerification
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
 from services import certificates
 from services.certificates import lists
 from services.certificates.errors import CertificateErrorCode
@@ -18,7 +18,7 @@ from services.common.errors import AccessError, DomainError
 class Query:
     @strawberry.field(description="The signed-in volunteer's certificates and requests.")
     async def my_certificates(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[CertificateType]:
         try:
             query = lists.own(info.context.principal)
@@ -35,7 +35,7 @@ class Query:
         info: Info,
         organization_id: relay.GlobalID,
         status: CertificateStatus | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[CertificateType]:
         pk = decode_id(organization_id, "Organization")

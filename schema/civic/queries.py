@@ -11,7 +11,7 @@ from schema.civic.statistics import CivicIssueStatisticsFilter, CivicIssueStatis
 from schema.civic.types import CivicCategoryType, CivicIssueType, SimilarIssue
 from schema.core.context import Info
 from schema.core.errors import query_input_error, require_user
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
 from services import civic
 from services.civic import statistics as civic_statistics
 from services.common.errors import DomainError
@@ -48,7 +48,7 @@ class Query:
         self,
         info: Info,
         filter: CivicIssueFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[CivicIssueType]:
         criteria = civic.IssueFilter()

@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -28,6 +28,15 @@ _CURSOR_PREFIX = "cursor:"
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
+# Nullable with its default, so that Relay's pagination fragments (`count: Int`) compile.
+PageSize = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Rows of this page, 0-{MAX_PAGE_SIZE}; null or left out for "
+        f"{DEFAULT_PAGE_SIZE}."
+    ),
+]
+
 
 def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
@@ -36,7 +45,10 @@ def bad_input(message: str) -> GraphQLError:
 @strawberry.type(description="Where a page stands in its list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More rows follow this page.")
-    has_previous_page: bool = strawberry.field(description="Rows precede this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Rows precede this page (true whenever `after` was given). Lists page "
+        "forward only, with `first` and `after`: there is no `last` or `before`."
+    )
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last edge; pass it as `after` for the next page."
@@ -49,7 +61,9 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The row.")
 
 
-@strawberry.type(description="A page of a list, Relay style.")
+@strawberry.type(
+    description="A page of a list, Relay style: forward paging with `first` and `after` only."
+)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The rows of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
@@ -82,9 +96,10 @@ def decode_cursor(cursor: str) -> int:
 
 
 async def paginate(
-    query: QuerySet[M], first: int, after: str | None, to_node: Callable[[M], T]
+    query: QuerySet[M], first: int | None, after: str | None, to_node: Callable[[M], T]
 ) -> Connection[T]:
     """Keyset pagination on the primary key: stable under inserts, constant cost per page."""
+    first = page_size(first)
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     page_query = query
@@ -102,6 +117,11 @@ async def paginate(
         ),
         query=query,
     )
+
+
+def page_size(first: int | None, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """`first` as given, or the default for null (a Relay fragment's unset `count`)."""
+    return default if first is None else first
 
 
 def database_id(text: str) -> int | None:

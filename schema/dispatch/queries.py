@@ -6,7 +6,14 @@ from strawberry import relay
 from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgency
 from schema.core.context import Info
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    decode_id,
+    page_size,
+    paginate,
+)
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
 from services.dispatch import STAFF, matching, orders
@@ -36,7 +43,7 @@ class Query:
         self,
         info: Info,
         filter: OrderFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[OrderType]:
         volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
@@ -66,11 +73,11 @@ class Query:
         extensions=[requires(*STAFF)],
     )
     async def suggest_volunteers(
-        self, info: Info, order_id: relay.GlobalID, first: int = 10
+        self, info: Info, order_id: relay.GlobalID, first: int | None = 10
     ) -> list[SuggestionType]:
         order_pk = decode_id(order_id, "ServiceOrder")
         row = await ORDER.load(info, order_pk) if order_pk else None
         if row is None:
             return []
-        ranked = await matching.suggest(row, max(0, min(first, 50)))
+        ranked = await matching.suggest(row, max(0, min(page_size(first, 10), 50)))
         return [SuggestionType.from_suggestion(s) for s in ranked]

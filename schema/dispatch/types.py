@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -24,6 +25,7 @@ from models.volunteers import Skill, unpack_tags
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.core.scalars import hundredths
 from schema.dispatch.loaders import ASSIGNMENTS_OF_ORDER, DISPATCH_CENTER, ORDER, PAYMENT_OF_ORDER
 from schema.dispatch.visibility import visible_assignments, visible_records
 from schema.geography.loaders import DISTRICT
@@ -228,10 +230,10 @@ class OrderType(relay.Node):
 class RecordType(relay.Node):
     id: relay.NodeID[int]
     status: RecordStatus = strawberry.field(description="Pending until decided.")
-    hours: str = strawberry.field(description="Hours, two decimals.")
+    hours: Decimal = strawberry.field(description="Hours, two decimals.")
     started_at: datetime = strawberry.field(description="Check-in.")
     ended_at: datetime = strawberry.field(description="Check-out.")
-    correction_hours: str | None = strawberry.field(description="Hours the volunteer asks for.")
+    correction_hours: Decimal | None = strawberry.field(description="Hours the volunteer asks for.")
     correction_note: str = strawberry.field(description="Why.")
 
     @classmethod
@@ -239,10 +241,12 @@ class RecordType(relay.Node):
         return cls(
             id=row.id,
             status=row.status,
-            hours=str(row.hours),
+            hours=hundredths(row.hours),
             started_at=row.started_at,
             ended_at=row.ended_at,
-            correction_hours=str(row.correction_hours) if row.correction_hours else None,
+            correction_hours=(
+                None if row.correction_hours is None else hundredths(row.correction_hours)
+            ),
             correction_note=row.correction_note,
         )
 

@@ -5,7 +5,7 @@ from strawberry import relay
 
 from models.organizations import OrganizationCategory
 from schema.core.context import Info
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
 from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
 from services import organizations
@@ -25,7 +25,7 @@ class Query:
     async def organizations(
         self,
         filter: OrganizationFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[OrganizationType]:
         criteria = organizations.OrganizationFilter()

@@ -5,7 +5,14 @@ from strawberry import relay
 
 from models.stations import StationKind
 from schema.core.errors import query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    decode_id,
+    page_size,
+    paginate,
+)
 from schema.stations.types import NearbyStation, ServiceCircleCoverage, StationType
 from services import stations
 from services.common.errors import DomainError
@@ -24,7 +31,7 @@ class Query:
     async def stations(
         self,
         filter: StationFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[StationType]:
         criteria = stations.StationFilter()
@@ -49,10 +56,10 @@ class Query:
         lng: float,
         within_minutes: int = CIRCLE_MINUTES,
         kind: StationKind | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
     ) -> list[NearbyStation]:
         try:
-            found = await stations.nearby_stations(lat, lng, within_minutes, kind, first)
+            found = await stations.nearby_stations(lat, lng, within_minutes, kind, page_size(first))
         except DomainError as error:
             raise query_input_error(error) from error
         return [NearbyStation.from_result(n) for n in found]

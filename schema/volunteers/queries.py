@@ -6,7 +6,7 @@ from strawberry import relay
 from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import volunteers
@@ -56,7 +56,7 @@ class Query:
         self,
         info: Info,
         filter: VolunteerFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[VolunteerType]:
         query = volunteers.filtered(_criteria(filter))

@@ -230,7 +230,7 @@ async def test_the_city_figures_match_the_hand_count() -> None:
     assert figures["participatingVolunteers"] == 3
     assert figures["participationRate"] == 0.5
     assert Decimal(figures["confirmedHours"]) == Decimal("7.00")
-    assert figures["hoursPerVolunteer"] == 7 / 6
+    assert figures["hoursPerVolunteer"] == "1.17"
     # ratings 5, 4, 2, 3, 5
     assert figures["ratings"] == 5
     assert figures["satisfiedRatings"] == 3
@@ -264,7 +264,7 @@ async def test_a_district_counts_only_its_own() -> None:
     assert (figures["newVolunteers"], figures["growthRate"]) == (1, 0.5)
     assert (figures["participatingVolunteers"], figures["participationRate"]) == (1, 1 / 3)
     assert Decimal(figures["confirmedHours"]) == Decimal("3.50")
-    assert figures["hoursPerVolunteer"] == 3.5 / 3
+    assert figures["hoursPerVolunteer"] == "1.17"
     assert (figures["ratings"], figures["satisfiedRatings"]) == (3, 2)
     assert figures["satisfactionRate"] == 2 / 3
     assert _counts(figures["ordersByStatus"], "status") == {

@@ -38,7 +38,7 @@ mutation Update($input: UpdateVolunteerProfileInput!) {
   }
 }"""
 LIST = """
-query List($filter: VolunteerFilter, $first: Int!, $after: String) {
+query List($filter: VolunteerFilter, $first: Int, $after: String) {
   volunteers(filter: $filter, first: $first, after: $after) {
     totalCount
     edges { cursor node { realName } }
@@ -291,6 +291,17 @@ async def test_the_registry_pages_with_cursors() -> None:
             break
         after = connection["pageInfo"]["endCursor"]
     assert seen == ["王芳", "李娜", "王强", "张敏", "王静"]
+
+
+async def test_a_null_page_size_means_the_default_of_20() -> None:
+    for index in range(21):
+        await make_volunteer(f"vol{index}")
+    _, reader = await make_user("reader", Role.DISPATCHER)
+
+    for variables in ({"first": None}, {}):
+        connection = (await data_of(LIST, variables, reader))["volunteers"]
+        assert (len(connection["edges"]), connection["totalCount"]) == (20, 21)
+        assert connection["pageInfo"]["hasNextPage"] is True
 
 
 @pytest.mark.parametrize(
