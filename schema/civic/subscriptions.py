@@ -9,10 +9,12 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry import relay
 
+from models.civic import CivicIssue
+from models.geography import District
 from schema.civic.types import CivicIssueEvent
 from schema.core.context import Info
 from schema.core.permissions import requires
-from schema.core.relay import decode_id
+from schema.core.relay import id_of, not_found
 from schema.dispatch.subscriptions import event_rows, stream_cursor
 from services.civic.events import CITY_TOPIC, district_topic, issue_topic
 
@@ -27,7 +29,10 @@ class Subscription:
     async def civic_issue_updated(
         self, info: Info, issue_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
-        pk = decode_id(issue_id, "CivicIssue") or -1
+        field = "Subscription.civicIssueUpdated(issueId:)"
+        pk = id_of(issue_id, "CivicIssue", field)
+        if not await CivicIssue.exists(id=pk):
+            raise not_found(field, "no such civic issue")
         async for row, views in event_rows(info, issue_topic(pk), stream_cursor(after)):
             yield CivicIssueEvent.shared(row, views)
 
@@ -40,6 +45,10 @@ class Subscription:
     ) -> AsyncGenerator[CivicIssueEvent, None]:
         topic = CITY_TOPIC
         if district_id is not None:
-            topic = district_topic(decode_id(district_id, "District") or -1)
+            field = "Subscription.civicIssuesFeed(districtId:)"
+            pk = id_of(district_id, "District", field)
+            if not await District.exists(id=pk):
+                raise not_found(field, "no such district")
+            topic = district_topic(pk)
         async for row, views in event_rows(info, topic, stream_cursor(after)):
             yield CivicIssueEvent.shared(row, views)

@@ -10,7 +10,8 @@ from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
     Connection,
     PageSize,
-    decode_id,
+    id_of,
+    optional_id_of,
     page_size,
     paginate,
 )
@@ -49,11 +50,13 @@ class Query:
         volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
         query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
         if filter is not None:
-            center = decode_id(filter.dispatch_center, "DispatchCenter")
+            center = optional_id_of(
+                filter.dispatch_center, "DispatchCenter", "OrderFilter.dispatchCenter"
+            )
             query = orders.filtered(
                 query,
                 orders.OrderFilter(
-                    dispatch_center_id=(center or -1) if filter.dispatch_center else None,
+                    dispatch_center_id=center,
                     status=list(filter.status) if filter.status else None,
                     category=filter.category,
                     urgency=filter.urgency,
@@ -63,9 +66,8 @@ class Query:
 
     @strawberry.field(description="One order you may see.", extensions=[requires()])
     async def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
-        if decode_id(id, "ServiceOrder") is None:
-            return None
-        found = await OrderType.resolve_nodes(info=info, node_ids=[id.node_id])
+        pk = id_of(id, "ServiceOrder", "Query.order(id:)")
+        found = await OrderType.resolve_nodes(info=info, node_ids=[str(pk)])
         return found[0]  # type: ignore[no-any-return]
 
     @strawberry.field(
@@ -75,7 +77,7 @@ class Query:
     async def suggest_volunteers(
         self, info: Info, order_id: relay.GlobalID, first: int | None = 10
     ) -> list[SuggestionType]:
-        order_pk = decode_id(order_id, "ServiceOrder")
+        order_pk = id_of(order_id, "ServiceOrder", "Query.suggestVolunteers(orderId:)")
         row = await ORDER.load(info, order_pk) if order_pk else None
         if row is None:
             return []

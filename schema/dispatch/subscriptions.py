@@ -16,7 +16,7 @@ from models.events import Event
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.permissions import requires
-from schema.core.relay import bad_input, decode_id
+from schema.core.relay import bad_input, id_of, not_found
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.fanout.execution import audience_of
@@ -82,10 +82,14 @@ class Subscription:
         # Here, not at the top: schema.civic builds on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
 
-        center = decode_id(dispatch_center_id, "DispatchCenter") or -1
+        field = "Subscription.dispatchFeed(dispatchCenterId:)"
+        center = id_of(dispatch_center_id, "DispatchCenter", field)
         # The centre and those below it: the city centre's wall sees the whole city. Centres
         # added later join the next subscription.
-        topics = [center_topic(c) for c in await center_family(center)]
+        family = await center_family(center)
+        if not family:
+            raise not_found(field, "no such dispatch centre")
+        topics = [center_topic(c) for c in family]
         async for row, views in event_rows(info, topics, stream_cursor(after)):
             if row.type in CIVIC_EVENT_TYPES:
                 yield CivicIssueEvent.shared(row, views)
@@ -116,7 +120,7 @@ class Subscription:
         self, info: Info, order_id: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
         principal = info.context.principal
-        pk = decode_id(order_id, "ServiceOrder") or -1
+        pk = id_of(order_id, "ServiceOrder", "Subscription.orderUpdated(orderId:)")
         row = await ORDER.load(info, pk)
         if row is None or not (principal.has_role(*STAFF) or is_requester(principal, row)):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))

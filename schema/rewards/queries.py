@@ -18,7 +18,7 @@ from models.rewards import (
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from schema.rewards.honours import InsurancePolicyType, ServiceCardCheck, ServiceCardType
 from schema.rewards.types import (
     BenefitEligibility,
@@ -63,7 +63,9 @@ class Query:
         if given.category is not None:
             query = query.filter(category=given.category)
         if given.provider is not None:
-            query = query.filter(provider_id=decode_id(given.provider, "BenefitProvider") or -1)
+            query = query.filter(
+                provider_id=id_of(given.provider, "BenefitProvider", "BenefitFilter.provider")
+            )
         return await paginate(query, first, after, BenefitType.from_model)
 
     @strawberry.field(description="Hospitals, agencies, schools, merchants and insurers. Public.")

@@ -9,7 +9,7 @@ from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
     Connection,
     PageSize,
-    decode_id,
+    optional_id_of,
     page_size,
     paginate,
 )
@@ -38,10 +38,7 @@ class Query:
         if filter is not None:
             criteria = stations.StationFilter(
                 kind=filter.kind,
-                # An ID of the wrong type matches nothing rather than everything.
-                district_id=(decode_id(filter.district, "District") or -1)
-                if filter.district
-                else None,
+                district_id=optional_id_of(filter.district, "District", "StationFilter.district"),
             )
         return await paginate(stations.filtered(criteria), first, after, StationType.from_model)
 
@@ -72,9 +69,7 @@ class Query:
     async def service_circle_coverage(
         self, district: relay.GlobalID | None = None
     ) -> ServiceCircleCoverage:
-        district_id = None
-        if district is not None:
-            district_id = decode_id(district, "District") or -1
+        district_id = optional_id_of(district, "District", "Query.serviceCircleCoverage(district:)")
         try:
             coverage = await stations.service_circle_coverage(district_id)
         except DomainError as error:

@@ -7,7 +7,7 @@ from models.accounts import Role
 from schema.core.context import Info
 from schema.core.errors import query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import decode_id
+from schema.core.relay import id_of
 from schema.geography.loaders import DISTRICT
 from schema.wall.types import WallSnapshotType
 from services import wall
@@ -28,7 +28,7 @@ class Query:
     ) -> WallSnapshotType:
         try:
             snapshot = await wall.wall_snapshot(
-                decode_id(dispatch_center_id, "DispatchCenter") or -1
+                id_of(dispatch_center_id, "DispatchCenter", "Query.wallSnapshot(dispatchCenterId:)")
             )
         except DomainError as error:
             raise query_input_error(error) from error

@@ -6,7 +6,7 @@ from strawberry import relay
 from models.webhooks import DeliveryStatus
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from schema.webhooks.types import WebhookDeliveryType, WebhookEventType, WebhookType
 from services import webhooks
 from services.common.errors import AccessError, DomainError
@@ -41,7 +41,7 @@ class Query:
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[WebhookDeliveryType]:
-        pk = decode_id(webhook_id, "Webhook") or 0
+        pk = id_of(webhook_id, "Webhook", "Query.webhookDeliveries(webhookId:)")
         try:
             query = await webhooks.deliveries(info.context.principal, pk, status)
         except AccessError as error:

@@ -373,7 +373,10 @@ async def test_a_draft_cannot_be_followed_by_strangers(hub: EventHub) -> None:
         context_value=Context(hub=hub),
     )
     first = await anext(stream) if hasattr(stream, "__anext__") else stream  # type: ignore[arg-type]
-    assert first.errors and first.errors[0].extensions == {"code": "NOT_FOUND"}
+    assert first.errors and first.errors[0].extensions == {
+        "code": "NOT_FOUND",
+        "field": "Subscription.activityUpdated(activityId:)",
+    }
 
 
 @pytest.fixture

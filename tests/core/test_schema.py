@@ -98,7 +98,7 @@ async def test_unexpected_errors_are_masked(monkeypatch: object) -> None:
     assert [e.message for e in result.errors] == ["Unexpected error."]
 
 
-async def test_node_with_a_malformed_id_finds_nothing() -> None:
+async def test_node_with_a_malformed_id_is_refused_with_a_code() -> None:
     from strawberry.relay import to_base64
 
     _, principal = await make_user("someone", Role.ADMIN)
@@ -109,5 +109,7 @@ async def test_node_with_a_malformed_id_finds_nothing() -> None:
         to_base64("DispatchCenter", "1.5"),
     ):
         result = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, principal)
-        assert result.errors is None
-        assert result.data == {"node": None}
+        assert result.errors is not None
+        assert [e.extensions for e in result.errors] == [
+            {"code": "INVALID_ID", "field": "Query.node(id:)"}
+        ]

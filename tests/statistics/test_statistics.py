@@ -373,12 +373,15 @@ async def test_without_as_of_the_figures_are_for_now() -> None:
 
 
 async def test_an_unknown_district_is_a_coded_error() -> None:
-    for district in (to_base64("District", 999_999), to_base64("Volunteer", 1)):
+    for district, code, field in (
+        (to_base64("District", 999_999), "UNKNOWN_DISTRICT", "district"),
+        (to_base64("Volunteer", 1), "NOT_FOUND", "Query.cityStatistics(district:)"),
+    ):
         result = await gql(STATISTICS, {"district": district})
 
         assert result.data is None
-        assert error_codes(result) == ["UNKNOWN_DISTRICT"]
-        assert (result.errors or [])[0].extensions["field"] == "district"  # type: ignore[index]
+        assert error_codes(result) == [code]
+        assert (result.errors or [])[0].extensions["field"] == field  # type: ignore[index]
 
 
 def test_the_period_is_a_calendar_year_in_huizhou() -> None:

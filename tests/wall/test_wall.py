@@ -362,14 +362,20 @@ async def test_nobody_else_sees_the_wall() -> None:
     assert [error_codes(r) for r in others] == [["NOT_PERMITTED"], ["NOT_PERMITTED"]]
 
 
-@pytest.mark.parametrize("center", [to_base64("DispatchCenter", 999), to_base64("District", 1)])
-async def test_an_unknown_centre_is_a_coded_error(center: str) -> None:
+@pytest.mark.parametrize(
+    ("center", "code"),
+    [
+        (to_base64("DispatchCenter", 999), "CENTER_NOT_FOUND"),
+        (to_base64("District", 1), "NOT_FOUND"),
+    ],
+)
+async def test_an_unknown_centre_is_a_coded_error(center: str, code: str) -> None:
     await make_centers()
     _, screen = await make_user("wall1", Role.WALL_DISPLAY)
 
     result = await gql(SNAPSHOT, {"center": center}, screen)
 
-    assert error_codes(result) == ["CENTER_NOT_FOUND"]
+    assert error_codes(result) == [code]
 
 
 async def test_the_statement_count_does_not_grow_with_the_orders() -> None:
