@@ -24,10 +24,10 @@ class Subscription:
         "who may see the activity."
     )
     async def activity_updated(
-        self, info: Info, activity_id: relay.GlobalID, after: str | None = None
+        self, info: Info, activity: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[ActivityEvent, None]:
-        field = "Subscription.activityUpdated(activityId:)"
-        pk = id_of(activity_id, "Activity", field)
+        field = "Subscription.activityUpdated(activity:)"
+        pk = id_of(activity, "Activity", field)
         condition = await visible(info.context.principal)
         if not await Activity.filter(condition, id=pk).exists():
             raise not_found(field, "no such activity")

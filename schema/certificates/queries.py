@@ -32,14 +32,12 @@ class Query:
     async def organization_certificates(
         self,
         info: Info,
-        organization_id: relay.GlobalID,
+        organization: relay.GlobalID,
         status: CertificateStatus | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[CertificateType]:
-        pk = id_of(
-            organization_id, "Organization", "Query.organizationCertificates(organizationId:)"
-        )
+        pk = id_of(organization, "Organization", "Query.organizationCertificates(organization:)")
         try:
             query = await lists.of_organization(info.context.principal, pk, status)
         except AccessError as error:

@@ -27,10 +27,10 @@ class Subscription:
         extensions=[requires()],
     )
     async def civic_issue_updated(
-        self, info: Info, issue_id: relay.GlobalID, after: str | None = None
+        self, info: Info, issue: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
-        field = "Subscription.civicIssueUpdated(issueId:)"
-        pk = id_of(issue_id, "CivicIssue", field)
+        field = "Subscription.civicIssueUpdated(issue:)"
+        pk = id_of(issue, "CivicIssue", field)
         if not await CivicIssue.exists(id=pk):
             raise not_found(field, "no such civic issue")
         async for row, views in event_rows(info, issue_topic(pk), stream_cursor(after)):
@@ -41,12 +41,12 @@ class Subscription:
         extensions=[requires()],
     )
     async def civic_issues_feed(
-        self, info: Info, district_id: relay.GlobalID | None = None, after: str | None = None
+        self, info: Info, district: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
         topic = CITY_TOPIC
-        if district_id is not None:
-            field = "Subscription.civicIssuesFeed(districtId:)"
-            pk = id_of(district_id, "District", field)
+        if district is not None:
+            field = "Subscription.civicIssuesFeed(district:)"
+            pk = id_of(district, "District", field)
             if not await District.exists(id=pk):
                 raise not_found(field, "no such district")
             topic = district_topic(pk)

@@ -3,7 +3,15 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgency
+from models.dispatch import (
+    DispatchCenter,
+    OrderAssignment,
+    OrderStatus,
+    ServiceCategory,
+    ServiceOrder,
+    ServiceRecord,
+    Urgency,
+)
 from schema.core.context import Info
 from schema.core.permissions import requires
 from schema.core.relay import (
@@ -16,7 +24,13 @@ from schema.core.relay import (
     paginate,
 )
 from schema.dispatch.loaders import ORDER
-from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
+from schema.dispatch.types import (
+    AssignmentType,
+    DispatchCenterType,
+    OrderType,
+    RecordType,
+    SuggestionType,
+)
 from services.dispatch import STAFF, matching, orders
 from services.volunteers import lookups as volunteer_lookups
 
@@ -64,6 +78,40 @@ class Query:
             )
         return await paginate(query, first, after, OrderType.from_model)
 
+    @strawberry.field(
+        description="The orders you requested, oldest first (a resident's own page).",
+        extensions=[requires()],
+    )
+    async def my_orders(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[OrderType]:
+        query = ServiceOrder.filter(requester_id=info.context.principal.user_id)
+        return await paginate(query, first, after, OrderType.from_model)
+
+    @strawberry.field(
+        description="Your assignments as a volunteer, oldest first, whatever their state; "
+        "empty for someone who is not a registered volunteer.",
+        extensions=[requires()],
+    )
+    async def my_assignments(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[AssignmentType]:
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
+        query = OrderAssignment.filter(volunteer_id=volunteer.id if volunteer else -1)
+        return await paginate(query, first, after, AssignmentType.from_model)
+
+    @strawberry.field(
+        description="Your service records as a volunteer, oldest first, pending, confirmed "
+        "and rejected; empty for someone who is not a registered volunteer.",
+        extensions=[requires()],
+    )
+    async def my_service_records(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[RecordType]:
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
+        query = ServiceRecord.filter(volunteer_id=volunteer.id if volunteer else -1)
+        return await paginate(query, first, after, RecordType.from_model)
+
     @strawberry.field(description="One order you may see.", extensions=[requires()])
     async def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
         pk = id_of(id, "ServiceOrder", "Query.order(id:)")
@@ -75,9 +123,9 @@ class Query:
         extensions=[requires(*STAFF)],
     )
     async def suggest_volunteers(
-        self, info: Info, order_id: relay.GlobalID, first: int | None = 10
+        self, info: Info, order: relay.GlobalID, first: int | None = 10
     ) -> list[SuggestionType]:
-        order_pk = id_of(order_id, "ServiceOrder", "Query.suggestVolunteers(orderId:)")
+        order_pk = id_of(order, "ServiceOrder", "Query.suggestVolunteers(order:)")
         row = await ORDER.load(info, order_pk) if order_pk else None
         if row is None:
             return []

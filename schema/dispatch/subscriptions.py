@@ -77,13 +77,13 @@ class Subscription:
         extensions=[requires(*STAFF, Role.WALL_DISPLAY, scopes=[Scope.DISPATCH])],
     )
     async def dispatch_feed(
-        self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
+        self, info: Info, dispatch_center: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[WallEvent, None]:
         # Here, not at the top: schema.civic builds on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
 
-        field = "Subscription.dispatchFeed(dispatchCenterId:)"
-        center = id_of(dispatch_center_id, "DispatchCenter", field)
+        field = "Subscription.dispatchFeed(dispatchCenter:)"
+        center = id_of(dispatch_center, "DispatchCenter", field)
         # The centre and those below it: the city centre's wall sees the whole city. Centres
         # added later join the next subscription.
         family = await center_family(center)
@@ -117,10 +117,10 @@ class Subscription:
         extensions=[requires()],
     )
     async def order_updated(
-        self, info: Info, order_id: relay.GlobalID, after: str | None = None
+        self, info: Info, order: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
         principal = info.context.principal
-        pk = id_of(order_id, "ServiceOrder", "Subscription.orderUpdated(orderId:)")
+        pk = id_of(order, "ServiceOrder", "Subscription.orderUpdated(order:)")
         row = await ORDER.load(info, pk)
         if row is None or not (principal.has_role(*STAFF) or is_requester(principal, row)):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))

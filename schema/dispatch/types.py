@@ -30,6 +30,7 @@ from schema.dispatch.loaders import ASSIGNMENTS_OF_ORDER, DISPATCH_CENTER, ORDER
 from schema.dispatch.visibility import visible_assignments, visible_records
 from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType, GeoPoint
+from schema.organizations.loaders import ORGANIZATION
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import wall
@@ -41,6 +42,7 @@ from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import encode_cursor
 
 if TYPE_CHECKING:
+    from schema.organizations.types import OrganizationType
     from schema.timebank.types import OrderPaymentType
 
 strawberry.enum(CenterLevel, description="City, district or street level.")
@@ -121,6 +123,29 @@ class AssignmentType(relay.Node):
             return None
         row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return VolunteerType.from_model(row) if row else None
+
+    @strawberry.field(
+        description="The order served: whoever sees the assignment sees its order, so that "
+        "acceptAssignment, declineAssignment and checkIn results update the order card."
+    )
+    async def order(self, info: Info) -> OrderType:
+        row = await ORDER.load(info, self.row.order_id)
+        assert row is not None  # an assignment's order is never deleted
+        return OrderType.from_model(row)
+
+    @strawberry.field(
+        description="The organisation holding the assignment (to pass to its members), or "
+        "the one it was taken through; null for a volunteer assigned directly."
+    )
+    async def organization(
+        self, info: Info
+    ) -> Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")] | None:
+        from schema.organizations.types import OrganizationType
+
+        if self.row.organization_id is None:
+            return None
+        row = await ORGANIZATION.load(info, self.row.organization_id)
+        return OrganizationType.from_model(row) if row else None
 
 
 def _location(root: OrderType, info: Info) -> GeoPoint:
@@ -236,6 +261,8 @@ class RecordType(relay.Node):
     correction_hours: Decimal | None = strawberry.field(description="Hours the volunteer asks for.")
     correction_note: str = strawberry.field(description="Why.")
 
+    row: strawberry.Private[ServiceRecord]
+
     @classmethod
     def from_model(cls, row: ServiceRecord) -> RecordType:
         return cls(
@@ -248,6 +275,7 @@ class RecordType(relay.Node):
                 None if row.correction_hours is None else hundredths(row.correction_hours)
             ),
             correction_note=row.correction_note,
+            row=row,
         )
 
     @classmethod
@@ -257,6 +285,12 @@ class RecordType(relay.Node):
         ids = database_ids(node_ids)
         rows = await visible_records(info.context, ids)
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
+
+    @strawberry.field(description="The order served; whoever sees the record sees its order.")
+    async def order(self, info: Info) -> OrderType:
+        row = await ORDER.load(info, self.row.order_id)
+        assert row is not None  # a service record's order is never deleted
+        return OrderType.from_model(row)
 
 
 @strawberry.type(description="One part of a suggestion's score, and why.")

@@ -23,12 +23,10 @@ class Query:
         "`dispatchFeed` from. An unknown centre is a top-level error coded CENTER_NOT_FOUND.",
         extensions=[requires(*STAFF, Role.WALL_DISPLAY)],
     )
-    async def wall_snapshot(
-        self, info: Info, dispatch_center_id: relay.GlobalID
-    ) -> WallSnapshotType:
+    async def wall_snapshot(self, info: Info, dispatch_center: relay.GlobalID) -> WallSnapshotType:
         try:
             snapshot = await wall.wall_snapshot(
-                id_of(dispatch_center_id, "DispatchCenter", "Query.wallSnapshot(dispatchCenterId:)")
+                id_of(dispatch_center, "DispatchCenter", "Query.wallSnapshot(dispatchCenter:)")
             )
         except DomainError as error:
             raise query_input_error(error) from error

@@ -36,12 +36,12 @@ class Query:
     async def webhook_deliveries(
         self,
         info: Info,
-        webhook_id: relay.GlobalID,
+        webhook: relay.GlobalID,
         status: DeliveryStatus | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[WebhookDeliveryType]:
-        pk = id_of(webhook_id, "Webhook", "Query.webhookDeliveries(webhookId:)")
+        pk = id_of(webhook, "Webhook", "Query.webhookDeliveries(webhook:)")
         try:
             query = await webhooks.deliveries(info.context.principal, pk, status)
         except AccessError as error:

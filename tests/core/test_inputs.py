@@ -277,7 +277,7 @@ async def test_a_lone_surrogate_in_a_variable_key_is_refused() -> None:
 async def test_the_check_runs_over_websocket_subscriptions_too() -> None:
     issue = to_base64("CivicIssue", 1)
     document = (
-        f'subscription {{ civicIssueUpdated(issueId: "{issue}", after: "a\\u0000") '
+        f'subscription {{ civicIssueUpdated(issue: "{issue}", after: "a\\u0000") '
         "{ __typename } }"
     )
     stream = await SCHEMA.subscribe(document)

@@ -34,10 +34,10 @@ CONFIRM = """mutation ($id: ID!) { confirmServiceRecord(input: {record: $id}) {
   record { status } errors { code } } }"""
 RATE = """mutation ($id: ID!) { rateOrder(input: {order: $id, rating: 5}) {
   order { status rating } errors { code } } }"""
-SUGGEST = """query ($id: ID!) { suggestVolunteers(orderId: $id) { score volunteer { id }
+SUGGEST = """query ($id: ID!) { suggestVolunteers(order: $id) { score volunteer { id }
   parts { name reason } } }"""
 FEED = """subscription ($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor ... on DispatchEvent { type status order { id } }
   }
 }"""
@@ -165,7 +165,7 @@ async def test_the_feed_of_an_unknown_centre_is_refused_rather_than_silent(hub: 
         assert first.errors is not None
         assert first.errors[0].extensions == {
             "code": "NOT_FOUND",
-            "field": "Subscription.dispatchFeed(dispatchCenterId:)",
+            "field": "Subscription.dispatchFeed(dispatchCenter:)",
         }
         assert what in first.errors[0].message
 

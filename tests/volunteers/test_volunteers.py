@@ -173,7 +173,7 @@ async def test_a_volunteer_updates_their_profile() -> None:
         UPDATE,
         {
             "input": {
-                "id": to_base64("Volunteer", volunteer_id),
+                "volunteer": to_base64("Volunteer", volunteer_id),
                 "phone": "0752-2345678",
                 "district": to_base64("District", district.id),
                 "community": to_base64("Community", community.id),
@@ -199,7 +199,13 @@ async def test_profile_update_errors_change_nothing() -> None:
     before = await Volunteer.get(id=volunteer_id)
     data = await data_of(
         UPDATE,
-        {"input": {"id": to_base64("Volunteer", volunteer_id), "phone": "nope", "skills": []}},
+        {
+            "input": {
+                "volunteer": to_base64("Volunteer", volunteer_id),
+                "phone": "nope",
+                "skills": [],
+            }
+        },
         principal,
     )
     assert data["updateVolunteerProfile"]["errors"] == [{"code": "INVALID_PHONE", "field": "phone"}]
@@ -211,7 +217,9 @@ async def test_only_the_volunteer_or_an_admin_changes_a_profile() -> None:
     _, _, volunteer_id = await make_volunteer("chen")
     _, stranger = await make_user("stranger")
     _, admin = await make_user("boss", Role.ADMIN)
-    variables = {"input": {"id": to_base64("Volunteer", volunteer_id), "status": "SUSPENDED"}}
+    variables = {
+        "input": {"volunteer": to_base64("Volunteer", volunteer_id), "status": "SUSPENDED"}
+    }
     assert error_codes(await gql(UPDATE, variables, stranger)) == ["NOT_PERMITTED"]
     data = await data_of(UPDATE, variables, admin)
     assert data["updateVolunteerProfile"]["volunteer"]["status"] == "SUSPENDED"
@@ -219,15 +227,15 @@ async def test_only_the_volunteer_or_an_admin_changes_a_profile() -> None:
 
 async def test_a_volunteer_cannot_change_their_own_status() -> None:
     _, principal, volunteer_id = await make_volunteer("chen")
-    variables = {"input": {"id": to_base64("Volunteer", volunteer_id), "status": "ACTIVE"}}
+    variables = {"input": {"volunteer": to_base64("Volunteer", volunteer_id), "status": "ACTIVE"}}
     assert error_codes(await gql(UPDATE, variables, principal)) == ["NOT_PERMITTED"]
 
 
 async def test_an_unknown_volunteer_is_a_coded_error() -> None:
     _, admin = await make_user("boss", Role.ADMIN)
-    data = await data_of(UPDATE, {"input": {"id": to_base64("Volunteer", 999)}}, admin)
+    data = await data_of(UPDATE, {"input": {"volunteer": to_base64("Volunteer", 999)}}, admin)
     assert data["updateVolunteerProfile"]["errors"] == [
-        {"code": "VOLUNTEER_NOT_FOUND", "field": "id"}
+        {"code": "VOLUNTEER_NOT_FOUND", "field": "volunteer"}
     ]
 
 

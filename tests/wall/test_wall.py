@@ -37,7 +37,7 @@ from tests.support import count_statements, data_of, error_codes, gql, make_user
 
 SNAPSHOT = """
 query Wall($center: ID!) {
-  wallSnapshot(dispatchCenterId: $center) {
+  wallSnapshot(dispatchCenter: $center) {
     center { name escalateAfterMinutes }
     asOf dayStart cursor
     ordersToday ordersPerHour servedToday

@@ -15,7 +15,7 @@ import { STATE, bilingual, cityDay, clockTime, longDate } from './labels.js';
 import * as draw from './render.js';
 
 const SNAPSHOT = `query WallSnapshot($center: ID!) {
-  wallSnapshot(dispatchCenterId: $center) {
+  wallSnapshot(dispatchCenter: $center) {
     center { id name escalateAfterMinutes }
     asOf cursor ordersToday ordersPerHour servedToday ratings satisfiedRatings satisfactionRate
     volunteersOnDuty overdueOrders ordersTruncated
@@ -31,7 +31,7 @@ const SNAPSHOT = `query WallSnapshot($center: ID!) {
   }
 }`;
 const FEED = `subscription WallFeed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     __typename cursor occurredAt
     ... on DispatchEvent {
       type status orderId
