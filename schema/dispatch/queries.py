@@ -41,6 +41,14 @@ class OrderFilter:
     status: list[OrderStatus] | None = strawberry.field(default=None, description="Any of.")
     category: ServiceCategory | None = strawberry.field(default=None, description="Kind.")
     urgency: Urgency | None = strawberry.field(default=None, description="Urgency.")
+    volunteer: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Orders this Volunteer is or was assigned to. Like every field it narrows "
+        "the orders you may see; it never shows more.",
+    )
+    requester: relay.GlobalID | None = strawberry.field(
+        default=None, description="Orders this User requested (narrows, like `volunteer`)."
+    )
 
 
 @strawberry.type
@@ -74,6 +82,10 @@ class Query:
                     status=list(filter.status) if filter.status else None,
                     category=filter.category,
                     urgency=filter.urgency,
+                    volunteer_id=optional_id_of(
+                        filter.volunteer, "Volunteer", "OrderFilter.volunteer"
+                    ),
+                    requester_id=optional_id_of(filter.requester, "User", "OrderFilter.requester"),
                 ),
             )
         return await paginate(query, first, after, OrderType.from_model)

@@ -16,6 +16,7 @@ from tests.support import (
     error_codes,
     gql,
     make_organization,
+    make_user,
     make_volunteer,
 )
 
@@ -142,3 +143,30 @@ async def test_the_own_lists_cost_the_same_statements_for_1_and_30_rows() -> Non
     by_person = {(v, f): n for v, f, n in counts}
     assert by_person[(True, 1)] == by_person[(True, 30)], counts
     assert by_person[(False, 1)] == by_person[(False, 30)], counts
+
+
+async def test_the_order_list_filters_by_volunteer_and_requester_within_what_you_see() -> None:
+    # given two residents' orders, one served by the volunteer
+    await make_centers()
+    who = await people()
+    neighbour_user, neighbour = await make_user("neighbour")
+    served, _ = await assigned_order(who)
+    other = await huicheng_order(neighbour, hours_from_now=30)
+    volunteer = gid("Volunteer", who["volunteer_id"])
+    listed = "query ($filter: OrderFilter) { orders(filter: $filter) { nodes { id } } }"
+
+    def ids(data: dict[str, Any]) -> list[str]:
+        return [n["id"] for n in data["orders"]["nodes"]]
+
+    # when staff filter by the volunteer and by the neighbour
+    by_volunteer = await data_of(listed, {"filter": {"volunteer": volunteer}}, who["dispatcher"])
+    by_requester = await data_of(
+        listed, {"filter": {"requester": gid("User", neighbour_user.id)}}, who["dispatcher"]
+    )
+    # and the neighbour filters by the volunteer, who served none of their orders
+    theirs = await data_of(listed, {"filter": {"volunteer": volunteer}}, neighbour)
+
+    # then each filter narrows, and never shows an order the caller may not see
+    assert ids(by_volunteer) == [gid("ServiceOrder", served)]
+    assert ids(by_requester) == [gid("ServiceOrder", other)]
+    assert ids(theirs) == []
