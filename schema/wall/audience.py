@@ -63,6 +63,7 @@ def open_wall_fields() -> None:
         WallOrder,
         *[
             "id",
+            "order_id",
             "status",
             "category",
             "urgency",

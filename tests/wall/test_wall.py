@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64, to_base64
 
 from models.accounts import Role, User
 from models.civic import CivicCategory, CivicIssue, CivicStatus
@@ -45,7 +45,8 @@ query Wall($center: ID!) {
     openOrders { status count } overdueOrders
     civicIssues { status count } civicIssuesOverdue civicIssuesFiled civicIssuesRectified
     civicIssueRectificationRate
-    orders { id status category urgency location { lat lng } windowStart routedAt dueAt overdue
+    orders { id orderId status category urgency location { lat lng } windowStart routedAt dueAt
+      overdue
       district { id name nameEn } }
     ordersTruncated
     map {
@@ -331,6 +332,10 @@ async def test_wall_snapshot_over_graphql_for_a_wall_screen() -> None:
     assert len(got["orders"]) == 5 and not got["ordersTruncated"]
     huicheng = to_base64("District", (await District.get(code="HUICHENG")).id)
     assert {o["district"]["id"] for o in got["orders"]} == {huicheng}
+    # Each card has its own ID, apart from its order's, so a normalising cache keeps both.
+    cards = [(from_base64(o["id"]), from_base64(o["orderId"])) for o in got["orders"]]
+    assert [(card[0], order[0]) for card, order in cards] == [("WallOrder", "ServiceOrder")] * 5
+    assert all(card[1] == order[1] for card, order in cards)
     # No requester, address or description anywhere on the wall.
     assert "文昌一路" not in str(got) and "陪老人" not in str(got)
     assert [d["id"] for d in got["map"]["districts"]] == [huicheng]

@@ -21,7 +21,7 @@ const SNAPSHOT = `query WallSnapshot($center: ID!) {
     volunteersOnDuty overdueOrders ordersTruncated
     civicIssues { status count } civicIssuesOverdue civicIssuesFiled civicIssuesRectified
     civicIssueRectificationRate
-    orders { id status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
+    orders { orderId status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
       district { id name nameEn } }
     map {
       districts { id name nameEn center { lat lng } }
