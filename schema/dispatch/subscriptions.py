@@ -16,7 +16,7 @@ from models.events import Event
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.permissions import requires
-from schema.core.relay import bad_input, decode_id
+from schema.core.relay import bad_input, id_of, not_found
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.fanout.execution import audience_of
@@ -80,16 +80,20 @@ class Subscription:
         extensions=[requires(*STAFF, Role.WALL_DISPLAY, scopes=[Scope.DISPATCH])],
     )
     async def dispatch_feed(
-        self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
+        self, info: Info, dispatch_center: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[WallEvent, None]:
         # Here, not at the top: schema.civic and schema.wall build on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
         from schema.wall.types import WallActivityEvent
 
-        center = decode_id(dispatch_center_id, "DispatchCenter") or -1
+        field = "Subscription.dispatchFeed(dispatchCenter:)"
+        center = id_of(dispatch_center, "DispatchCenter", field)
         # The centre and those below it: the city centre's wall sees the whole city. Centres
         # added later join the next subscription.
-        topics = [center_topic(c) for c in await center_family(center)]
+        family = await center_family(center)
+        if not family:
+            raise not_found(field, "no such dispatch centre")
+        topics = [center_topic(c) for c in family]
         # And the activities of its map's districts, for the wall's activities panel.
         topics += [activity_district_topic(d) for d in await area_district_ids(center)]
         async for row, views in event_rows(info, topics, stream_cursor(after)):
@@ -121,10 +125,10 @@ class Subscription:
         extensions=[requires()],
     )
     async def order_updated(
-        self, info: Info, order_id: relay.GlobalID, after: str | None = None
+        self, info: Info, order: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
         principal = info.context.principal
-        pk = decode_id(order_id, "ServiceOrder") or -1
+        pk = id_of(order, "ServiceOrder", "Subscription.orderUpdated(order:)")
         row = await ORDER.load(info, pk)
         if row is None or not (principal.has_role(*STAFF) or is_requester(principal, row)):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))

@@ -84,6 +84,7 @@ def open_wall_fields() -> None:
         WallOrder,
         *[
             "id",
+            "order_id",
             "status",
             "category",
             "urgency",

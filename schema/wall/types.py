@@ -29,7 +29,13 @@ from subscriptions.events import encode_cursor
 
 @strawberry.type(description="An open order as a wall shows it: no requester, address or text.")
 class WallOrder:
-    id: relay.GlobalID = strawberry.field(description="The order (a ServiceOrder ID).")
+    id: relay.GlobalID = strawberry.field(
+        description="This card's own ID (a WallOrder's, not the ServiceOrder's), so that a "
+        "normalising cache (Relay, Apollo) keeps the card apart from the order."
+    )
+    order_id: relay.GlobalID = strawberry.field(
+        description="The order shown (a ServiceOrder ID, as in DispatchEvent.orderId)."
+    )
     status: OrderStatus = strawberry.field(description="Where it is in its life.")
     category: ServiceCategory = strawberry.field(description="Kind of help.")
     urgency: Urgency = strawberry.field(description="How soon help is needed.")
@@ -55,7 +61,8 @@ class WallOrder:
     @classmethod
     def from_order(cls, order: wall.WallOrder, as_of: datetime) -> WallOrder:
         return cls(
-            id=relay.GlobalID("ServiceOrder", str(order.id)),
+            id=relay.GlobalID("WallOrder", str(order.id)),
+            order_id=relay.GlobalID("ServiceOrder", str(order.id)),
             status=order.status,
             category=order.category,
             urgency=order.urgency,

@@ -108,7 +108,7 @@ async def set_verified(principal: Principal, organization_id: int, verified: boo
     organization = await Organization.get_or_none(id=organization_id)
     if organization is None:
         raise DomainError(
-            OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id"
+            OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "organization"
         )
     async with in_transaction():
         organization.verified = verified

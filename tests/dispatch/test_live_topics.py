@@ -27,7 +27,7 @@ subscription Mine($after: String) {
 }"""
 ORDER_UPDATED = """
 subscription Follow($order: ID!, $after: String) {
-  orderUpdated(orderId: $order, after: $after) { cursor type status orderId }
+  orderUpdated(order: $order, after: $after) { cursor type status orderId }
 }"""
 ASSIGN = """
 mutation Assign($input: AssignOrderInput!) {

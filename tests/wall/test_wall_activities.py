@@ -137,10 +137,10 @@ async def test_the_feed_carries_a_sessions_new_count_to_the_wall(hub: EventHub) 
 @pytest.mark.parametrize(
     "document",
     [
-        "query ($c: ID!) { wallSnapshot(dispatchCenterId: $c) { activities { id } } "
+        "query ($c: ID!) { wallSnapshot(dispatchCenter: $c) { activities { id } } "
         "activities { edges { node { title } } } }",
         "query ($a: ID!) { node(id: $a) { id ... on Activity { title description } } }",
-        "subscription ($a: ID!) { activityUpdated(activityId: $a) { type } }",
+        "subscription ($a: ID!) { activityUpdated(activity: $a) { type } }",
     ],
 )
 async def test_a_wall_screen_reads_the_panel_and_nothing_more_of_activities(

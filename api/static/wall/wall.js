@@ -16,13 +16,13 @@ import { STATE, bilingual, cityDay, clockTime, longDate } from './labels.js';
 import * as draw from './render.js';
 
 const SNAPSHOT = `query WallSnapshot($center: ID!) {
-  wallSnapshot(dispatchCenterId: $center) {
+  wallSnapshot(dispatchCenter: $center) {
     center { id name escalateAfterMinutes }
     asOf cursor ordersToday ordersPerHour servedToday ratings satisfiedRatings satisfactionRate
     volunteersOnDuty overdueOrders ordersTruncated
     civicIssues { status count } civicIssuesOverdue civicIssuesFiled civicIssuesRectified
     civicIssueRectificationRate
-    orders { id status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
+    orders { orderId status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
       district { id name nameEn } }
     map {
       districts { id name nameEn center { lat lng } }
@@ -33,7 +33,7 @@ const SNAPSHOT = `query WallSnapshot($center: ID!) {
   }
 }`;
 const FEED = `subscription WallFeed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     __typename cursor occurredAt
     ... on DispatchEvent {
       type status orderId
