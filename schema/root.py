@@ -16,6 +16,7 @@ from schema import (
     accounts,
     activities,
     api_clients,
+    audit,
     certificates,
     civic,
     dispatch,
@@ -78,6 +79,7 @@ def _query() -> type:
             webhooks.Query,
             certificates.Query,
             notifications.Query,
+            audit.Query,
         ),
     )
 
