@@ -8,6 +8,7 @@ This domain only records and lists; each change lives in its own domain's servic
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,11 +77,44 @@ def snapshot(row: Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: plain(getattr(row, name)) for name in fields}
 
 
-async def actor_of(principal: Principal) -> User | None:
-    """The signed-in person a change is recorded against (an app or nobody: None)."""
-    if principal.user_id is None:
-        return None
-    return await User.get_or_none(id=principal.user_id)
+@dataclass(frozen=True)
+class Actor:
+    """Who makes an administrative change: a signed-in administrator, or the command line
+    (whoever can run it on the server administers the city; `label` says who it was)."""
+
+    user: User | None
+    label: str
+
+    @classmethod
+    async def admin(cls, principal: Principal) -> Actor:
+        """The signed-in administrator behind a request; anyone else is refused."""
+        require_admin(principal)
+        user = await User.get_or_none(id=principal.user_id)
+        if user is None:
+            raise NotPermitted("The account is gone.")
+        return cls(user, user.username)
+
+    @classmethod
+    def console(cls) -> Actor:
+        return cls(None, f"cli:{getpass.getuser()}")
+
+    async def record(
+        self,
+        action: str,
+        object_type: str,
+        object_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> AuditEntry:
+        return await record(
+            actor=self.user,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+            actor_label=self.label,
+        )
 
 
 @dataclass(frozen=True)
