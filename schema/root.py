@@ -89,6 +89,7 @@ Mutation = _root(
     "Every change: each takes one `input` and answers a payload whose `errors` say why not.",
     (
         accounts.Mutation,
+        geography.Mutation,
         volunteers.Mutation,
         organizations.Mutation,
         dispatch.Mutation,

@@ -95,6 +95,15 @@ class Actor:
         return cls(user, user.username)
 
     @classmethod
+    async def of(cls, principal: Principal) -> Actor:
+        """Whoever is signed in (a change some other roles may make too, e.g. an
+        organisation admin's station), or an app by its id."""
+        user = await User.get_or_none(id=principal.user_id) if principal.user_id else None
+        if user is not None:
+            return cls(user, user.username)
+        return cls(None, f"app:{principal.api_client_id}" if principal.api_client_id else "")
+
+    @classmethod
     def console(cls) -> Actor:
         return cls(None, f"cli:{getpass.getuser()}")
 

@@ -71,3 +71,53 @@ async def test_bad_input_is_printed_coded_and_changes_nothing(backend: Backend) 
     unknown = _run(backend, "center", "update", "9999", "--auto-assign")
     assert unknown.returncode == 1
     assert "CENTER_NOT_FOUND" in unknown.stdout
+
+
+async def test_a_district_and_a_community_are_changed_at_the_console(backend: Backend) -> None:
+    from models.geography import Community, District
+
+    done = _run(backend, "district", "update", "441302", "--population", "1700000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (await District.get(code="HUICHENG")).population == 1_700_000
+    community = await Community.all().order_by("id").first()
+    assert community is not None
+    refused = _run(backend, "community", "update", str(community.id), "--population", "-3")
+    assert refused.returncode == 1
+    assert "INVALID_POPULATION" in refused.stdout
+    assert [e.action for e in await AuditEntry.all()] == ["updateDistrict"]
+
+
+async def test_a_civic_category_changes_department_at_the_console(backend: Backend) -> None:
+    from models.civic import CivicCategory
+    from services.civic.catalogue import ensure_categories
+
+    await ensure_categories()
+    category = await CivicCategory.all().order_by("id").first()
+    assert category is not None
+
+    done = _run(backend, "civic-category", "update", category.code, "--department", "市城管执法局")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (await CivicCategory.get(id=category.id)).department == "市城管执法局"
+    unknown = _run(backend, "civic-category", "update", "NO_SUCH", "--withdrawn")
+    assert unknown.returncode == 1
+    assert "UNKNOWN_CATEGORY" in unknown.stdout
+
+
+async def test_an_organisation_is_unverified_only_with_a_reason(backend: Backend) -> None:
+    from models.organizations import Organization
+    from tests.support import make_organization, make_volunteer
+
+    _, founder, _ = await make_volunteer("founder")
+    organization_id = await make_organization(founder)
+    await Organization.filter(id=organization_id).update(verified=True)
+
+    refused = _run(backend, "organization", "unverify", str(organization_id))
+    assert refused.returncode == 1
+    assert "REASON_REQUIRED" in refused.stdout
+    done = _run(backend, "organization", "unverify", str(organization_id), "--reason", "过期")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (await Organization.get(id=organization_id)).verified
+    entry = await AuditEntry.get(object_type="Organization")
+    assert entry.after == {"verified": False, "reason": "过期"}
