@@ -16,6 +16,7 @@ from schema import (
     accounts,
     activities,
     api_clients,
+    audit,
     certificates,
     civic,
     dispatch,
@@ -81,6 +82,7 @@ def _query() -> type:
             certificates.Query,
             notifications.Query,
             imports.Query,
+            audit.Query,
         ),
     )
 
@@ -90,6 +92,7 @@ Mutation = _root(
     "Every change: each takes one `input` and answers a payload whose `errors` say why not.",
     (
         accounts.Mutation,
+        geography.Mutation,
         volunteers.Mutation,
         organizations.Mutation,
         dispatch.Mutation,

@@ -26,10 +26,16 @@ from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
 from schema.core.scalars import hundredths
-from schema.dispatch.loaders import ASSIGNMENTS_OF_ORDER, DISPATCH_CENTER, ORDER, PAYMENT_OF_ORDER
+from schema.dispatch.loaders import (
+    ASSIGNMENTS_OF_ORDER,
+    COVERAGE_OF_CENTER,
+    DISPATCH_CENTER,
+    ORDER,
+    PAYMENT_OF_ORDER,
+)
 from schema.dispatch.visibility import visible_assignments, visible_records
-from schema.geography.loaders import DISTRICT
-from schema.geography.types import DistrictType, GeoPoint
+from schema.geography.loaders import COMMUNITY, DISTRICT
+from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.organizations.loaders import ORGANIZATION
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
@@ -81,6 +87,20 @@ class DispatchCenterType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         return await load_nodes(DispatchCenter, node_ids, cls.from_model)
+
+    @strawberry.field(description="The districts this centre answers for, whole.")
+    async def covered_districts(self, info: Info) -> list[DistrictType]:
+        coverage = await COVERAGE_OF_CENTER.load(info, self.id)
+        ids = [c.district_id for c in coverage if c.community_id is None]
+        rows = await DISTRICT.load_many(info, ids)
+        return [DistrictType.from_model(r) for r in rows if r is not None]
+
+    @strawberry.field(description="Single communities this centre answers for (a street's).")
+    async def covered_communities(self, info: Info) -> list[CommunityType]:
+        coverage = await COVERAGE_OF_CENTER.load(info, self.id)
+        ids = [c.community_id for c in coverage if c.community_id is not None]
+        rows = await COMMUNITY.load_many(info, ids)
+        return [CommunityType.from_model(r) for r in rows if r is not None]
 
     @strawberry.field(description="The centre orders escalate to; null for the city centre.")
     async def parent(self, info: Info) -> DispatchCenterType | None:
@@ -391,6 +411,13 @@ class DispatchEvent(WallEvent):
 @strawberry.type(description="A problem with a dispatch request.")
 class DispatchError(DomainErrorType[DispatchErrorCode]):
     pass
+
+
+@payload_type(description="The dispatch centre after the change, or why nothing changed.")
+class DispatchCenterPayload(Payload[DispatchError]):
+    dispatch_center: DispatchCenterType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
 
 
 @payload_type(description="The order after the change, or why nothing changed.")

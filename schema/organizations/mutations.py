@@ -42,6 +42,10 @@ class CreateOrganizationInput:
 class VerifyOrganizationInput:
     organization: relay.GlobalID = strawberry.field(description="The organisation.")
     verified: bool = strawberry.field(default=True, description="The new verified flag.")
+    reason: str = strawberry.field(
+        default="",
+        description="Why (≤500); required to withdraw a verification. Kept in the audit log.",
+    )
 
 
 @strawberry.input(description="Apply to join an organisation as the signed-in volunteer.")
@@ -101,7 +105,12 @@ class Mutation:
         )
         return await _organization(organizations.create(info.context.principal, data))
 
-    @strawberry.mutation(description="Verify an organisation.", extensions=[requires(Role.ADMIN)])
+    @strawberry.mutation(
+        description="Verify an organisation, or withdraw its verification with a reason; "
+        "recorded in the audit log. Refusals are coded ORGANIZATION_NOT_FOUND, REASON_REQUIRED "
+        "or REASON_TOO_LONG.",
+        extensions=[requires(Role.ADMIN)],
+    )
     async def verify_organization(
         self, info: Info, input: VerifyOrganizationInput
     ) -> OrganizationPayload:
@@ -115,7 +124,9 @@ class Mutation:
                 )
             )
         return await _organization(
-            organizations.set_verified(info.context.principal, organization_id, input.verified)
+            organizations.set_verified(
+                info.context.principal, organization_id, input.verified, input.reason
+            )
         )
 
     @strawberry.mutation(

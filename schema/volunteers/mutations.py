@@ -11,16 +11,11 @@ from schema.core.context import Info
 from schema.core.errors import payload, problem
 from schema.core.permissions import requires
 from schema.core.relay import decode_id
+from schema.geography.types import GeoPointInput as GeoPointInput
 from schema.volunteers.types import VolunteerPayload, VolunteerType
 from services import volunteers
 from services.common.errors import Problem
 from services.volunteers.errors import VolunteerErrorCode
-
-
-@strawberry.input(description="A map point.")
-class GeoPointInput:
-    lat: float = strawberry.field(description="Latitude in degrees.")
-    lng: float = strawberry.field(description="Longitude in degrees.")
 
 
 @strawberry.input(description="Registration in the volunteer registry.")
