@@ -17,6 +17,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.audit import audit_log_csv
 from api.auth import BearerAuthMiddleware
 from api.calendar import activity_calendar, my_calendar
 from api.certificates import certificate_pdf, verify_page
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Open311 GeoReport v2 for third-party civic apps.
             Mount("/open311/v2", app=open311),
             Route("/metrics", metrics),
+            # Before the national exports' pattern, which would take it for a dataset.
+            Route("/exports/audit-log.csv", audit_log_csv),
             Route("/exports/{dataset}.{format}", export),
             Route("/certificates/{id}.pdf", certificate_pdf),
             Route("/verify/{code}", verify_page),

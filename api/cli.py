@@ -20,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from api.admin import admin
 from models.accounts import Role
 from models.db import apply_migrations, close_database, open_database
 from settings import ConfigurationError, get_settings
@@ -27,6 +28,7 @@ from settings import ConfigurationError, get_settings
 app = typer.Typer(help="volunteer-city: the city's volunteer service API.", no_args_is_help=True)
 console = Console()
 T = TypeVar("T")
+app.add_typer(admin, name="admin")
 
 
 @app.callback()

@@ -14,6 +14,7 @@ from models.activities import (
     SignUpMethod,
     SignUpStatus,
 )
+from models.audit import AuditEntry
 from models.certificates import Certificate, CertificateStatus
 from models.civic import (
     CivicAction,
@@ -99,6 +100,7 @@ __all__ = [
     "ActivityStatus",
     "ApiClient",
     "AssignmentStatus",
+    "AuditEntry",
     "Availability",
     "Benefit",
     "BenefitCategory",

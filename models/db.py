@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "models.certificates",
     "models.notifications",
     "models.imports",
+    "models.audit",
 ]
 
 

@@ -15,7 +15,6 @@ to, and never a token, password, ID number or phone number.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import sys
@@ -29,11 +28,11 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common.requests import request_id
 from settings import Settings
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
-request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 access_log = logging.getLogger("volunteer_city.access")
 log = logging.getLogger("volunteer_city.requests")
 # What one log record may carry: lines of at most LINE_LIMIT characters, at most MESSAGE_LIMIT

@@ -354,6 +354,13 @@ class CivicIssueError(DomainErrorType[CivicErrorCode]):
     )
 
 
+@payload_type(description="The category after the change, or why nothing changed.")
+class CivicCategoryPayload(Payload[CivicIssueError]):
+    civic_category: CivicCategoryType | None = strawberry.field(
+        default=None, description="Null on errors."
+    )
+
+
 @payload_type(description="The issue after the change, or why nothing changed.")
 class CivicIssuePayload(Payload[CivicIssueError]):
     civic_issue: CivicIssueType | None = strawberry.field(

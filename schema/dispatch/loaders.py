@@ -11,4 +11,5 @@ from services.timebank import lookups as timebank
 DISPATCH_CENTER = by_id(DispatchCenter)
 ORDER = by_id(ServiceOrder)
 ASSIGNMENTS_OF_ORDER = Loader(lookups.assignments_of_orders)
+COVERAGE_OF_CENTER = Loader(lookups.coverage_of_centers)
 PAYMENT_OF_ORDER = Loader(timebank.payments_of_orders)

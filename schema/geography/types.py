@@ -8,12 +8,25 @@ from strawberry import relay
 
 from models.geography import Community, District
 from schema.core.context import Info
+from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
 from schema.geography.loaders import COMMUNITIES_OF_DISTRICT, DISTRICT
+from services.geography.errors import GeographyErrorCode
+
+strawberry.enum(
+    GeographyErrorCode, description="Why a change to districts or communities was refused."
+)
 
 
 @strawberry.type(description="A point on the map (WGS-84 degrees).")
 class GeoPoint:
+    lat: float = strawberry.field(description="Latitude in degrees.")
+    lng: float = strawberry.field(description="Longitude in degrees.")
+
+
+# Declared here, beside GeoPoint, so that every domain above geography can take a point.
+@strawberry.input(description="A map point.")
+class GeoPointInput:
     lat: float = strawberry.field(description="Latitude in degrees.")
     lng: float = strawberry.field(description="Longitude in degrees.")
 
@@ -26,6 +39,9 @@ class DistrictType(relay.Node):
     name_en: str = strawberry.field(description="English name.")
     population: int = strawberry.field(description="Resident population.")
     center: GeoPoint = strawberry.field(description="Seat of the district government.")
+    division_code: str | None = strawberry.field(
+        description="GB/T 2260 code (six digits); null for a functional zone without one."
+    )
 
     @classmethod
     def from_model(cls, row: District) -> DistrictType:
@@ -36,6 +52,7 @@ class DistrictType(relay.Node):
             name_en=row.name_en,
             population=row.population,
             center=GeoPoint(lat=row.center_lat, lng=row.center_lng),
+            division_code=row.division_code,
         )
 
     @classmethod
@@ -56,6 +73,9 @@ class CommunityType(relay.Node):
     name: str = strawberry.field(description="Chinese name.")
     population: int = strawberry.field(description="Resident population.")
     center: GeoPoint = strawberry.field(description="Centre point, for distance statistics.")
+    division_code: str | None = strawberry.field(
+        description="Statistical division code (9 or 12 digits), where known."
+    )
     district_id: strawberry.Private[int]
 
     @classmethod
@@ -65,6 +85,7 @@ class CommunityType(relay.Node):
             name=row.name,
             population=row.population,
             center=GeoPoint(lat=row.center_lat, lng=row.center_lng),
+            division_code=row.division_code,
             district_id=row.district_id,
         )
 
@@ -79,3 +100,18 @@ class CommunityType(relay.Node):
         row = await DISTRICT.load(info, self.district_id)
         assert row is not None
         return DistrictType.from_model(row)
+
+
+@strawberry.type(description="A problem with a change to districts or communities.")
+class GeographyError(DomainErrorType[GeographyErrorCode]):
+    pass
+
+
+@payload_type(description="The district after the change, or why nothing changed.")
+class DistrictPayload(Payload[GeographyError]):
+    district: DistrictType | None = strawberry.field(default=None, description="Null on errors.")
+
+
+@payload_type(description="The community after the change, or why nothing changed.")
+class CommunityPayload(Payload[GeographyError]):
+    community: CommunityType | None = strawberry.field(default=None, description="Null on errors.")

@@ -29,7 +29,7 @@ def _global_id(type_name: str, pk: int | None) -> relay.GlobalID | None:
 @strawberry.type(
     name="Notification",
     description="Something that happened to you: an assignment, a step of your order, your "
-    "civic issue's status, a decision about your activity sign-up or its session tomorrow, "
+    "civic issue's status, a decision about your activity sign-up or a reminder of its session, "
     "your certificate issued, declined or revoked, a benefit code about to expire. Visible to "
     "its recipient only.",
 )

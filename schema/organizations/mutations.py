@@ -40,8 +40,12 @@ class CreateOrganizationInput:
 
 @strawberry.input(description="Mark an organisation verified (or not). Administrators only.")
 class VerifyOrganizationInput:
-    id: relay.GlobalID = strawberry.field(description="The organisation.")
+    organization: relay.GlobalID = strawberry.field(description="The organisation.")
     verified: bool = strawberry.field(default=True, description="The new verified flag.")
+    reason: str = strawberry.field(
+        default="",
+        description="Why (≤500); required to withdraw a verification. Kept in the audit log.",
+    )
 
 
 @strawberry.input(description="Apply to join an organisation as the signed-in volunteer.")
@@ -101,17 +105,28 @@ class Mutation:
         )
         return await _organization(organizations.create(info.context.principal, data))
 
-    @strawberry.mutation(description="Verify an organisation.", extensions=[requires(Role.ADMIN)])
+    @strawberry.mutation(
+        description="Verify an organisation, or withdraw its verification with a reason; "
+        "recorded in the audit log. Refusals are coded ORGANIZATION_NOT_FOUND, REASON_REQUIRED "
+        "or REASON_TOO_LONG.",
+        extensions=[requires(Role.ADMIN)],
+    )
     async def verify_organization(
         self, info: Info, input: VerifyOrganizationInput
     ) -> OrganizationPayload:
-        organization_id = decode_id(input.id, "Organization")
+        organization_id = decode_id(input.organization, "Organization")
         if organization_id is None:
             return OrganizationPayload.failed(
-                problem(OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id")
+                problem(
+                    OrganizationErrorCode.ORGANIZATION_NOT_FOUND,
+                    "No such organisation.",
+                    "organization",
+                )
             )
         return await _organization(
-            organizations.set_verified(info.context.principal, organization_id, input.verified)
+            organizations.set_verified(
+                info.context.principal, organization_id, input.verified, input.reason
+            )
         )
 
     @strawberry.mutation(

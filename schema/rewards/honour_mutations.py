@@ -52,6 +52,18 @@ class RecordInsurancePolicyInput:
     sum_insured: Decimal | None = strawberry.field(default=None, description="Per person, yuan.")
 
 
+@strawberry.input(description="Corrections to a recorded policy; omitted fields stay.")
+class UpdateInsurancePolicyInput:
+    id: relay.GlobalID = strawberry.field(description="The policy.")
+    insurer: str | None = strawberry.field(default=None, description="The insurance company.")
+    coverage: str | None = strawberry.field(default=None, description="What it covers.")
+    starts_on: date | None = strawberry.field(
+        default=None, name="from", description="First day covered."
+    )
+    ends_on: date | None = strawberry.field(default=None, name="to", description="Last day.")
+    sum_insured: Decimal | None = strawberry.field(default=None, description="Per person, yuan.")
+
+
 @strawberry.input(description="Cover volunteers under a policy.")
 class CoverVolunteersInput:
     policy: relay.GlobalID = strawberry.field(description="The policy.")
@@ -199,6 +211,30 @@ class Mutation:
             sum_insured=input.sum_insured,
         )
         return await _policy_payload(rewards_cover.record_policy(info.context.principal, data))
+
+    @strawberry.mutation(
+        description="Correct a recorded policy (insurer, coverage, sum, period), recorded in "
+        "the audit log. The period may not shrink past a volunteer's cover under it. Refusals "
+        "are coded POLICY_NOT_FOUND, INVALID_TEXT, INVALID_AMOUNT or INVALID_PERIOD.",
+        extensions=[requires(Role.ADMIN)],
+    )
+    async def update_insurance_policy(
+        self, info: Info, input: UpdateInsurancePolicyInput
+    ) -> InsurancePolicyPayload:
+        policy_id = decode_id(input.id, "InsurancePolicy")
+        if policy_id is None:
+            return InsurancePolicyPayload.failed(
+                problem(RewardsErrorCode.POLICY_NOT_FOUND, "No such policy.", "id")
+            )
+        change = rewards_cover.PolicyChange(
+            insurer=input.insurer,
+            coverage=input.coverage,
+            sum_insured=input.sum_insured,
+            starts_on=input.starts_on,
+            ends_on=input.ends_on,
+        )
+        call = rewards_cover.update_policy(info.context.principal, policy_id, change)
+        return await _policy_payload(call)
 
     @strawberry.mutation(
         description="Cover named active volunteers under a policy.",

@@ -46,6 +46,20 @@ class CreateBenefitProviderInput:
     contact_phone: str = strawberry.field(default="", description="Public phone.")
 
 
+@strawberry.input(description="What to change in a benefit provider; omitted fields stay.")
+class UpdateBenefitProviderInput:
+    id: relay.GlobalID = strawberry.field(description="The provider.")
+    name: str | None = strawberry.field(default=None, description="Unique name (≤128).")
+    kind: ProviderKind | None = strawberry.field(default=None, description="What sort of body.")
+    district: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="District it serves; null for city-wide."
+    )
+    address: str | None = strawberry.field(default=None, description="Public address (≤200).")
+    contact_phone: str | None = strawberry.field(
+        default=None, description="Public phone; empty to clear."
+    )
+
+
 @strawberry.input(description="Link (or unlink) a user as a provider account.")
 class ProviderStaffInput:
     provider: relay.GlobalID = strawberry.field(description="The provider.")
@@ -104,7 +118,7 @@ class UpdateBenefitInput:
 
 @strawberry.input(description="Redeem a benefit for a one-time code.")
 class RedeemBenefitInput:
-    benefit_id: relay.GlobalID = strawberry.field(description="The benefit.")
+    benefit: relay.GlobalID = strawberry.field(description="The benefit.")
     idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
 
 
@@ -180,6 +194,39 @@ class Mutation:
         return await _provider_payload(rewards_providers.create_provider(principal, data))
 
     @strawberry.mutation(
+        description="Change a benefit provider's name, kind, district, address or phone, "
+        "recorded in the audit log. Refusals are coded PROVIDER_NOT_FOUND, INVALID_TEXT, "
+        "DUPLICATE_NAME or DISTRICT_NOT_FOUND.",
+        extensions=[requires(Role.ADMIN)],
+    )
+    async def update_benefit_provider(
+        self, info: Info, input: UpdateBenefitProviderInput
+    ) -> BenefitProviderPayload:
+        provider_id = decode_id(input.id, "BenefitProvider")
+        if provider_id is None:
+            return BenefitProviderPayload.failed(
+                _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "id")
+            )
+        district_id: int | None = None
+        if input.district is None:
+            district_id = 0
+        elif input.district is not strawberry.UNSET:
+            district_id = decode_id(input.district, "District")
+            if district_id is None:
+                return BenefitProviderPayload.failed(
+                    _missing(RewardsErrorCode.DISTRICT_NOT_FOUND, "district")
+                )
+        change = rewards_providers.ProviderChange(
+            name=input.name,
+            kind=input.kind,
+            district_id=district_id,
+            address=input.address,
+            contact_phone=input.contact_phone,
+        )
+        call = rewards_providers.update_provider(info.context.principal, provider_id, change)
+        return await _provider_payload(call)
+
+    @strawberry.mutation(
         description="Make a user a provider account of a provider: they may then "
         "verify its redemptions and check service cards. Adding twice changes nothing.",
         extensions=[requires(Role.ADMIN)],
@@ -248,7 +295,7 @@ class Mutation:
     )
     async def redeem_benefit(self, info: Info, input: RedeemBenefitInput) -> RedemptionPayload:
         principal = info.context.principal
-        benefit_id = decode_id(input.benefit_id, "Benefit")
+        benefit_id = decode_id(input.benefit, "Benefit")
         if benefit_id is None:
             return RedemptionPayload.failed(
                 _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefitId")

@@ -11,16 +11,11 @@ from schema.core.context import Info
 from schema.core.errors import payload, problem
 from schema.core.permissions import requires
 from schema.core.relay import decode_id
+from schema.geography.types import GeoPointInput as GeoPointInput
 from schema.volunteers.types import VolunteerPayload, VolunteerType
 from services import volunteers
 from services.common.errors import Problem
 from services.volunteers.errors import VolunteerErrorCode
-
-
-@strawberry.input(description="A map point.")
-class GeoPointInput:
-    lat: float = strawberry.field(description="Latitude in degrees.")
-    lng: float = strawberry.field(description="Longitude in degrees.")
 
 
 @strawberry.input(description="Registration in the volunteer registry.")
@@ -47,7 +42,7 @@ class RegisterVolunteerInput:
 
 @strawberry.input(description="Changes to a volunteer profile; omitted fields stay as they are.")
 class UpdateVolunteerProfileInput:
-    id: relay.GlobalID = strawberry.field(description="The volunteer.")
+    volunteer: relay.GlobalID = strawberry.field(description="The volunteer.")
     phone: str | None = strawberry.field(default=None, description="New phone.")
     district: relay.GlobalID | None = strawberry.field(
         default=None, description="New district; the community is cleared unless given too."
@@ -127,10 +122,10 @@ class Mutation:
     async def update_volunteer_profile(
         self, info: Info, input: UpdateVolunteerProfileInput
     ) -> VolunteerPayload:
-        volunteer_id = decode_id(input.id, "Volunteer")
+        volunteer_id = decode_id(input.volunteer, "Volunteer")
         if volunteer_id is None:
             return VolunteerPayload.failed(
-                problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
+                problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer")
             )
         district_id, community_id, problems = _place(input.district, input.community)
         if problems:

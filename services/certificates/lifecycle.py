@@ -102,7 +102,7 @@ async def request(
     check_period(start, end)
     if organization_id is not None and not await Organization.exists(id=organization_id):
         raise DomainError(
-            CertificateErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "organizationId"
+            CertificateErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "organization"
         )
     recorders = await recording_organizations(volunteer.id, start, end)
     wanted = (
@@ -113,7 +113,7 @@ async def request(
             CertificateErrorCode.NOTHING_RECORDED,
             "No confirmed service recorded in this period"
             + (" by this organisation." if organization_id is not None else "."),
-            "organizationId" if organization_id is not None else "periodStart",
+            "organization" if organization_id is not None else "periodStart",
         )
     standing = Certificate.filter(
         volunteer_id=volunteer.id,
@@ -178,7 +178,7 @@ async def _certificate(certificate_id: int) -> Certificate:
     certificate = await Certificate.get_or_none(id=certificate_id)
     if certificate is None:
         raise DomainError(
-            CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificateId"
+            CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificate"
         )
     return certificate
 

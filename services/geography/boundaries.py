@@ -119,6 +119,11 @@ def _shape(boundary: str) -> Shape:
     return coordinates
 
 
+def outline_holds(district: District, lat: float, lng: float) -> bool:
+    """Whether the point lies inside the district's outline; True where it has none."""
+    return not district.boundary or in_shape(lng, lat, _shape(district.boundary))
+
+
 async def district_at(lat: float, lng: float) -> District | None:
     """The district whose outline holds the point, or None (outside them all, or a city that
     supplied no outlines)."""

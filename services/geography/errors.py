@@ -12,3 +12,11 @@ class GeographyErrorCode(str, Enum):
     # A field of the file is missing, unknown or has a wrong value; the problem's field names
     # the line and the path, e.g. `line 12: districts[0].population`.
     INVALID_REFERENCE_DATA = "INVALID_REFERENCE_DATA"
+    # Administration of districts and communities.
+    DISTRICT_NOT_FOUND = "DISTRICT_NOT_FOUND"
+    COMMUNITY_NOT_FOUND = "COMMUNITY_NOT_FOUND"
+    INVALID_NAME = "INVALID_NAME"
+    DUPLICATE_NAME = "DUPLICATE_NAME"
+    INVALID_POPULATION = "INVALID_POPULATION"
+    INVALID_LOCATION = "INVALID_LOCATION"
+    INVALID_DIVISION_CODE = "INVALID_DIVISION_CODE"

@@ -230,7 +230,8 @@ async def _sign_up_volunteer(payload: dict[str, Any]) -> list[Message]:
     ]
 
 
-# A volunteer confirmed for a session, the day before it (logged once per sign-up).
+# A volunteer confirmed for a session, NOTIFICATION_SESSION_NOTICE_HOURS before it (logged once
+# per sign-up; at once for a place confirmed later than that).
 @rule([ACTIVITY_SESSION_REMINDER])
 async def _session_reminder(payload: dict[str, Any]) -> list[Message]:
     sign_up_id = int(payload["signUpId"])
@@ -247,7 +248,7 @@ async def _session_reminder(payload: dict[str, Any]) -> list[Message]:
     where = f" at {activity.address}" if activity.address else ""
     body = f"{activity.title} starts {_local(session.starts_at)}{where}. See you there."
     return [
-        Message(user, "活动提醒 Tomorrow: your activity", body, "ActivitySignUp", sign_up_id)
+        Message(user, "活动提醒 Your activity is coming up", body, "ActivitySignUp", sign_up_id)
         for user in await _users_of_volunteers([row.volunteer_id])
     ]
 
@@ -276,7 +277,7 @@ async def _certificate_volunteer(payload: dict[str, Any]) -> list[Message]:
     if step is CertificateEvent.ISSUED and row.number:
         body += f" Number {row.number}."
     elif step is CertificateEvent.DECLINED:
-        body += f" Reason: {row.decline_reason or ''}".rstrip()
+        body += f" Reason: {row.decline_reason}"
     elif step is CertificateEvent.REVOKED:
         body += f" Reason: {row.revocation_reason}"
     return [

@@ -20,10 +20,13 @@ from models.organizations import (
 )
 from models.volunteers import Volunteer, VolunteerStatus
 from services.accounts import add_role
+from services.audit import Actor
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.identity import normalise_phone
 from services.common.principal import Principal
 from services.organizations.errors import OrganizationErrorCode
+
+MAX_REASON = 500
 
 
 @dataclass
@@ -101,18 +104,49 @@ async def create(principal: Principal, data: NewOrganization) -> Organization:
     return organization
 
 
-async def set_verified(principal: Principal, organization_id: int, verified: bool) -> Organization:
+async def set_verified(
+    principal: Principal, organization_id: int, verified: bool, reason: str = ""
+) -> Organization:
     principal.require_user()
     if not principal.is_admin:
         raise NotPermitted("Only a city administrator verifies organisations.")
-    organization = await Organization.get_or_none(id=organization_id)
-    if organization is None:
-        raise DomainError(
-            OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id"
+    return await verify(await Actor.admin(principal), organization_id, verified, reason)
+
+
+async def verify(
+    actor: Actor, organization_id: int, verified: bool, reason: str = ""
+) -> Organization:
+    """Verifies an organisation, or withdraws its verification (which needs a reason, kept in
+    the audit log); setting the flag it already has records nothing."""
+    reason = reason.strip()
+    collector = Collector()
+    if not verified and not reason:
+        collector.add(
+            OrganizationErrorCode.REASON_REQUIRED, "Say why the verification ends.", "reason"
+        )
+    if len(reason) > MAX_REASON:
+        collector.add(
+            OrganizationErrorCode.REASON_TOO_LONG, f"At most {MAX_REASON} characters.", "reason"
         )
     async with in_transaction():
-        organization.verified = verified
-        await organization.save(update_fields=["verified"])
+        organization = await Organization.filter(id=organization_id).select_for_update().first()
+        if organization is None:
+            raise DomainError(
+                OrganizationErrorCode.ORGANIZATION_NOT_FOUND,
+                "No such organisation.",
+                "organization",
+            )
+        collector.raise_if_any()
+        if organization.verified != verified:
+            organization.verified = verified
+            await organization.save(update_fields=["verified"])
+            await actor.record(
+                "verifyOrganization" if verified else "unverifyOrganization",
+                "Organization",
+                organization.id,
+                {"verified": not verified},
+                {"verified": verified, "reason": reason},
+            )
     return organization
 
 

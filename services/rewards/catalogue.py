@@ -9,8 +9,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from models.rewards import Benefit, BenefitCategory, BenefitDelivery, BenefitProvider
+from services.audit import Actor, snapshot
 from services.common.errors import Collector, DomainError
 from services.common.principal import Principal
 from services.rewards import check_text, not_found, require_admin
@@ -19,6 +21,23 @@ from services.rewards.errors import RewardsErrorCode
 # More than there are hours in a leap year is a typing error.
 MAX_RECENT_HOURS = Decimal(8784)
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{2,47}$")
+# What the audit log keeps of a benefit, before and after a change.
+FIELDS = (
+    "code",
+    "name",
+    "description",
+    "basis",
+    "category",
+    "delivery",
+    "provider_id",
+    "min_star_level",
+    "min_recent_hours",
+    "valid_from",
+    "valid_until",
+    "stock",
+    "per_volunteer_limit",
+    "active",
+)
 
 
 @dataclass
@@ -123,24 +142,29 @@ async def create_benefit(principal: Principal, data: NewBenefit) -> Benefit:
     if not await BenefitProvider.exists(id=data.provider_id):
         collector.add(RewardsErrorCode.PROVIDER_NOT_FOUND, "No such provider.", "provider")
     collector.raise_if_any()
+    actor = await Actor.admin(principal)
     try:
-        return await Benefit.create(
-            code=code,
-            category=data.category,
-            delivery=data.delivery,
-            provider_id=data.provider_id,
-            **values,
-        )
+        async with in_transaction():
+            benefit = await Benefit.create(
+                code=code,
+                category=data.category,
+                delivery=data.delivery,
+                provider_id=data.provider_id,
+                **values,
+            )
+            after = snapshot(benefit, FIELDS)
+            await actor.record("createBenefit", "Benefit", benefit.id, None, after)
     except IntegrityError as exc:
         raise DomainError(
             RewardsErrorCode.DUPLICATE_CODE, "A benefit with this code exists.", "code"
         ) from exc
+    return benefit
 
 
 async def update_benefit(principal: Principal, benefit_id: int, changes: dict[str, Any]) -> Benefit:
     """Changes the given fields. Stock may not drop below what was already redeemed: checked
     in the UPDATE itself, so a redemption racing the change cannot overshoot it."""
-    require_admin(principal)
+    actor = await Actor.admin(principal)
     benefit = await Benefit.get_or_none(id=benefit_id)
     if benefit is None:
         raise not_found(RewardsErrorCode.BENEFIT_NOT_FOUND)
@@ -154,14 +178,19 @@ async def update_benefit(principal: Principal, benefit_id: int, changes: dict[st
     collector.raise_if_any()
     if not values:
         return benefit
-    query = Benefit.filter(id=benefit.id)
-    if values.get("stock") is not None:
-        query = query.filter(redeemed__lte=values["stock"])
-    if not await query.update(**values):
-        raise DomainError(
-            RewardsErrorCode.INVALID_STOCK,
-            "Stock cannot be less than what was already redeemed.",
-            "stock",
-        )
-    await benefit.refresh_from_db()
+    async with in_transaction():
+        query = Benefit.filter(id=benefit.id)
+        if values.get("stock") is not None:
+            query = query.filter(redeemed__lte=values["stock"])
+        before = snapshot(benefit, FIELDS)
+        if not await query.update(**values):
+            raise DomainError(
+                RewardsErrorCode.INVALID_STOCK,
+                "Stock cannot be less than what was already redeemed.",
+                "stock",
+            )
+        await benefit.refresh_from_db()
+        after = snapshot(benefit, FIELDS)
+        if after != before:
+            await actor.record("updateBenefit", "Benefit", benefit.id, before, after)
     return benefit

@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.accounts import Role
 from models.organizations import Membership, MembershipRole, MembershipStatus, Organization
 from models.rewards import Commendation, InsuranceCoverage, InsurancePolicy
 from models.volunteers import Volunteer, VolunteerStatus
+from services.audit import Actor, snapshot
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
 from services.rewards import check_text, not_found, placeholders, require_admin, volunteer_by_id
@@ -26,6 +28,8 @@ from services.rewards.errors import RewardsErrorCode
 
 MAX_VOLUNTEERS_PER_CALL = 500
 CITY_ISSUER = "惠州市志愿服务联合会"
+POLICY = "InsurancePolicy"
+POLICY_FIELDS = ("policy_number", "insurer", "coverage", "sum_insured", "starts_on", "ends_on")
 
 
 @dataclass
@@ -47,30 +51,93 @@ async def record_policy(principal: Principal, data: NewPolicy) -> InsurancePolic
     if not data.starts_on < data.ends_on:
         collector.add(RewardsErrorCode.INVALID_PERIOD, "`to` must be after `from`.", "to")
     amount = data.sum_insured
-    if amount is not None:
-        try:
-            fine = amount.is_finite() and Decimal(0) < amount < Decimal(10) ** 10
-        except (InvalidOperation, AttributeError):
-            fine = False
-        if not fine or amount != amount.quantize(Decimal("0.01")):
-            collector.add(
-                RewardsErrorCode.INVALID_AMOUNT, "A positive amount in yuan.", "sumInsured"
-            )
+    _check_amount(collector, amount)
     collector.raise_if_any()
+    actor = await Actor.admin(principal)
     try:
-        return await InsurancePolicy.create(
-            policy_number=number,
-            insurer=insurer,
-            coverage=coverage,
-            sum_insured=amount,
-            starts_on=data.starts_on,
-            ends_on=data.ends_on,
-            recorded_by_id=admin_id,
-        )
+        async with in_transaction():
+            policy = await InsurancePolicy.create(
+                policy_number=number,
+                insurer=insurer,
+                coverage=coverage,
+                sum_insured=amount,
+                starts_on=data.starts_on,
+                ends_on=data.ends_on,
+                recorded_by_id=admin_id,
+            )
+            after = snapshot(policy, POLICY_FIELDS)
+            await actor.record("recordInsurancePolicy", POLICY, policy.id, None, after)
     except IntegrityError as exc:
         raise DomainError(
             RewardsErrorCode.DUPLICATE_POLICY, "This policy is already recorded.", "policyNumber"
         ) from exc
+    return policy
+
+
+def _check_amount(collector: Collector, amount: Decimal | None) -> None:
+    if amount is None:
+        return
+    try:
+        fine = amount.is_finite() and Decimal(0) < amount < Decimal(10) ** 10
+    except (InvalidOperation, AttributeError):
+        fine = False
+    if not fine or amount != amount.quantize(Decimal("0.01")):
+        collector.add(RewardsErrorCode.INVALID_AMOUNT, "A positive amount in yuan.", "sumInsured")
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """What to set; None leaves a field as it is. The policy number never changes: it is how
+    the insurer knows the policy."""
+
+    insurer: str | None = None
+    coverage: str | None = None
+    sum_insured: Decimal | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+async def update_policy(
+    principal: Principal, policy_id: int, change: PolicyChange
+) -> InsurancePolicy:
+    """Corrects a recorded policy. Its period may not shrink past a volunteer's cover under it
+    (INVALID_PERIOD): who was insured when stays true."""
+    actor = await Actor.admin(principal)
+    collector = Collector()
+    values: dict[str, object] = {}
+    if change.insurer is not None:
+        values["insurer"] = check_text(collector, change.insurer, "insurer", limit=128)
+    if change.coverage is not None:
+        values["coverage"] = check_text(collector, change.coverage, "coverage", limit=500)
+    if change.sum_insured is not None:
+        _check_amount(collector, change.sum_insured)
+        values["sum_insured"] = change.sum_insured
+    async with in_transaction():
+        policy = await InsurancePolicy.filter(id=policy_id).select_for_update().first()
+        if policy is None:
+            raise not_found(RewardsErrorCode.POLICY_NOT_FOUND, "id")
+        starts_on = change.starts_on or policy.starts_on
+        ends_on = change.ends_on or policy.ends_on
+        if not starts_on < ends_on:
+            collector.add(RewardsErrorCode.INVALID_PERIOD, "`to` must be after `from`.", "to")
+        elif (
+            await InsuranceCoverage.filter(policy_id=policy.id)
+            .filter(Q(starts_on__lt=starts_on) | Q(ends_on__gt=ends_on))
+            .exists()
+        ):
+            collector.add(
+                RewardsErrorCode.INVALID_PERIOD,
+                "Volunteers are covered under this policy outside that period.",
+                "to",
+            )
+        collector.raise_if_any()
+        before = snapshot(policy, POLICY_FIELDS)
+        policy.update_from_dict({**values, "starts_on": starts_on, "ends_on": ends_on})
+        await policy.save(update_fields=list(POLICY_FIELDS[1:]))
+        after = snapshot(policy, POLICY_FIELDS)
+        if after != before:
+            await actor.record("updateInsurancePolicy", POLICY, policy.id, before, after)
+    return policy
 
 
 async def _policy(policy_id: int) -> InsurancePolicy:

@@ -12,6 +12,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -23,6 +24,7 @@ from models.geography import Community, District
 from models.organizations import Organization
 from models.stations import Station, StationKind
 from models.volunteers import pack_tags
+from services.audit import Actor, snapshot
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
 from services.organizations import lookups as organization_lookups
@@ -30,6 +32,19 @@ from services.stations.errors import StationErrorCode
 from services.volunteers import CITY_BOUNDS
 
 WALKING_METERS_PER_MINUTE = 80.0
+# What the audit log keeps of a station, before and after a change.
+STATION_FIELDS = (
+    "kind",
+    "name",
+    "address",
+    "lat",
+    "lng",
+    "district_id",
+    "community_id",
+    "organization_id",
+    "opening_hours",
+    "services",
+)
 CIRCLE_MINUTES = 10
 MAX_WALKING_MINUTES = 60
 MAX_NEARBY_RESULTS = 100
@@ -266,9 +281,8 @@ async def _check_permission(principal: Principal, data: NewStation) -> None:
         raise NotPermitted("Organisation admins open stations for their own organisation only.")
 
 
-async def create_station(principal: Principal, data: NewStation) -> Station:
-    await _check_permission(principal, data)
-    collector = Collector()
+async def check_station(data: NewStation, collector: Collector) -> None:
+    """Every problem of a station's data (new, or as a change would leave it)."""
     name = data.name.strip()
     if not 2 <= len(name) <= 128:
         collector.add(StationErrorCode.INVALID_NAME, "Give a name of 2-128.", "name")
@@ -294,21 +308,36 @@ async def create_station(principal: Principal, data: NewStation) -> Station:
         collector.add(
             StationErrorCode.UNKNOWN_ORGANIZATION, "No such organisation.", "organization"
         )
+
+
+def station_values(data: NewStation) -> dict[str, Any]:
+    """The columns of a station's checked data."""
+    return {
+        "kind": data.kind,
+        "name": data.name.strip(),
+        "address": data.address.strip(),
+        "lat": data.lat,
+        "lng": data.lng,
+        "district_id": data.district_id,
+        "community_id": data.community_id,
+        "organization_id": data.organization_id,
+        "opening_hours": data.opening_hours.strip(),
+        "services": pack_tags([s.value for s in data.services]),
+    }
+
+
+async def create_station(principal: Principal, data: NewStation) -> Station:
+    await _check_permission(principal, data)
+    collector = Collector()
+    await check_station(data, collector)
     collector.raise_if_any()
+    actor = await Actor.of(principal)
     try:
         async with in_transaction():
-            return await Station.create(
-                kind=data.kind,
-                name=name,
-                address=address,
-                lat=data.lat,
-                lng=data.lng,
-                district_id=data.district_id,
-                community_id=data.community_id,
-                organization_id=data.organization_id,
-                opening_hours=hours,
-                services=pack_tags([s.value for s in data.services]),
-            )
+            station = await Station.create(**station_values(data))
+            after = snapshot(station, STATION_FIELDS)
+            await actor.record("createStation", "Station", station.id, None, after)
+            return station
     except IntegrityError as exc:
         raise DomainError(
             StationErrorCode.DUPLICATE_NAME, "A station with this name already exists.", "name"

@@ -185,7 +185,7 @@ async def update_profile(
     user_id = principal.require_user()
     volunteer = await Volunteer.get_or_none(id=volunteer_id)
     if volunteer is None:
-        raise DomainError(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
+        raise DomainError(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer")
     if volunteer.user_id != user_id and not principal.is_admin:
         raise NotPermitted("Only the volunteer or an administrator can change this profile.")
     if changes.status is not None and not principal.is_admin:

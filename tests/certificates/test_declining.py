@@ -122,15 +122,15 @@ async def test_declining_through_graphql_and_the_pdf_of_a_declined_request(
     await serve(w, w.organization_id)
     (requested,) = await certificates.request(w.volunteer, *WEEK, None)
     global_id = str(relay.GlobalID("Certificate", str(requested.id)))
-    given = {"input": {"certificateId": global_id, "reason": "服务期间记录有争议"}}
+    given = {"input": {"certificate": global_id, "reason": "服务期间记录有争议"}}
     assert error_codes(await gql(DECLINE, given)) == ["NOT_AUTHENTICATED"]
     assert error_codes(await gql(DECLINE, given, w.volunteer)) == ["NOT_PERMITTED"]
     assert error_codes(await gql(DECLINE, given, w.dispatcher)) == ["NOT_PERMITTED"]
-    wrong = {"input": {"certificateId": str(relay.GlobalID("Volunteer", "1")), "reason": "错误"}}
+    wrong = {"input": {"certificate": str(relay.GlobalID("Volunteer", "1")), "reason": "错误"}}
     data = await data_of(DECLINE, wrong, w.boss)
     assert [e["code"] for e in data["declineCertificate"]["errors"]] == ["CERTIFICATE_NOT_FOUND"]
     assert data["declineCertificate"]["errors"][0]["__typename"] == "CertificateError"
-    short = {"input": {"certificateId": global_id, "reason": " "}}
+    short = {"input": {"certificate": global_id, "reason": " "}}
     data = await data_of(DECLINE, short, w.boss)
     assert [(e["code"], e["field"]) for e in data["declineCertificate"]["errors"]] == [
         ("INVALID_REASON", "reason")

@@ -220,7 +220,7 @@ async def test_a_certificate_served_requested_issued_verified_and_revoked_on_the
                 asked = await call(server, CERT_REQUEST, {"input": period}, chen)
                 (requested,) = asked["requestCertificate"]["certificates"]
                 issue = {
-                    "certificateId": requested["id"],
+                    "certificate": requested["id"],
                     "personInCharge": "李负责",
                     "contact": "0752-2345678",
                 }
@@ -245,7 +245,7 @@ async def test_a_certificate_served_requested_issued_verified_and_revoked_on_the
                     await mailbox.wait_for(1, within=20)
                     await server.astop()
                     await server.astart()
-                    revoke = {"certificateId": requested["id"], "reason": "服务时长登记有误"}
+                    revoke = {"certificate": requested["id"], "reason": "服务时长登记有误"}
                     revoked = await call(server, CERT_REVOKE, {"input": revoke}, boss)
                     assert revoked["revokeCertificate"]["certificate"]["status"] == "REVOKED"
                     page = await http.get(f"/verify/{code}")

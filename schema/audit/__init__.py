@@ -1,0 +1,4 @@
+from schema.audit.queries import AuditLogFilter, Query
+from schema.audit.types import AuditEntryType
+
+__all__ = ["AuditEntryType", "AuditLogFilter", "Query"]
