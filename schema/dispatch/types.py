@@ -293,7 +293,7 @@ class RecordType(relay.Node):
         return OrderType.from_model(row)
 
 
-@strawberry.type(description="One part of a suggestion's score, and why.")
+@strawberry.type(name="ScorePart", description="One part of a suggestion's score, and why.")
 class ScorePartType:
     name: str = strawberry.field(description="skills, distance, availability, load, starLevel.")
     points: float = strawberry.field(description="Points earned.")
