@@ -68,15 +68,18 @@ class Query:
             criteria.reported_to = filter.reported_to
         return await paginate(civic.list_issues(criteria), first, after, CivicIssueType.from_model)
 
-    @strawberry.field(description="One civic issue, by global ID or by its public token.")
-    async def civic_issue(
-        self, info: Info, id: relay.GlobalID | None = None, token: str | None = None
-    ) -> CivicIssueType | None:
-        if id is not None:
-            pk = id_of(id, "CivicIssue", "Query.civicIssue(id:)")
-            row = await CIVIC_ISSUE.load(info, pk) if pk else None
-        else:
-            row = await civic.get_issue(token) if token else None
+    @strawberry.field(description="One civic issue by its ID; null if there is none.")
+    async def civic_issue(self, info: Info, id: relay.GlobalID) -> CivicIssueType | None:
+        pk = id_of(id, "CivicIssue", "Query.civicIssue(id:)")
+        row = await CIVIC_ISSUE.load(info, pk) if pk else None
+        return CivicIssueType.from_model(row) if row else None
+
+    @strawberry.field(
+        description="One civic issue by the public token its reporter was given (and Open311 "
+        "shows as service_request_id); null if there is none."
+    )
+    async def civic_issue_by_token(self, token: str) -> CivicIssueType | None:
+        row = await civic.get_issue(token) if token else None
         return CivicIssueType.from_model(row) if row else None
 
     @strawberry.field(

@@ -92,7 +92,7 @@ class CivicCategoryType(relay.Node):
         return await load_nodes(CivicCategory, node_ids, cls.from_model)
 
 
-@strawberry.type(description="A photo of an issue, cleaned of all metadata.")
+@strawberry.type(name="CivicPhoto", description="A photo of an issue, cleaned of all metadata.")
 class CivicPhotoType:
     phase: PhotoPhase = strawberry.field(description="When it was taken.")
     url: str = strawberry.field(description="The photo (stable; cache it).")

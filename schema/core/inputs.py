@@ -63,7 +63,7 @@ FIELD_MAXIMA: dict[str, int] = {
     "UpdateVolunteerProfileInput.phone": 32,
     "OrganizationFilter.search": 128,
     "VolunteerFilter.search": 128,
-    "Query.civicIssue(token:)": 64,
+    "Query.civicIssueByToken(token:)": 64,
     "Query.verifyServiceCard(cardNumber:)": 64,
     "VerifyRedemptionInput.code": 64,
     "DonateTimeInput.idempotencyKey": 100,
@@ -197,7 +197,7 @@ class _Walk:
 
 
 class _Arguments(Visitor):
-    """Names each argument by its schema coordinate (`Query.civicIssue(token:)`), from the
+    """Names each argument by its schema coordinate (`Query.civicIssueByToken(token:)`), from the
     field or directive it belongs to."""
 
     def __init__(self, type_info: TypeInfo, walk: _Walk) -> None:

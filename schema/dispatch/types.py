@@ -322,7 +322,7 @@ class RecordType(relay.Node):
         return OrderType.from_model(row)
 
 
-@strawberry.type(description="One part of a suggestion's score, and why.")
+@strawberry.type(name="ScorePart", description="One part of a suggestion's score, and why.")
 class ScorePartType:
     name: str = strawberry.field(
         description="category (30), skills (20), qualification (15), distance (15), "

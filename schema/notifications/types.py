@@ -104,7 +104,9 @@ class NotificationEvent:
         return event
 
 
-@strawberry.type(description="One channel of your notification preferences.")
+@strawberry.type(
+    name="NotificationPreference", description="One channel of your notification preferences."
+)
 class NotificationPreferenceType:
     channel: NotificationChannel = strawberry.field(description="INBOX, EMAIL or SMS.")
     enabled: bool = strawberry.field(description="Whether you want notifications here.")

@@ -216,9 +216,9 @@ async def test_a_field_with_a_tighter_maximum_is_refused_at_it() -> None:
 
 
 async def test_the_maximum_applies_to_literal_arguments_too() -> None:
-    document = f'{{ civicIssue(token: "{"T" * 65}") {{ token }} }}'
+    document = f'{{ civicIssueByToken(token: "{"T" * 65}") {{ token }} }}'
     error = only_error(await gql(document))
-    assert (error["code"], error["field"]) == ("INPUT_TOO_LONG", "Query.civicIssue(token:)")
+    assert (error["code"], error["field"]) == ("INPUT_TOO_LONG", "Query.civicIssueByToken(token:)")
 
     search = "s" * 129
     error = only_error(

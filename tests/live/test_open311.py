@@ -30,7 +30,7 @@ from tests.server import ServerProcess
 
 pytestmark = pytest.mark.server
 
-SOURCE = "query ($token: String!) { civicIssue(token: $token) { source status } }"
+SOURCE = "query ($token: String!) { civicIssueByToken(token: $token) { source status } }"
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,8 @@ async def test_an_app_reports_and_follows_a_request_over_http(
     with Image.open(io.BytesIO(photo.content)) as image:
         assert GPS_IFD not in image.getexif()
     graphql = await http.post("/graphql", json={"query": SOURCE, "variables": {"token": token}})
-    assert graphql.json()["data"]["civicIssue"] == {"source": "OPEN311", "status": "REPORTED"}
+    found = graphql.json()["data"]["civicIssueByToken"]
+    assert found == {"source": "OPEN311", "status": "REPORTED"}
 
 
 async def test_errors_over_http_are_the_specs(http: httpx.AsyncClient) -> None:

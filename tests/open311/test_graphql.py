@@ -24,7 +24,7 @@ from tests.support import data_of
 BASE = "http://city.example"
 V2 = "/open311/v2"
 ISSUE_BY_TOKEN = """query ($token: String!) {
-  civicIssue(token: $token) {
+  civicIssueByToken(token: $token) {
     id token status source anonymous description address department
     category { code } photos { url } reporter { name } contact { name phone email }
   }
@@ -75,8 +75,10 @@ async def test_an_open311_request_is_a_civic_issue_in_graphql(
     token = json_of(created)[0]["service_request_id"]
 
     # when the public and the command centre look it up in GraphQL
-    public = (await data_of(ISSUE_BY_TOKEN, {"token": token}))["civicIssue"]
-    staff = (await data_of(ISSUE_BY_TOKEN, {"token": token}, who["dispatcher"]))["civicIssue"]
+    public = (await data_of(ISSUE_BY_TOKEN, {"token": token}))["civicIssueByToken"]
+    staff = (await data_of(ISSUE_BY_TOKEN, {"token": token}, who["dispatcher"]))[
+        "civicIssueByToken"
+    ]
     listed = (await data_of(LIST))["civicIssues"]
 
     # then it is there, from OPEN311, its reporter hidden from the public and known to staff
@@ -110,7 +112,7 @@ async def test_a_graphql_report_is_an_open311_request(
     }
     reported = (await data_of(REPORT, {"input": report}, who["resident"]))["reportCivicIssue"]
     issue = (await data_of(ISSUE_BY_TOKEN, {"token": reported["civicIssue"]["token"]}))[
-        "civicIssue"
+        "civicIssueByToken"
     ]
     await data_of(
         REJECT, {"input": {"issue": issue["id"], "reason": "Already removed"}}, who["dispatcher"]
