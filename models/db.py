@@ -39,6 +39,8 @@ def tortoise_config(settings: Settings | None = None) -> dict[str, Any]:
     else:
         # Writers queue up behind each other instead of failing with "database is locked".
         credentials.setdefault("busy_timeout", 10000)
+        # Transactions too: they take the write lock when they begin (see models/sqlite.py).
+        connection["engine"] = "models.sqlite"
     return {
         "connections": {"default": connection},
         "apps": {

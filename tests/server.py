@@ -4,7 +4,10 @@
 test backend's database and bus, waits until `/healthz` answers, and stops it with SIGTERM, then
 SIGKILL. Every wait is bounded: a server that does not come up fails the test with the tail of its
 log instead of hanging the run. It can be stopped and started again on the same port, and several
-can run at once against one database and bus."""
+can run at once against one database and bus.
+
+`serving` is the other way round: a small ASGI app of the test's own (a webhook receiver, an SMS
+provider) on uvicorn in the test's event loop, for the server under test to call."""
 
 from __future__ import annotations
 
@@ -16,17 +19,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 from settings import Settings, get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+SERVING_TIMEOUT = 10.0  # an in-loop app starts and stops in well under a second
 
 
 def free_port() -> int:
@@ -188,6 +194,32 @@ def running_server(
         yield server.start()
     finally:
         server.close()
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp, port: int) -> AsyncIterator[None]:
+    """`app` answers on 127.0.0.1:`port` within the block. Start-up and shutdown are bounded:
+    an app that cannot bind fails the test with uvicorn's error instead of hanging it."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(SERVING_TIMEOUT):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, SERVING_TIMEOUT)
 
 
 class RedisProcess:

@@ -165,20 +165,7 @@ async def file_issue(
 
 async def reject_issue(principal: Principal, issue_id: int, reason: str) -> CivicIssue:
     """Not filed (不予立案), with the reason the reporter is told."""
-    actor = _staff(principal)
-    reason = _note(reason, required=True, field="reason")
-    async with atomic() as tx:
-        issue = await _locked(issue_id)
-        _check(issue, CivicAction.REJECT)
-        await _advance(
-            tx,
-            issue,
-            CivicAction.REJECT,
-            actor,
-            reason,
-            {"closed_at": datetime.now(UTC)},
-        )
-    return issue
+    return await _close_with_reason(principal, issue_id, reason, CivicAction.REJECT)
 
 
 async def mark_duplicate(
@@ -347,19 +334,20 @@ async def reopen_issue(principal: Principal, issue_id: int, reason: str) -> Civi
 
 async def close_unresolved(principal: Principal, issue_id: int, reason: str) -> CivicIssue:
     """A closure that is not a fix (e.g. outside the city's powers): never counts as one."""
+    return await _close_with_reason(principal, issue_id, reason, CivicAction.CLOSE_UNRESOLVED)
+
+
+async def _close_with_reason(
+    principal: Principal, issue_id: int, reason: str, action: CivicAction
+) -> CivicIssue:
+    """Staff end an issue without a fix (rejected, or closed unresolved): the reason is required
+    and the reporter is told it."""
     actor = _staff(principal)
     reason = _note(reason, required=True, field="reason")
     async with atomic() as tx:
         issue = await _locked(issue_id)
-        _check(issue, CivicAction.CLOSE_UNRESOLVED)
-        await _advance(
-            tx,
-            issue,
-            CivicAction.CLOSE_UNRESOLVED,
-            actor,
-            reason,
-            {"closed_at": datetime.now(UTC)},
-        )
+        _check(issue, action)
+        await _advance(tx, issue, action, actor, reason, {"closed_at": datetime.now(UTC)})
     return issue
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+
+import pytest
+from tortoise.transactions import in_transaction
 
 from models.geography import District
 from models.organizations import Membership, MembershipStatus
 from models.volunteers import Volunteer
 from services import organizations, volunteers
 from services.common.errors import DomainError
+from tests.conftest import Backend
 from tests.support import make_organization, make_user, make_volunteer, new_id_number
 
 
@@ -49,3 +54,33 @@ async def test_two_admins_deciding_one_application_at_once_decide_it_once() -> N
     assert sorted(outcomes) == ["ALREADY_DECIDED"] * 9 + ["decided"]
     decided = await Membership.get(id=membership.id)
     assert decided.status in (MembershipStatus.APPROVED, MembershipStatus.REJECTED)
+
+
+async def test_a_transaction_is_not_refused_when_another_process_writes_in_the_middle(
+    backend: Backend,
+) -> None:
+    """Two API processes on one SQLite file (development, the live tests): each writes on its
+    own, and a transaction that had read before the other committed must wait, not fail."""
+    if backend.is_postgres:
+        pytest.skip("SQLite's whole-database write lock; PostgreSQL locks rows")
+    path = backend.settings.database_url.removeprefix("sqlite://")
+    other_process = sqlite3.connect(path, timeout=10, check_same_thread=False)
+
+    def other_writes() -> None:
+        other_process.execute("UPDATE district SET population = population + 1")
+        other_process.commit()
+
+    try:
+        async with in_transaction():
+            before = await District.get(code="HUICHENG")
+            # the other process writes while this transaction is between its read and its write
+            other = asyncio.create_task(asyncio.to_thread(other_writes))
+            await asyncio.sleep(0.5)
+            await District.filter(id=before.id).update(name_en="Huicheng District")
+        await other
+    finally:
+        other_process.close()
+
+    after = await District.get(id=before.id)
+    assert after.name_en == "Huicheng District"
+    assert after.population == before.population + 1

@@ -17,15 +17,12 @@ from PIL import Image
 from strawberry import relay
 
 from models.civic import CivicCategory, CivicIssue, CivicPhoto
-from subscriptions import events
 from tests.civic.support import GPS_IFD, civic_world, jpeg, png
 from tests.conftest import Backend
-from tests.live.test_dispatch import (  # noqa: F401 - an autouse fixture, used by being imported
+from tests.live.test_dispatch import (
     CHANNEL_PREFIX,
     LOGIN,
     PASSWORD,
-    _event_high_water,
-    event_ids_never_go_back,
 )
 from tests.server import ServerProcess
 from tests.ws_client import authenticated
@@ -70,8 +67,6 @@ async def server(backend: Backend, media_dir: Path) -> AsyncIterator[ServerProce
         "MAX_PHOTO_BYTES": str(MAX_PHOTO_BYTES),
     }
     process = ServerProcess(backend.settings, env=env)
-    # Its event reader starts where the log ends now: later tests' ids must continue above.
-    _event_high_water[0] = max(_event_high_water[0], await events.latest_id())
     try:
         yield await process.astart()
     finally:

@@ -22,13 +22,8 @@ from websockets.exceptions import ConnectionClosed
 from models.civic import CivicCategory
 from services import accounts
 from services.common.images import MAX_SIDE
-from subscriptions import events
 from tests.civic.support import civic_world, jpeg
 from tests.conftest import Backend
-from tests.live.test_dispatch import (  # noqa: F401 - an autouse fixture, used by being imported
-    _event_high_water,
-    event_ids_never_go_back,
-)
 from tests.server import ServerProcess
 from tests.support import make_user
 from tests.ws_client import GraphQLWebSocket, authenticated
@@ -52,8 +47,6 @@ REPORT = """mutation Report($input: ReportCivicIssueInput!) {
 
 
 async def _server(backend: Backend, media: Path, **env: str) -> ServerProcess:
-    # Its event reader starts where the log ends now: later tests' ids must continue above.
-    _event_high_water[0] = max(_event_high_water[0], await events.latest_id())
     process = ServerProcess(backend.settings, env={"MEDIA_DIR": str(media), **env})
     return await process.astart()
 

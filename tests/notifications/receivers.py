@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from starlette.applications import Starlette
@@ -23,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.server import free_port
+from tests.server import free_port, serving
 
 SMS_KEY = "test-sms-key"
 
@@ -105,23 +104,5 @@ class SmsProvider:
 @asynccontextmanager
 async def sms_provider() -> AsyncIterator[SmsProvider]:
     provider = SmsProvider()
-    config = uvicorn.Config(
-        provider.app(),
-        host="127.0.0.1",
-        port=provider.port,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
+    async with serving(provider.app(), provider.port):
         yield provider
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)

@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,7 +20,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from services.webhooks.signing import SIGNATURE_HEADER, verify
-from tests.server import free_port
+from tests.server import free_port, serving
 
 OK, FAIL, SLOW, REDIRECT = "ok", "fail", "slow", "redirect"
 
@@ -109,23 +108,5 @@ def _standard_valid(secret: str, headers: dict[str, str], raw: bytes) -> bool:
 @asynccontextmanager
 async def running_receiver() -> AsyncIterator[Receiver]:
     receiver = Receiver()
-    config = uvicorn.Config(
-        receiver.app(),
-        host="127.0.0.1",
-        port=receiver.port,
-        log_level="warning",
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
+    async with serving(receiver.app(), receiver.port):
         yield receiver
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
