@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from api.auth import principal_of
+from models.certificates import CertificateStatus
 from services import certificates
 from services.certificates.pdf import FontMissing
 
@@ -33,6 +34,8 @@ async def certificate_pdf(request: Request) -> Response:
     if row is None:
         return _error(404, "CERTIFICATE_NOT_FOUND", "No such certificate.")
     if row.verification_code is None:
+        if row.status == CertificateStatus.DECLINED:
+            return _error(409, "NOT_ISSUED", "The request was declined: nothing was certified.")
         return _error(409, "NOT_ISSUED", "The certificate is requested, not yet issued.")
     try:
         # Rendering is CPU work of some tens of milliseconds: keep the event loop free.

@@ -1,5 +1,5 @@
-"""The `volunteer-city` command line: serve, migrate, bootstrap, seed, export-schema, and account
-tools."""
+"""The `volunteer-city` command line: serve, migrate, bootstrap, seed, import, export-schema, and
+account tools."""
 
 from __future__ import annotations
 
@@ -323,6 +323,60 @@ def list_api_clients() -> None:
             f"{client.id}\t{client.name}\t{','.join(client.scopes)}\tvc_{client.key_prefix}_…"
             f"\t{state}"
         )
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="volunteers, organizations, memberships or hours.")],
+    file: Annotated[Path, typer.Argument(help="A CSV (UTF-8 or GB18030) or XLSX file.")],
+    dry_run: Annotated[bool, typer.Option(help="Check every row; write nothing.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the refused rows here (CSV), to fix and resubmit.")
+    ] = None,
+    source: Annotated[
+        str, typer.Option(help="The earlier system's name (keys historic hours).")
+    ] = "import",
+) -> None:
+    """Import a city's earlier registry; a second run of a file adds nothing, and a run that
+    stopped half way is finished by running it again. Order: organizations, volunteers,
+    memberships, hours."""
+    from models.imports import ImportKind
+    from services import imports
+
+    kinds = {k.value.lower(): k for k in ImportKind}
+    if kind.lower() not in kinds:
+        raise typer.BadParameter(f"choose one of: {', '.join(kinds)}", param_hint="KIND")
+    source_system = _checked(lambda: imports.check_source(source))
+    output = report.open("w", encoding="utf-8", newline="") if report else None
+    try:
+        with _progress_bar() as bar:
+            task = bar.add_task("dry run" if dry_run else kind.lower(), total=None)
+
+            async def progress(summary: imports.Summary) -> None:
+                bar.update(task, completed=summary.rows_read, total=summary.estimated_rows)
+
+            summary = _or_exit(
+                lambda: imports.run(
+                    kinds[kind.lower()],
+                    file,
+                    source_system=source_system,
+                    file_name=file.name,
+                    dry_run=dry_run,
+                    report=output,
+                    progress=progress,
+                )
+            )
+    finally:
+        if output is not None:
+            output.close()
+    verb = "would add" if dry_run else "added"
+    console.print(
+        f"{summary.rows_read} rows read: {verb} {summary.rows_added}, "
+        f"{summary.rows_present} already present, {summary.rows_refused} refused"
+        + (f" (see {report})" if report and summary.rows_refused else "")
+    )
+    if summary.rows_refused:
+        raise typer.Exit(1)
 
 
 def _or_exit(work: Callable[[], Awaitable[T]]) -> T:

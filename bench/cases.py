@@ -343,7 +343,8 @@ async def city_statistics(
                 ms(result.baseline_seconds),
                 result.ratio,
                 f"{figures['registeredVolunteers']:,} volunteers, participation "
-                f"{figures['participationRate']:.0%}, {figures['hoursPerVolunteer']:.1f} h each; "
+                f"{figures['participationRate']:.0%}, "
+                f"{float(figures['hoursPerVolunteer']):.1f} h each; "
                 f"{statements} SQL statements",
             )
         )

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from bench.fanout_ws import WsRun
 
 WALL = """subscription Wall($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor occurredAt note
     ... on DispatchEvent {
       type status

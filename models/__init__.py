@@ -42,6 +42,7 @@ from models.dispatch import (
 )
 from models.events import Event
 from models.geography import Community, District
+from models.imports import ImportedHours, ImportJob, ImportKind, ImportStatus
 from models.notifications import (
     Notification,
     NotificationChannel,
@@ -129,6 +130,10 @@ __all__ = [
     "FamilyMember",
     "FamilyRelation",
     "Gender",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
+    "ImportedHours",
     "InsuranceCoverage",
     "InsurancePolicy",
     "Membership",

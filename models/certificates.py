@@ -19,6 +19,8 @@ class CertificateStatus(str, Enum):
     REQUESTED = "REQUESTED"
     ISSUED = "ISSUED"
     REVOKED = "REVOKED"
+    # The organisation refused the request (with a reason); nothing was certified.
+    DECLINED = "DECLINED"
 
 
 class Certificate(Model):
@@ -69,6 +71,14 @@ class Certificate(Model):
     )
     revoked_by_id: int | None
     revocation_reason = fields.CharField(max_length=500, default="")
+    # Set when the organisation declines the request instead of issuing it; nullable so that
+    # existing rows migrate on SQLite.
+    declined_at = fields.DatetimeField(null=True)
+    declined_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="declined_certificates", null=True, on_delete=fields.SET_NULL
+    )
+    declined_by_id: int | None
+    decline_reason = fields.CharField(max_length=500, null=True)
 
     class Meta:
         table = "certificate"

@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "models.webhooks",
     "models.certificates",
     "models.notifications",
+    "models.imports",
     "models.audit",
 ]
 

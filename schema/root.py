@@ -21,6 +21,7 @@ from schema import (
     civic,
     dispatch,
     geography,
+    imports,
     notifications,
     organizations,
     rewards,
@@ -40,6 +41,7 @@ from schema.fanout.execution import FanoutExecutor, PlainEventExecutor, Streamin
 from schema.limits.budget import Budget, QueryCost
 from schema.limits.cost import CostAnalysis
 from schema.limits.validation import DocumentValidator, QueryLimits, QueryLimitsExtension
+from schema.wall.types import WallActivityEvent
 from settings import Settings, get_settings
 
 log = logging.getLogger("volunteer_city.graphql")
@@ -79,6 +81,7 @@ def _query() -> type:
             webhooks.Query,
             certificates.Query,
             notifications.Query,
+            imports.Query,
             audit.Query,
         ),
     )
@@ -102,6 +105,7 @@ Mutation = _root(
         webhooks.Mutation,
         certificates.Mutation,
         notifications.Mutation,
+        imports.Mutation,
     ),
 )
 Subscription = _root(
@@ -177,6 +181,9 @@ def build_schema(
         query=_query(),
         mutation=Mutation,
         subscription=Subscription,
+        # Reached only as an implementation of `WallEvent` (dispatchFeed), which strawberry
+        # does not discover by itself.
+        types=[WallActivityEvent],
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides=SCALAR_OVERRIDES,
         # Subscription events: one read and one execution per event and audience, not per

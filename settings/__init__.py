@@ -28,6 +28,7 @@ from settings.values import (
     Raised,
     Seconds,
     StarThresholds,
+    is_public_url,
     url_with_scheme,
 )
 
@@ -198,6 +199,8 @@ class Settings(BaseSettings):
     notification_rate_per_hour: int = Field(default=6, ge=1)
     # How long before a benefit code expires its volunteer is reminded, and how often to look.
     notification_expiry_notice_hours: int = Field(default=48, ge=1)
+    # How long before an activity session its confirmed volunteers are reminded of it.
+    notification_session_notice_hours: int = Field(default=24, ge=1, le=7 * 24)
     notification_reminder_check_seconds: Seconds = 600.0
     # E-mail over SMTP; no host, no e-mail. STARTTLS unless the port is 465 (implicit TLS).
     smtp_host: str = ""
@@ -263,6 +266,12 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be at least 32 characters in production")
         if self.webhook_retry_window_seconds < DAY:
             raise ValueError("WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more in production")
+        if not is_public_url(self.public_base_url):
+            raise ValueError(
+                "PUBLIC_BASE_URL must be set in production to the address residents reach "
+                "(certificates' QR codes and verification links point there), "
+                f"not {self.public_base_url!r}"
+            )
         return self
 
     def replace(self, **changes: Any) -> Settings:

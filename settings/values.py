@@ -102,6 +102,22 @@ def _base_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def is_public_url(value: str) -> bool:
+    """An absolute http(s) URL whose host others can reach: not a path, not localhost, not a
+    loopback or unspecified address."""
+    parts = urlsplit(value)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_unspecified)
+
+
 def _star_thresholds(values: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     if len(values) != 5 or list(values) != sorted(set(values)) or values[0] <= 0:
         raise ValueError("must be five increasing positive hour counts")

@@ -58,7 +58,7 @@ class RedisPubSub(BroadcastBackend):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
         with contextlib.suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8.2
         await self._client.aclose()
 
     async def subscribe(self, channel: str) -> None:

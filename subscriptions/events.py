@@ -74,6 +74,9 @@ def decode_cursor(cursor: str) -> int | None:
 class EventTransaction:
     connection: BaseDBAsyncClient
     pending: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    # After commit: the ids of the events written, in the order they were recorded, so that a
+    # caller can hand out the cursor of its own event.
+    written: list[int] = field(default_factory=list)
 
     def record(self, type: str, topics: Iterable[str], payload: dict[str, Any]) -> None:
         """Queues an event; it is written at the end of the transaction, or not at all."""
@@ -96,6 +99,7 @@ async def atomic() -> AsyncIterator[EventTransaction]:
             await _serialise_commits(connection)
             for type_, topics, payload in tx.pending:
                 event = await Event.create(type=type_, topics=topics, payload=payload)
+                tx.written.append(event.id)
                 last_id = event.id
     if last_id:
         for type_, _, _ in tx.pending:

@@ -10,7 +10,13 @@ from models.volunteers import Skill
 from schema.activities.types import ActivityType, SignUpType
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    optional_id_of,
+    paginate,
+)
 from services.activities import discovery
 from services.common.errors import AccessError, DomainError
 
@@ -44,11 +50,6 @@ class ActivityFilter:
     )
 
 
-def _id(given: relay.GlobalID | None, type_name: str) -> int | None:
-    # An ID of the wrong type matches nothing rather than everything.
-    return None if given is None else decode_id(given, type_name) or -1
-
-
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -60,7 +61,7 @@ class Query:
         self,
         info: Info,
         filter: ActivityFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[ActivityType]:
         criteria = discovery.ActivityFilter()
@@ -68,13 +69,15 @@ class Query:
             near = filter.near
             criteria = discovery.ActivityFilter(
                 near=discovery.Near(near.lat, near.lng, near.within_km) if near else None,
-                district_id=_id(filter.district, "District"),
+                district_id=optional_id_of(filter.district, "District", "ActivityFilter.district"),
                 category=filter.category,
                 skill=filter.skill,
                 starts_from=filter.from_,
                 ends_by=filter.to,
                 has_openings=filter.has_openings,
-                organization_id=_id(filter.organization, "Organization"),
+                organization_id=optional_id_of(
+                    filter.organization, "Organization", "ActivityFilter.organization"
+                ),
             )
         try:
             query = await discovery.filtered(info.context.principal, criteria)
@@ -87,7 +90,7 @@ class Query:
         self,
         info: Info,
         upcoming: bool = False,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[SignUpType]:
         try:

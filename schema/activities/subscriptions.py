@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from models.activities import Activity
 from schema.activities.types import ActivityEvent
 from schema.core.context import Info
-from schema.core.relay import decode_id
+from schema.core.relay import id_of, not_found
 from schema.dispatch.subscriptions import event_rows, stream_cursor
 from services.activities import activity_topic
 from services.activities.discovery import visible
@@ -25,11 +24,12 @@ class Subscription:
         "who may see the activity."
     )
     async def activity_updated(
-        self, info: Info, activity_id: relay.GlobalID, after: str | None = None
+        self, info: Info, activity: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[ActivityEvent, None]:
-        pk = decode_id(activity_id, "Activity") or -1
+        field = "Subscription.activityUpdated(activity:)"
+        pk = id_of(activity, "Activity", field)
         condition = await visible(info.context.principal)
         if not await Activity.filter(condition, id=pk).exists():
-            raise GraphQLError("No such activity.", extensions={"code": "NOT_FOUND"})
+            raise not_found(field, "no such activity")
         async for row, views in event_rows(info, activity_topic(pk), stream_cursor(after)):
             yield ActivityEvent.shared(row, views)

@@ -29,7 +29,7 @@ class CreateApiClientInput:
 
 @strawberry.input(description="Issue a new key for an app.")
 class RotateApiClientKeyInput:
-    id: relay.GlobalID = strawberry.field(description="The ApiClient.")
+    api_client: relay.GlobalID = strawberry.field(description="The ApiClient.")
     grace_period_seconds: int | None = strawberry.field(
         default=None,
         description="How long the current key keeps working (0: it stops at once; at most 30 "
@@ -39,7 +39,7 @@ class RotateApiClientKeyInput:
 
 @strawberry.input(description="Stop an app's keys at once.")
 class RevokeApiClientInput:
-    id: relay.GlobalID = strawberry.field(description="The ApiClient.")
+    api_client: relay.GlobalID = strawberry.field(description="The ApiClient.")
     previous_key_only: bool = strawberry.field(
         default=False,
         description="End only the key before the last rotation (its grace period), keeping the "
@@ -56,7 +56,7 @@ def _client(row: ApiClient) -> ApiClientPayload:
 
 
 def _not_found() -> list[Problem]:
-    return problem(ApiClientErrorCode.CLIENT_NOT_FOUND, "No such API client.", "id")
+    return problem(ApiClientErrorCode.CLIENT_NOT_FOUND, "No such API client.", "apiClient")
 
 
 @strawberry.type
@@ -80,7 +80,7 @@ class Mutation:
     async def rotate_api_client_key(
         self, info: Info, input: RotateApiClientKeyInput
     ) -> ApiClientKeyPayload:
-        client_id = decode_id(input.id, "ApiClient")
+        client_id = decode_id(input.api_client, "ApiClient")
         if client_id is None:
             return ApiClientKeyPayload.failed(_not_found())
         call = api_clients.rotate_key(client_id, input.grace_period_seconds)
@@ -92,7 +92,7 @@ class Mutation:
         extensions=[requires(Role.ADMIN)],
     )
     async def revoke_api_client(self, info: Info, input: RevokeApiClientInput) -> ApiClientPayload:
-        client_id = decode_id(input.id, "ApiClient")
+        client_id = decode_id(input.api_client, "ApiClient")
         if client_id is None:
             return ApiClientPayload.failed(_not_found())
         call = api_clients.revoke(client_id, previous_key_only=input.previous_key_only)

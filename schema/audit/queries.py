@@ -10,7 +10,7 @@ from schema.audit.types import AuditEntryType
 from schema.core.context import Info
 from schema.core.errors import query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, database_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, database_id, paginate
 from services import audit
 from services.audit.errors import AuditErrorCode
 from services.common.errors import Collector, DomainError
@@ -69,7 +69,7 @@ class Query:
         self,
         info: Info,
         filter: AuditLogFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[AuditEntryType]:
         try:

@@ -25,7 +25,7 @@ from services.common.errors import Problem
 class RequestCertificateInput:
     period_start: date = strawberry.field(description="First day (city zone), from 2000 on.")
     period_end: date = strawberry.field(description="Last day, included; not after today.")
-    organization_id: relay.GlobalID | None = strawberry.field(
+    organization: relay.GlobalID | None = strawberry.field(
         default=None,
         description="Only this Organization's records; null asks every organisation that "
         "recorded service in the period, one request each.",
@@ -34,7 +34,7 @@ class RequestCertificateInput:
 
 @strawberry.input(description="A requested certificate to issue, with its issuer's details.")
 class IssueCertificateInput:
-    certificate_id: relay.GlobalID = strawberry.field(description="The Certificate.")
+    certificate: relay.GlobalID = strawberry.field(description="The Certificate.")
     person_in_charge: str = strawberry.field(description="The organisation's person in charge.")
     contact: str | None = strawberry.field(
         default=None, description="The issuer's contact; null is the organisation's phone."
@@ -43,13 +43,21 @@ class IssueCertificateInput:
 
 @strawberry.input(description="An issued certificate to revoke.")
 class RevokeCertificateInput:
-    certificate_id: relay.GlobalID = strawberry.field(description="The Certificate.")
+    certificate: relay.GlobalID = strawberry.field(description="The Certificate.")
     reason: str = strawberry.field(description="Why (2-500 characters); shown when verified.")
+
+
+@strawberry.input(description="A requested certificate the organisation will not issue.")
+class DeclineCertificateInput:
+    certificate: relay.GlobalID = strawberry.field(description="The Certificate.")
+    reason: str = strawberry.field(
+        description="Why (2-500 characters); the volunteer is told it and may ask again."
+    )
 
 
 def _missing() -> list[Problem]:
     return problem(
-        CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificateId"
+        CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificate"
     )
 
 
@@ -69,14 +77,14 @@ class Mutation:
         self, info: Info, input: RequestCertificateInput
     ) -> RequestCertificatePayload:
         organization = None
-        if input.organization_id is not None:
-            organization = decode_id(input.organization_id, "Organization")
+        if input.organization is not None:
+            organization = decode_id(input.organization, "Organization")
             if organization is None:
                 return RequestCertificatePayload.failed(
                     problem(
                         CertificateErrorCode.ORGANIZATION_NOT_FOUND,
                         "No such organisation.",
-                        "organizationId",
+                        "organization",
                     )
                 )
         call = certificates.request(
@@ -99,7 +107,7 @@ class Mutation:
     async def issue_certificate(
         self, info: Info, input: IssueCertificateInput
     ) -> CertificatePayload:
-        pk = decode_id(input.certificate_id, "Certificate")
+        pk = decode_id(input.certificate, "Certificate")
         if pk is None:
             return CertificatePayload.failed(_missing())
         issuance = Issuance(pk, input.person_in_charge, input.contact)
@@ -115,8 +123,23 @@ class Mutation:
     async def revoke_certificate(
         self, info: Info, input: RevokeCertificateInput
     ) -> CertificatePayload:
-        pk = decode_id(input.certificate_id, "Certificate")
+        pk = decode_id(input.certificate, "Certificate")
         if pk is None:
             return CertificatePayload.failed(_missing())
         call = certificates.revoke(info.context.principal, pk, input.reason)
+        return await payload(CertificatePayload, call, _present)
+
+    @strawberry.mutation(
+        description="Decline a requested certificate instead of issuing it, with the reason: "
+        "the organisation's admins (or the platform, as for issuing). The volunteer is "
+        "notified and may request the period again.",
+        extensions=[requires()],
+    )
+    async def decline_certificate(
+        self, info: Info, input: DeclineCertificateInput
+    ) -> CertificatePayload:
+        pk = decode_id(input.certificate, "Certificate")
+        if pk is None:
+            return CertificatePayload.failed(_missing())
+        call = certificates.decline(info.context.principal, pk, input.reason)
         return await payload(CertificatePayload, call, _present)

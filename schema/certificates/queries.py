@@ -6,19 +6,18 @@ from strawberry import relay
 from models.certificates import CertificateStatus
 from schema.certificates.types import CertificateType, CertificateVerification
 from schema.core.context import Info
-from schema.core.errors import access_error, query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.errors import access_error
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from services import certificates
 from services.certificates import lists
-from services.certificates.errors import CertificateErrorCode
-from services.common.errors import AccessError, DomainError
+from services.common.errors import AccessError
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The signed-in volunteer's certificates and requests.")
     async def my_certificates(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[CertificateType]:
         try:
             query = lists.own(info.context.principal)
@@ -28,25 +27,17 @@ class Query:
 
     @strawberry.field(
         description="An organisation's certificate requests and certificates, optionally of "
-        "one status: for its admins. An unknown organisation is ORGANIZATION_NOT_FOUND."
+        "one status: for its admins. An ID that is not an organisation's is NOT_FOUND."
     )
     async def organization_certificates(
         self,
         info: Info,
-        organization_id: relay.GlobalID,
+        organization: relay.GlobalID,
         status: CertificateStatus | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[CertificateType]:
-        pk = decode_id(organization_id, "Organization")
-        if pk is None:
-            raise query_input_error(
-                DomainError(
-                    CertificateErrorCode.ORGANIZATION_NOT_FOUND,
-                    "No such organisation.",
-                    "organizationId",
-                )
-            )
+        pk = id_of(organization, "Organization", "Query.organizationCertificates(organization:)")
         try:
             query = await lists.of_organization(info.context.principal, pk, status)
         except AccessError as error:

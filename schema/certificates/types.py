@@ -39,7 +39,9 @@ class CertifiedService:
 )
 class CertificateType(relay.Node):
     id: relay.NodeID[int]
-    status: CertificateStatus = strawberry.field(description="REQUESTED, ISSUED or REVOKED.")
+    status: CertificateStatus = strawberry.field(
+        description="REQUESTED, then ISSUED (and perhaps REVOKED) or DECLINED."
+    )
     organization_id: relay.GlobalID = strawberry.field(
         description="The Organization that recorded the service and issues the certificate."
     )
@@ -66,6 +68,12 @@ class CertificateType(relay.Node):
     )
     revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
     revocation_reason: str = strawberry.field(description="Why it was revoked; empty if not.")
+    declined_at: datetime | None = strawberry.field(
+        description="When the organisation declined the request, if it did."
+    )
+    decline_reason: str | None = strawberry.field(
+        description="Why the request was declined; null if it was not."
+    )
     pdf_url: str | None = strawberry.field(
         description="GET it with the same bearer token: the PDF; null until issued."
     )
@@ -107,6 +115,8 @@ class CertificateType(relay.Node):
             on_behalf=row.on_behalf,
             revoked_at=row.revoked_at,
             revocation_reason=row.revocation_reason,
+            declined_at=row.declined_at,
+            decline_reason=row.decline_reason,
             pdf_url=f"/certificates/{row.id}.pdf" if code else None,
             verification_url=certificates.verification_url(code) if code else None,
         )

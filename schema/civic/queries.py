@@ -11,7 +11,7 @@ from schema.civic.statistics import CivicIssueStatisticsFilter, CivicIssueStatis
 from schema.civic.types import CivicCategoryType, CivicIssueType, SimilarIssue
 from schema.core.context import Info
 from schema.core.errors import query_input_error, require_user
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from services import civic
 from services.civic import statistics as civic_statistics
 from services.common.errors import DomainError
@@ -28,7 +28,7 @@ class CivicIssueFilter:
 
 
 async def _category_code(info: Info, category: relay.GlobalID) -> str:
-    pk = decode_id(category, "CivicCategory")
+    pk = id_of(category, "CivicCategory", "Query.similarIssues(category:)")
     row = await CIVIC_CATEGORY.load(info, pk) if pk else None
     return row.code if row else ""
 
@@ -48,7 +48,7 @@ class Query:
         self,
         info: Info,
         filter: CivicIssueFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[CivicIssueType]:
         criteria = civic.IssueFilter()
@@ -56,9 +56,13 @@ class Query:
             if filter.mine:
                 criteria.reporter_id = require_user(info.context.principal)
             if filter.district is not None:
-                criteria.district_id = decode_id(filter.district, "District") or -1
+                criteria.district_id = id_of(
+                    filter.district, "District", "CivicIssueFilter.district"
+                )
             if filter.category is not None:
-                criteria.category_ids = [decode_id(filter.category, "CivicCategory") or -1]
+                criteria.category_ids = [
+                    id_of(filter.category, "CivicCategory", "CivicIssueFilter.category")
+                ]
             criteria.status = list(filter.status) if filter.status else None
             criteria.reported_from = filter.reported_from
             criteria.reported_to = filter.reported_to
@@ -69,7 +73,7 @@ class Query:
         self, info: Info, id: relay.GlobalID | None = None, token: str | None = None
     ) -> CivicIssueType | None:
         if id is not None:
-            pk = decode_id(id, "CivicIssue")
+            pk = id_of(id, "CivicIssue", "Query.civicIssue(id:)")
             row = await CIVIC_ISSUE.load(info, pk) if pk else None
         else:
             row = await civic.get_issue(token) if token else None

@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from schema.core.relay import decode_id
+from schema.core.relay import optional_id_of
 from services.civic import statistics as civic_statistics
 
 
@@ -20,11 +20,12 @@ class CivicIssueStatisticsFilter:
 
     def to_filter(self) -> civic_statistics.CivicFilter:
         return civic_statistics.CivicFilter(
-            # An ID of another type names nothing: counted like an unknown district (zero).
-            district_id=(decode_id(self.district, "District") or -1) if self.district else None,
-            category_id=(decode_id(self.category, "CivicCategory") or -1)
-            if self.category
-            else None,
+            district_id=optional_id_of(
+                self.district, "District", "CivicIssueStatisticsFilter.district"
+            ),
+            category_id=optional_id_of(
+                self.category, "CivicCategory", "CivicIssueStatisticsFilter.category"
+            ),
             reported_from=self.from_,
             reported_to=self.to,
         )

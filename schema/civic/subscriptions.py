@@ -9,10 +9,12 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry import relay
 
+from models.civic import CivicIssue
+from models.geography import District
 from schema.civic.types import CivicIssueEvent
 from schema.core.context import Info
 from schema.core.permissions import requires
-from schema.core.relay import decode_id
+from schema.core.relay import id_of, not_found
 from schema.dispatch.subscriptions import event_rows, stream_cursor
 from services.civic.events import CITY_TOPIC, district_topic, issue_topic
 
@@ -25,9 +27,12 @@ class Subscription:
         extensions=[requires()],
     )
     async def civic_issue_updated(
-        self, info: Info, issue_id: relay.GlobalID, after: str | None = None
+        self, info: Info, issue: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
-        pk = decode_id(issue_id, "CivicIssue") or -1
+        field = "Subscription.civicIssueUpdated(issue:)"
+        pk = id_of(issue, "CivicIssue", field)
+        if not await CivicIssue.exists(id=pk):
+            raise not_found(field, "no such civic issue")
         async for row, views in event_rows(info, issue_topic(pk), stream_cursor(after)):
             yield CivicIssueEvent.shared(row, views)
 
@@ -36,10 +41,14 @@ class Subscription:
         extensions=[requires()],
     )
     async def civic_issues_feed(
-        self, info: Info, district_id: relay.GlobalID | None = None, after: str | None = None
+        self, info: Info, district: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[CivicIssueEvent, None]:
         topic = CITY_TOPIC
-        if district_id is not None:
-            topic = district_topic(decode_id(district_id, "District") or -1)
+        if district is not None:
+            field = "Subscription.civicIssuesFeed(district:)"
+            pk = id_of(district, "District", field)
+            if not await District.exists(id=pk):
+                raise not_found(field, "no such district")
+            topic = district_topic(pk)
         async for row, views in event_rows(info, topic, stream_cursor(after)):
             yield CivicIssueEvent.shared(row, views)

@@ -3,7 +3,8 @@ the document's literal arguments is free of NUL and lone surrogates (PostgreSQL 
 first, and on SQLite a NUL search matches every row; neither encodes as UTF-8) and no longer than
 its maximum: `MAX_STRING_LENGTH` for any string, tighter where `FIELD_MAXIMA` names the argument
 or input field. A refusal is a top-level error coded INVALID_CHARACTER or INPUT_TOO_LONG with the
-field; it never quotes the value, which may be megabytes long.
+field; it never quotes the value, which may be megabytes long. Every `ID` is checked to be a
+global ID here too (INVALID_ID, schema.core.relay).
 
 The walk is linear: the variables are walked once, the document once, and a variable used in
 several places is checked once per place kind (memoised)."""
@@ -26,6 +27,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLScalarType,
     GraphQLSchema,
+    IntValueNode,
     ListValueNode,
     ObjectValueNode,
     StringValueNode,
@@ -37,6 +39,8 @@ from graphql import (
     visit,
 )
 from strawberry.extensions import SchemaExtension
+
+from schema.core.relay import check_global_id
 
 # The longest text any field takes (descriptions stop at 2,000 characters) with room to spare.
 MAX_STRING_LENGTH = 10_000
@@ -112,6 +116,10 @@ def check_variables(variables: dict[str, Any] | None) -> None:
             stack.extend((item, f"{path}[{n}]") for n, item in enumerate(value))
 
 
+def _is_id(type_: GraphQLInputType) -> bool:
+    return isinstance(type_, GraphQLScalarType) and type_.name == "ID"
+
+
 def _leaf_maximum(type_: GraphQLInputType, coordinate: str) -> int:
     if coordinate in FIELD_MAXIMA:
         return FIELD_MAXIMA[coordinate]
@@ -162,6 +170,10 @@ class _Walk:
             _check_text(node.value, coordinate, _leaf_maximum(type_, coordinate))
             if isinstance(type_, GraphQLScalarType) and type_.name in _STRICT_SCALARS:
                 _parse(type_.parse_literal, node, coordinate)
+            if _is_id(type_):
+                check_global_id(node.value, coordinate)
+        elif isinstance(node, IntValueNode) and _is_id(type_):
+            check_global_id(int(node.value), coordinate)
 
     def value(self, value: object, type_: GraphQLInputType, coordinate: str) -> None:
         if isinstance(type_, GraphQLNonNull):
@@ -178,6 +190,10 @@ class _Walk:
             _check_text(value, coordinate, _leaf_maximum(type_, coordinate))
             if isinstance(type_, GraphQLScalarType) and type_.name in _STRICT_SCALARS:
                 _parse(type_.parse_value, value, coordinate)
+            if _is_id(type_):
+                check_global_id(value, coordinate)
+        elif value is not None and _is_id(type_):
+            check_global_id(value, coordinate)
 
 
 class _Arguments(Visitor):

@@ -1,4 +1,12 @@
-"""Relay connections with keyset pagination, and global-ID decoding for inputs."""
+"""Relay connections with keyset pagination, and global-ID decoding for inputs.
+
+One rule for every ID a client sends: a value that is no global ID of this API (not base64 of
+`Type:number`) is refused before anything runs, a top-level error coded INVALID_ID naming the
+argument or input field (`check_global_id`, called by schema.core.inputs for every `ID`); a
+well-formed ID of another type than the argument takes is NOT_FOUND naming it too — top-level for
+the arguments of queries and subscriptions (`id_of`), the domain's not-found code in a mutation's
+payload (`decode_id`, the service reports the missing row). A well-formed ID of the right type
+whose row is missing or hidden is what it always was: null for a look-up, empty for a filter."""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -24,9 +32,21 @@ MAX_DATABASE_ID = 2**31 - 1
 _DATABASE_ID = re.compile(r"[0-9]{1,10}")
 DEFAULT_PAGE_SIZE = 20
 _CURSOR_PREFIX = "cursor:"
+_DIGITS = re.compile(r"[0-9]+")
+INVALID_ID = "INVALID_ID"
+NOT_FOUND = "NOT_FOUND"
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
+
+# Nullable with its default, so that Relay's pagination fragments (`count: Int`) compile.
+PageSize = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Rows of this page, 0-{MAX_PAGE_SIZE}; null or left out for "
+        f"{DEFAULT_PAGE_SIZE}."
+    ),
+]
 
 
 def bad_input(message: str) -> GraphQLError:
@@ -36,7 +56,10 @@ def bad_input(message: str) -> GraphQLError:
 @strawberry.type(description="Where a page stands in its list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More rows follow this page.")
-    has_previous_page: bool = strawberry.field(description="Rows precede this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Rows precede this page (true whenever `after` was given). Lists page "
+        "forward only, with `first` and `after`: there is no `last` or `before`."
+    )
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last edge; pass it as `after` for the next page."
@@ -49,7 +72,9 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The row.")
 
 
-@strawberry.type(description="A page of a list, Relay style.")
+@strawberry.type(
+    description="A page of a list, Relay style: forward paging with `first` and `after` only."
+)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The rows of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
@@ -82,9 +107,10 @@ def decode_cursor(cursor: str) -> int:
 
 
 async def paginate(
-    query: QuerySet[M], first: int, after: str | None, to_node: Callable[[M], T]
+    query: QuerySet[M], first: int | None, after: str | None, to_node: Callable[[M], T]
 ) -> Connection[T]:
     """Keyset pagination on the primary key: stable under inserts, constant cost per page."""
+    first = page_size(first)
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     page_query = query
@@ -104,6 +130,11 @@ async def paginate(
     )
 
 
+def page_size(first: int | None, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """`first` as given, or the default for null (a Relay fragment's unset `count`)."""
+    return default if first is None else first
+
+
 def database_id(text: str) -> int | None:
     """The row id a global ID's or cursor's number names, or None where it is no number a
     table can hold (negative, not ASCII digits, past `MAX_DATABASE_ID`)."""
@@ -116,6 +147,42 @@ def database_id(text: str) -> int | None:
 def database_ids(node_ids: Iterable[str]) -> list[int]:
     """The ids inside `node(id:)` global IDs; one that is not a row id names no row (0)."""
     return [database_id(i) or 0 for i in node_ids]
+
+
+def check_global_id(value: object, field: str) -> None:
+    """Raises INVALID_ID unless `value` is a global ID as this API makes them."""
+    if isinstance(value, str):
+        try:
+            type_name, node_id = relay.from_base64(value)
+        except ValueError:
+            pass
+        else:
+            if type_name and _DIGITS.fullmatch(node_id):
+                return
+    raise GraphQLError(
+        f"`{field}` is not a global ID (an `id` this API returned).",
+        extensions={"code": INVALID_ID, "field": field},
+    )
+
+
+def id_of(global_id: relay.GlobalID, type_name: str, field: str) -> int:
+    """The row id an argument of a query or subscription names; an ID of another type is a
+    top-level NOT_FOUND naming `field` (its schema coordinate, `Query.volunteer(id:)`). A number
+    no table can hold is 0, which names no row."""
+    if global_id.type_name != type_name:
+        raise not_found(field, f"the ID of a {global_id.type_name}, not of a {type_name}")
+    return database_id(global_id.node_id) or 0
+
+
+def not_found(field: str, what: str = "no such row") -> GraphQLError:
+    """A top-level NOT_FOUND for an argument, where there is no null to answer with (a
+    subscription to something that does not exist)."""
+    return GraphQLError(f"`{field}`: {what}.", extensions={"code": NOT_FOUND, "field": field})
+
+
+def optional_id_of(global_id: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    """`id_of` for an argument that may be left out (None)."""
+    return None if global_id is None else id_of(global_id, type_name, field)
 
 
 def decode_id(global_id: relay.GlobalID | None, type_name: str) -> int | None:

@@ -1,9 +1,9 @@
-"""The Date, DateTime and Decimal scalars, strict where strawberry's are lenient: a DateTime
-always reaches a service with its zone (one given without is Huizhou wall-clock time, as
-`cityStatistics(asOf:)` has always read it), every date lies in the years the city's data can
-hold, and a Decimal is a finite number of sane size. A bad value is a coded top-level error
-(BAD_USER_INPUT), never an exception deep inside a service; schema.core.inputs names the
-argument or input field it was given to."""
+"""The Date, DateTime, Time, Decimal and Upload scalars, each with its `@specifiedBy`, and strict
+where strawberry's are lenient: a DateTime always reaches a service with its zone (one given
+without is Huizhou wall-clock time, as `cityStatistics(asOf:)` has always read it), every date
+lies in the years the city's data can hold, and a Decimal is a finite number of sane size. A bad
+value is a coded top-level error (BAD_USER_INPUT), never an exception deep inside a service;
+schema.core.inputs names the argument or input field it was given to."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from graphql import GraphQLError, StringValueNode, ValueNode
+from strawberry.file_uploads import Upload
 from strawberry.types.scalar import ScalarDefinition
 
 # Wide enough for any birth date, service record or plan; narrow enough that a date plus or
@@ -93,6 +94,25 @@ def parse_decimal(value: object) -> decimal.Decimal:
     return parsed
 
 
+def parse_time(value: object) -> dt.time:
+    text = _text(value, "Time")
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise invalid("Time", "expected ISO 8601, e.g. 09:30 or 09:30:00.") from None
+
+
+def _upload(value: object) -> object:
+    # The multipart request puts the file itself into the variables; strawberry checks it is one.
+    return value
+
+
+def hundredths(value: object) -> decimal.Decimal:
+    """Hours and credits as the API shows them: a Decimal with exactly two decimals ("2.00"),
+    whatever the backend returned (SQLite sums decimals as floats)."""
+    return decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"), decimal.ROUND_HALF_UP)
+
+
 def _literal(
     parse: Callable[[object], Any], type_name: str
 ) -> Callable[[ValueNode, dict[str, Any] | None], Any]:
@@ -102,6 +122,8 @@ def _literal(
         value = getattr(node, "value", None)
         if type_name == "Decimal" and isinstance(value, str):
             return parse(value)
+        if type_name == "Upload":
+            raise invalid(type_name, "a file comes as a part of a multipart request.")
         raise invalid(type_name, "expected a string.")
 
     return parse_literal
@@ -143,6 +165,24 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
         f"A calendar date, ISO 8601 (2026-05-01), in the years {MIN_DATE.year}-{MAX_DATE.year}.",
         "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
         dt.date.isoformat,
+    ),
+    dt.time: _definition(
+        "Time",
+        dt.time,
+        parse_time,
+        "A time of day, ISO 8601 (09:30 or 09:30:00), wall-clock time in the zone its "
+        "context names.",
+        "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+        dt.time.isoformat,
+    ),
+    Upload: _definition(
+        "Upload",
+        bytes,
+        _upload,
+        "A file, sent as a part of a GraphQL multipart request (its variable is null in the "
+        "operations part and mapped to the file part).",
+        "https://github.com/jaydenseric/graphql-multipart-request-spec",
+        _upload,
     ),
     decimal.Decimal: _definition(
         "Decimal",

@@ -24,8 +24,9 @@ from schema.dispatch.types import (
 from schema.volunteers.mutations import GeoPointInput
 from services import geography
 from services.common.errors import DomainError
-from services.dispatch import STAFF, assignments, orders, service_records
+from services.dispatch import STAFF, assignments, orders, places, service_records
 from services.dispatch.errors import DispatchErrorCode
+from subscriptions.events import encode_cursor
 
 
 def _id(global_id: relay.GlobalID | None, type_name: str, code: DispatchErrorCode) -> int:
@@ -116,6 +117,11 @@ class AssignmentActionInput:
     reason: str = strawberry.field(default="", description="Why (declines).")
 
 
+@strawberry.input(description="An order offered to your organisation.")
+class TakeOrderPlaceInput:
+    order: relay.GlobalID = strawberry.field(description="The order.")
+
+
 @strawberry.input(description="A decision on hours served.")
 class DecideRecordInput:
     record: relay.GlobalID = strawberry.field(description="The service record.")
@@ -171,7 +177,13 @@ class Mutation:
             caller_name=input.caller_name,
             caller_phone=input.caller_phone,
         )
-        return await _order(orders.submit(who, data))
+        return await payload(
+            OrderPayload,
+            orders.submit_recorded(who, data),
+            lambda done: OrderPayload(
+                order=OrderType.from_model(done.order), event_cursor=encode_cursor(done.event_id)
+            ),
+        )
 
     @strawberry.mutation(
         description="Assign an order. Exactly one of concurrent assigners wins; the others get "
@@ -223,6 +235,18 @@ class Mutation:
         return await _assignment(
             assignments.accept(who, decode_id(input.assignment, "OrderAssignment") or -1)
         )
+
+    @strawberry.mutation(
+        description="Take one place of an order assigned to an organisation you are an approved "
+        "member of (see `organizationOrders`); you get your own ACCEPTED assignment. Refused "
+        "with ORDER_FULL once it has the volunteers it needs, NOT_A_MEMBER, ALREADY_SERVING, "
+        "VOLUNTEER_BUSY. Of concurrent takers exactly as many as there are places win.",
+        extensions=[requires()],
+    )
+    async def take_order_place(self, info: Info, input: TakeOrderPlaceInput) -> AssignmentPayload:
+        who = info.context.principal
+        order_id = decode_id(input.order, "ServiceOrder") or -1
+        return await _assignment(places.take_place(who, order_id))
 
     @strawberry.mutation(
         description="Decline your assignment; the order may return to the queue.",

@@ -3,13 +3,35 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgency
+from models.dispatch import (
+    DispatchCenter,
+    OrderAssignment,
+    OrderStatus,
+    ServiceCategory,
+    ServiceOrder,
+    ServiceRecord,
+    Urgency,
+)
 from schema.core.context import Info
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    id_of,
+    optional_id_of,
+    page_size,
+    paginate,
+)
 from schema.dispatch.loaders import ORDER
-from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
-from services.dispatch import STAFF, matching, orders
+from schema.dispatch.types import (
+    AssignmentType,
+    DispatchCenterType,
+    OrderType,
+    RecordType,
+    SuggestionType,
+)
+from services.dispatch import STAFF, matching, orders, places
 from services.volunteers import lookups as volunteer_lookups
 
 
@@ -19,6 +41,14 @@ class OrderFilter:
     status: list[OrderStatus] | None = strawberry.field(default=None, description="Any of.")
     category: ServiceCategory | None = strawberry.field(default=None, description="Kind.")
     urgency: Urgency | None = strawberry.field(default=None, description="Urgency.")
+    volunteer: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Orders this Volunteer is or was assigned to. Like every field it narrows "
+        "the orders you may see; it never shows more.",
+    )
+    requester: relay.GlobalID | None = strawberry.field(
+        default=None, description="Orders this User requested (narrows, like `volunteer`)."
+    )
 
 
 @strawberry.type
@@ -36,41 +66,92 @@ class Query:
         self,
         info: Info,
         filter: OrderFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[OrderType]:
         volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
         query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
         if filter is not None:
-            center = decode_id(filter.dispatch_center, "DispatchCenter")
+            center = optional_id_of(
+                filter.dispatch_center, "DispatchCenter", "OrderFilter.dispatchCenter"
+            )
             query = orders.filtered(
                 query,
                 orders.OrderFilter(
-                    dispatch_center_id=(center or -1) if filter.dispatch_center else None,
+                    dispatch_center_id=center,
                     status=list(filter.status) if filter.status else None,
                     category=filter.category,
                     urgency=filter.urgency,
+                    volunteer_id=optional_id_of(
+                        filter.volunteer, "Volunteer", "OrderFilter.volunteer"
+                    ),
+                    requester_id=optional_id_of(filter.requester, "User", "OrderFilter.requester"),
                 ),
             )
         return await paginate(query, first, after, OrderType.from_model)
 
+    @strawberry.field(
+        description="The orders you requested, oldest first (a resident's own page).",
+        extensions=[requires()],
+    )
+    async def my_orders(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[OrderType]:
+        query = ServiceOrder.filter(requester_id=info.context.principal.user_id)
+        return await paginate(query, first, after, OrderType.from_model)
+
+    @strawberry.field(
+        description="Your assignments as a volunteer, oldest first, whatever their state; "
+        "empty for someone who is not a registered volunteer.",
+        extensions=[requires()],
+    )
+    async def my_assignments(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[AssignmentType]:
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
+        query = OrderAssignment.filter(volunteer_id=volunteer.id if volunteer else -1)
+        return await paginate(query, first, after, AssignmentType.from_model)
+
+    @strawberry.field(
+        description="Your service records as a volunteer, oldest first, pending, confirmed "
+        "and rejected; empty for someone who is not a registered volunteer.",
+        extensions=[requires()],
+    )
+    async def my_service_records(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[RecordType]:
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
+        query = ServiceRecord.filter(volunteer_id=volunteer.id if volunteer else -1)
+        return await paginate(query, first, after, RecordType.from_model)
+
     @strawberry.field(description="One order you may see.", extensions=[requires()])
     async def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
-        if decode_id(id, "ServiceOrder") is None:
-            return None
-        found = await OrderType.resolve_nodes(info=info, node_ids=[id.node_id])
+        pk = id_of(id, "ServiceOrder", "Query.order(id:)")
+        found = await OrderType.resolve_nodes(info=info, node_ids=[str(pk)])
         return found[0]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Orders assigned to an organisation you are an approved member of that "
+        "still have a place to take (`takeOrderPlace`), oldest first (volunteers).",
+        extensions=[requires()],
+    )
+    async def organization_orders(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[OrderType]:
+        volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
+        query = places.offered_to_member(volunteer.id if volunteer else -1)
+        return await paginate(query, first, after, OrderType.from_model)
 
     @strawberry.field(
         description="Best free volunteers for an order, with the score's parts.",
         extensions=[requires(*STAFF)],
     )
     async def suggest_volunteers(
-        self, info: Info, order_id: relay.GlobalID, first: int = 10
+        self, info: Info, order: relay.GlobalID, first: int | None = 10
     ) -> list[SuggestionType]:
-        order_pk = decode_id(order_id, "ServiceOrder")
+        order_pk = id_of(order, "ServiceOrder", "Query.suggestVolunteers(order:)")
         row = await ORDER.load(info, order_pk) if order_pk else None
         if row is None:
             return []
-        ranked = await matching.suggest(row, max(0, min(first, 50)))
+        ranked = await matching.suggest(row, max(0, min(page_size(first, 10), 50)))
         return [SuggestionType.from_suggestion(s) for s in ranked]

@@ -16,10 +16,11 @@ from models.events import Event
 from schema.core.context import Info
 from schema.core.errors import access_error
 from schema.core.permissions import requires
-from schema.core.relay import bad_input, decode_id
+from schema.core.relay import bad_input, id_of, not_found
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import DispatchEvent, WallEvent
 from schema.fanout.execution import audience_of
+from services.activities import ACTIVITY_EVENT_TYPES, activity_district_topic
 from services.civic.events import CIVIC_EVENT_TYPES
 from services.common.errors import NotPermitted
 from services.common.principal import Scope
@@ -32,6 +33,7 @@ from services.dispatch import (
 )
 from services.dispatch.orders import is_requester
 from services.volunteers import lookups as volunteer_lookups
+from services.wall.activities import area_district_ids
 from subscriptions.events import decode_cursor
 
 
@@ -71,24 +73,34 @@ async def _events(
 class Subscription:
     @strawberry.subscription(
         description="A dispatch centre's wall: every event of its orders (`DispatchEvent`) and "
-        "of the civic issues it follows (`CivicIssueEvent`), and of the centres below it, in "
-        "one ordered stream.",
+        "of the civic issues it follows (`CivicIssueEvent`), and of the centres below it, and "
+        "of the activities in the districts of its map (`WallActivityEvent`), in one ordered "
+        "stream.",
         # Apps follow a centre with the `dispatch` scope, which grants what the role would.
         extensions=[requires(*STAFF, Role.WALL_DISPLAY, scopes=[Scope.DISPATCH])],
     )
     async def dispatch_feed(
-        self, info: Info, dispatch_center_id: relay.GlobalID, after: str | None = None
+        self, info: Info, dispatch_center: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[WallEvent, None]:
-        # Here, not at the top: schema.civic builds on schema.dispatch's types.
+        # Here, not at the top: schema.civic and schema.wall build on schema.dispatch's types.
         from schema.civic.types import CivicIssueEvent
+        from schema.wall.types import WallActivityEvent
 
-        center = decode_id(dispatch_center_id, "DispatchCenter") or -1
+        field = "Subscription.dispatchFeed(dispatchCenter:)"
+        center = id_of(dispatch_center, "DispatchCenter", field)
         # The centre and those below it: the city centre's wall sees the whole city. Centres
         # added later join the next subscription.
-        topics = [center_topic(c) for c in await center_family(center)]
+        family = await center_family(center)
+        if not family:
+            raise not_found(field, "no such dispatch centre")
+        topics = [center_topic(c) for c in family]
+        # And the activities of its map's districts, for the wall's activities panel.
+        topics += [activity_district_topic(d) for d in await area_district_ids(center)]
         async for row, views in event_rows(info, topics, stream_cursor(after)):
             if row.type in CIVIC_EVENT_TYPES:
                 yield CivicIssueEvent.shared(row, views)
+            elif row.type in ACTIVITY_EVENT_TYPES:
+                yield WallActivityEvent.shared(row, views)
             else:
                 yield DispatchEvent.shared(row, views)
 
@@ -113,10 +125,10 @@ class Subscription:
         extensions=[requires()],
     )
     async def order_updated(
-        self, info: Info, order_id: relay.GlobalID, after: str | None = None
+        self, info: Info, order: relay.GlobalID, after: str | None = None
     ) -> AsyncGenerator[DispatchEvent, None]:
         principal = info.context.principal
-        pk = decode_id(order_id, "ServiceOrder") or -1
+        pk = id_of(order, "ServiceOrder", "Subscription.orderUpdated(order:)")
         row = await ORDER.load(info, pk)
         if row is None or not (principal.has_role(*STAFF) or is_requester(principal, row)):
             raise access_error(NotPermitted("Only the requester or dispatch staff follow this."))

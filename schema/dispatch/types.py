@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -24,6 +25,7 @@ from models.volunteers import Skill, unpack_tags
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids, load_nodes
+from schema.core.scalars import hundredths
 from schema.dispatch.loaders import (
     ASSIGNMENTS_OF_ORDER,
     COVERAGE_OF_CENTER,
@@ -34,6 +36,7 @@ from schema.dispatch.loaders import (
 from schema.dispatch.visibility import visible_assignments, visible_records
 from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
+from schema.organizations.loaders import ORGANIZATION
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import wall
@@ -41,10 +44,12 @@ from services.dispatch import STAFF, DispatchEventType
 from services.dispatch.errors import DispatchErrorCode
 from services.dispatch.matching import Suggestion
 from services.dispatch.orders import is_requester
+from services.dispatch.places import holds_place
 from services.volunteers import lookups as volunteer_lookups
 from subscriptions.events import encode_cursor
 
 if TYPE_CHECKING:
+    from schema.organizations.types import OrganizationType
     from schema.timebank.types import OrderPaymentType
 
 strawberry.enum(CenterLevel, description="City, district or street level.")
@@ -140,6 +145,29 @@ class AssignmentType(relay.Node):
         row = await VOLUNTEER.load(info, self.row.volunteer_id)
         return VolunteerType.from_model(row) if row else None
 
+    @strawberry.field(
+        description="The order served: whoever sees the assignment sees its order, so that "
+        "acceptAssignment, declineAssignment and checkIn results update the order card."
+    )
+    async def order(self, info: Info) -> OrderType:
+        row = await ORDER.load(info, self.row.order_id)
+        assert row is not None  # an assignment's order is never deleted
+        return OrderType.from_model(row)
+
+    @strawberry.field(
+        description="The organisation holding the assignment (to pass to its members), or "
+        "the one it was taken through; null for a volunteer assigned directly."
+    )
+    async def organization(
+        self, info: Info
+    ) -> Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")] | None:
+        from schema.organizations.types import OrganizationType
+
+        if self.row.organization_id is None:
+            return None
+        row = await ORGANIZATION.load(info, self.row.organization_id)
+        return OrganizationType.from_model(row) if row else None
+
 
 def _location(root: OrderType, info: Info) -> GeoPoint:
     if info.context.principal.is_wall_screen:
@@ -223,6 +251,14 @@ class OrderType(relay.Node):
         return [AssignmentType.from_model(r) for r in rows]
 
     @strawberry.field(
+        description="How many volunteers hold a place (assigned, accepted, checked in or out), "
+        "of `volunteersNeeded`."
+    )
+    async def places_taken(self, info: Info) -> int:
+        rows = await ASSIGNMENTS_OF_ORDER.load(info, self.row.id)
+        return sum(1 for r in rows if holds_place(r))
+
+    @strawberry.field(
         description="The requester paid for it with time-bank credits (社区服务银行)."
     )
     async def paid_by_time_bank(self, info: Info) -> bool:
@@ -248,22 +284,27 @@ class OrderType(relay.Node):
 class RecordType(relay.Node):
     id: relay.NodeID[int]
     status: RecordStatus = strawberry.field(description="Pending until decided.")
-    hours: str = strawberry.field(description="Hours, two decimals.")
+    hours: Decimal = strawberry.field(description="Hours, two decimals.")
     started_at: datetime = strawberry.field(description="Check-in.")
     ended_at: datetime = strawberry.field(description="Check-out.")
-    correction_hours: str | None = strawberry.field(description="Hours the volunteer asks for.")
+    correction_hours: Decimal | None = strawberry.field(description="Hours the volunteer asks for.")
     correction_note: str = strawberry.field(description="Why.")
+
+    row: strawberry.Private[ServiceRecord]
 
     @classmethod
     def from_model(cls, row: ServiceRecord) -> RecordType:
         return cls(
             id=row.id,
             status=row.status,
-            hours=str(row.hours),
+            hours=hundredths(row.hours),
             started_at=row.started_at,
             ended_at=row.ended_at,
-            correction_hours=str(row.correction_hours) if row.correction_hours else None,
+            correction_hours=(
+                None if row.correction_hours is None else hundredths(row.correction_hours)
+            ),
             correction_note=row.correction_note,
+            row=row,
         )
 
     @classmethod
@@ -274,10 +315,19 @@ class RecordType(relay.Node):
         rows = await visible_records(info.context, ids)
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
+    @strawberry.field(description="The order served; whoever sees the record sees its order.")
+    async def order(self, info: Info) -> OrderType:
+        row = await ORDER.load(info, self.row.order_id)
+        assert row is not None  # a service record's order is never deleted
+        return OrderType.from_model(row)
+
 
 @strawberry.type(description="One part of a suggestion's score, and why.")
 class ScorePartType:
-    name: str = strawberry.field(description="skills, distance, availability, load, starLevel.")
+    name: str = strawberry.field(
+        description="category (30), skills (20), qualification (15), distance (15), "
+        "availability (8), load (6), experience (6)."
+    )
     points: float = strawberry.field(description="Points earned.")
     max_points: float = strawberry.field(description="Points possible.")
     reason: str = strawberry.field(description="Why.")
@@ -374,6 +424,13 @@ class DispatchCenterPayload(Payload[DispatchError]):
 class OrderPayload(Payload[DispatchError]):
     order: OrderType | None = strawberry.field(
         default=None, description="Null when errors is not empty."
+    )
+    event_cursor: str | None = strawberry.field(
+        default=None,
+        description="submitOrder: the stream cursor of the order's ORDER_SUBMITTED event. Pass "
+        "it as `after` to `orderUpdated` (or `dispatchFeed`) to receive every later event of "
+        "the order, an automatic assignment made meanwhile included. Null from other mutations "
+        "and on errors.",
     )
 
 

@@ -19,7 +19,7 @@ from services.notifications.errors import NotificationErrorCode
 
 @strawberry.input(description="Notifications of yours to mark read: some, or all.")
 class MarkNotificationsReadInput:
-    ids: list[relay.GlobalID] | None = strawberry.field(
+    notifications: list[relay.GlobalID] | None = strawberry.field(
         default=None, description="Notifications to mark read (at most 100)."
     )
     all: bool = strawberry.field(default=False, description="true marks every one read.")
@@ -44,10 +44,12 @@ class Mutation:
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        ids = [decode_id(i, "Notification") for i in input.ids or []]
+        ids = [decode_id(i, "Notification") for i in input.notifications or []]
         if any(i is None for i in ids):
             missing = problem(
-                NotificationErrorCode.NOTIFICATION_NOT_FOUND, "No such notification.", "ids"
+                NotificationErrorCode.NOTIFICATION_NOT_FOUND,
+                "No such notification.",
+                "notifications",
             )
             return MarkNotificationsReadPayload.failed(missing)
         call = notifications.mark_read(

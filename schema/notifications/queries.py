@@ -4,7 +4,7 @@ import strawberry
 
 from schema.core.context import Info
 from schema.core.errors import access_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, paginate
 from schema.notifications.types import NotificationPreferenceType, NotificationType
 from services import notifications
 from services.common.errors import AccessError
@@ -19,7 +19,7 @@ class Query:
     async def notifications(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         unread_only: bool = False,
     ) -> Connection[NotificationType]:

@@ -29,7 +29,9 @@ def _global_id(type_name: str, pk: int | None) -> relay.GlobalID | None:
 @strawberry.type(
     name="Notification",
     description="Something that happened to you: an assignment, a step of your order, your "
-    "civic issue's status, a benefit code about to expire. Visible to its recipient only.",
+    "civic issue's status, a decision about your activity sign-up or a reminder of its session, "
+    "your certificate issued, declined or revoked, a benefit code about to expire. Visible to "
+    "its recipient only.",
 )
 class NotificationType(relay.Node):
     id: relay.NodeID[int]
@@ -37,8 +39,8 @@ class NotificationType(relay.Node):
     title: str = strawberry.field(description="A short headline.")
     body: str = strawberry.field(description="What happened, in a sentence.")
     subject_id: relay.GlobalID | None = strawberry.field(
-        description="The global ID of the object it is about (a ServiceOrder, CivicIssue or "
-        "Redemption); pass it to `node(id:)`."
+        description="The global ID of the object it is about (a ServiceOrder, CivicIssue, "
+        "ActivitySignUp, Certificate or Redemption); pass it to `node(id:)`."
     )
     urgent: bool = strawberry.field(description="Sent in quiet hours too.")
     read_at: datetime | None = strawberry.field(description="When you marked it read.")

@@ -40,7 +40,7 @@ class CreateOrganizationInput:
 
 @strawberry.input(description="Mark an organisation verified (or not). Administrators only.")
 class VerifyOrganizationInput:
-    id: relay.GlobalID = strawberry.field(description="The organisation.")
+    organization: relay.GlobalID = strawberry.field(description="The organisation.")
     verified: bool = strawberry.field(default=True, description="The new verified flag.")
     reason: str = strawberry.field(
         default="",
@@ -114,10 +114,14 @@ class Mutation:
     async def verify_organization(
         self, info: Info, input: VerifyOrganizationInput
     ) -> OrganizationPayload:
-        organization_id = decode_id(input.id, "Organization")
+        organization_id = decode_id(input.organization, "Organization")
         if organization_id is None:
             return OrganizationPayload.failed(
-                problem(OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id")
+                problem(
+                    OrganizationErrorCode.ORGANIZATION_NOT_FOUND,
+                    "No such organisation.",
+                    "organization",
+                )
             )
         return await _organization(
             organizations.set_verified(

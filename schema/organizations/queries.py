@@ -5,7 +5,14 @@ from strawberry import relay
 
 from models.organizations import OrganizationCategory
 from schema.core.context import Info
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    id_of,
+    optional_id_of,
+    paginate,
+)
 from schema.organizations.loaders import ORGANIZATION
 from schema.organizations.types import OrganizationType
 from services import organizations
@@ -25,17 +32,16 @@ class Query:
     async def organizations(
         self,
         filter: OrganizationFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[OrganizationType]:
         criteria = organizations.OrganizationFilter()
         if filter is not None:
             criteria = organizations.OrganizationFilter(
                 category=filter.category,
-                # An ID of the wrong type matches nothing rather than everything.
-                district_id=(decode_id(filter.district, "District") or -1)
-                if filter.district
-                else None,
+                district_id=optional_id_of(
+                    filter.district, "District", "OrganizationFilter.district"
+                ),
                 verified=filter.verified,
                 search=filter.search,
             )
@@ -45,8 +51,6 @@ class Query:
 
     @strawberry.field(description="One organisation by ID.")
     async def organization(self, info: Info, id: relay.GlobalID) -> OrganizationType | None:
-        organization_id = decode_id(id, "Organization")
-        if organization_id is None:
-            return None
+        organization_id = id_of(id, "Organization", "Query.organization(id:)")
         row = await ORGANIZATION.load(info, organization_id)
         return OrganizationType.from_model(row) if row else None

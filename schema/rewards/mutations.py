@@ -118,7 +118,7 @@ class UpdateBenefitInput:
 
 @strawberry.input(description="Redeem a benefit for a one-time code.")
 class RedeemBenefitInput:
-    benefit_id: relay.GlobalID = strawberry.field(description="The benefit.")
+    benefit: relay.GlobalID = strawberry.field(description="The benefit.")
     idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
 
 
@@ -295,7 +295,7 @@ class Mutation:
     )
     async def redeem_benefit(self, info: Info, input: RedeemBenefitInput) -> RedemptionPayload:
         principal = info.context.principal
-        benefit_id = decode_id(input.benefit_id, "Benefit")
+        benefit_id = decode_id(input.benefit, "Benefit")
         if benefit_id is None:
             return RedemptionPayload.failed(
                 _missing(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefitId")

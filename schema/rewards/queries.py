@@ -18,7 +18,7 @@ from models.rewards import (
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from schema.rewards.honours import InsurancePolicyType, ServiceCardCheck, ServiceCardType
 from schema.rewards.types import (
     BenefitEligibility,
@@ -53,7 +53,7 @@ class Query:
         self,
         info: Info,
         filter: BenefitFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[BenefitType]:
         given = filter or BenefitFilter()
@@ -63,12 +63,14 @@ class Query:
         if given.category is not None:
             query = query.filter(category=given.category)
         if given.provider is not None:
-            query = query.filter(provider_id=decode_id(given.provider, "BenefitProvider") or -1)
+            query = query.filter(
+                provider_id=id_of(given.provider, "BenefitProvider", "BenefitFilter.provider")
+            )
         return await paginate(query, first, after, BenefitType.from_model)
 
     @strawberry.field(description="Hospitals, agencies, schools, merchants and insurers. Public.")
     async def benefit_providers(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[BenefitProviderType]:
         return await paginate(BenefitProvider.all(), first, after, BenefitProviderType.from_model)
 
@@ -100,7 +102,7 @@ class Query:
     async def my_redemptions(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         usable_only: Annotated[
             bool, strawberry.argument(description="Only codes not used and not expired.")
@@ -160,6 +162,6 @@ class Query:
         extensions=[requires(Role.ADMIN, Role.DISPATCHER)],
     )
     async def insurance_policies(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[InsurancePolicyType]:
         return await paginate(InsurancePolicy.all(), first, after, InsurancePolicyType.from_model)

@@ -5,7 +5,14 @@ from strawberry import relay
 
 from models.stations import StationKind
 from schema.core.errors import query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    optional_id_of,
+    page_size,
+    paginate,
+)
 from schema.stations.types import NearbyStation, ServiceCircleCoverage, StationType
 from services import stations
 from services.common.errors import DomainError
@@ -24,17 +31,14 @@ class Query:
     async def stations(
         self,
         filter: StationFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[StationType]:
         criteria = stations.StationFilter()
         if filter is not None:
             criteria = stations.StationFilter(
                 kind=filter.kind,
-                # An ID of the wrong type matches nothing rather than everything.
-                district_id=(decode_id(filter.district, "District") or -1)
-                if filter.district
-                else None,
+                district_id=optional_id_of(filter.district, "District", "StationFilter.district"),
             )
         return await paginate(stations.filtered(criteria), first, after, StationType.from_model)
 
@@ -49,10 +53,10 @@ class Query:
         lng: float,
         within_minutes: int = CIRCLE_MINUTES,
         kind: StationKind | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
     ) -> list[NearbyStation]:
         try:
-            found = await stations.nearby_stations(lat, lng, within_minutes, kind, first)
+            found = await stations.nearby_stations(lat, lng, within_minutes, kind, page_size(first))
         except DomainError as error:
             raise query_input_error(error) from error
         return [NearbyStation.from_result(n) for n in found]
@@ -65,9 +69,7 @@ class Query:
     async def service_circle_coverage(
         self, district: relay.GlobalID | None = None
     ) -> ServiceCircleCoverage:
-        district_id = None
-        if district is not None:
-            district_id = decode_id(district, "District") or -1
+        district_id = optional_id_of(district, "District", "Query.serviceCircleCoverage(district:)")
         try:
             coverage = await stations.service_circle_coverage(district_id)
         except DomainError as error:

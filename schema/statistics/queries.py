@@ -6,7 +6,7 @@ import strawberry
 from strawberry import relay
 
 from schema.core.errors import query_input_error
-from schema.core.relay import decode_id
+from schema.core.relay import optional_id_of
 from schema.statistics.types import CityStatisticsType
 from services import statistics
 from services.common.errors import DomainError
@@ -25,10 +25,7 @@ class Query:
     async def city_statistics(
         self, district: relay.GlobalID | None = None, as_of: datetime | None = None
     ) -> CityStatisticsType:
-        district_id = None
-        if district is not None:
-            # An ID of another type names no district: reported like an unknown one.
-            district_id = decode_id(district, "District") or -1
+        district_id = optional_id_of(district, "District", "Query.cityStatistics(district:)")
         try:
             figures = await statistics.city_statistics(district_id, as_of)
         except DomainError as error:

@@ -8,6 +8,7 @@ import strawberry
 from models.dispatch import OrderStatus
 from models.organizations import OrganizationCategory
 from models.stations import StationKind
+from schema.core.scalars import hundredths
 from schema.geography.types import DistrictType
 from services import statistics
 
@@ -78,8 +79,9 @@ class CityStatisticsType:
         description="Hours of the confirmed service records of registeredVolunteers that "
         "ended within the period."
     )
-    hours_per_volunteer: float | None = strawberry.field(
-        description="confirmedHours ÷ registeredVolunteers: confirmed hours per volunteer per year."
+    hours_per_volunteer: Decimal | None = strawberry.field(
+        description="confirmedHours ÷ registeredVolunteers: confirmed hours per volunteer per "
+        "year, two decimals."
     )
     ratings: int = strawberry.field(
         description="Orders rated within the period (in the district: orders placed there)."
@@ -128,7 +130,11 @@ class CityStatisticsType:
             participating_volunteers=figures.participating,
             participation_rate=figures.participation.value,
             confirmed_hours=figures.confirmed_hours,
-            hours_per_volunteer=figures.hours_per_volunteer,
+            hours_per_volunteer=(
+                None
+                if figures.hours_per_volunteer is None
+                else hundredths(figures.hours_per_volunteer)
+            ),
             ratings=figures.ratings,
             satisfied_ratings=figures.satisfied_ratings,
             satisfaction_rate=figures.satisfaction.value,

@@ -10,7 +10,7 @@ from models.timebank import TimeAccount
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import decode_id
+from schema.core.relay import id_of
 from schema.timebank.family_types import FamilyMemberType
 from schema.timebank.types import TimeAccountType, TimeStatement
 from services import timebank
@@ -45,9 +45,7 @@ class Query:
         extensions=[requires()],
     )
     async def time_account(self, info: Info, id: relay.GlobalID) -> TimeAccountType | None:
-        if id.type_name != "TimeAccount":
-            return None
-        row = await TimeAccount.get_or_none(id=decode_id(id, "TimeAccount") or 0)
+        row = await TimeAccount.get_or_none(id=id_of(id, "TimeAccount", "Query.timeAccount(id:)"))
         if row is None or not await timebank.may_view(info.context.principal, row):
             return None
         return TimeAccountType.from_model(row)
@@ -65,7 +63,7 @@ class Query:
         start: Annotated[datetime, strawberry.argument(name="from", description="Inclusive.")],
         end: Annotated[datetime, strawberry.argument(name="to", description="Exclusive.")],
     ) -> TimeStatement:
-        account_id = decode_id(account, "TimeAccount") or 0
+        account_id = id_of(account, "TimeAccount", "Query.timeStatement(account:)")
         try:
             found = await timebank.statement(info.context.principal, account_id, start, end)
         except DomainError as error:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -17,6 +18,7 @@ from models.timebank import (
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
+from schema.core.scalars import hundredths
 from schema.geography.loaders import COMMUNITY
 from schema.geography.types import CommunityType
 from schema.timebank.family_types import FamilyMemberType
@@ -37,8 +39,8 @@ strawberry.enum(TransferKind, description="Why credits moved.")
 strawberry.enum(TimeBankErrorCode, description="Why a time-bank request failed.")
 
 
-def credits(value: Any) -> str:
-    return f"{value:.2f}"
+def credits(value: Any) -> Decimal:
+    return hundredths(value)
 
 
 @strawberry.type(
@@ -49,11 +51,11 @@ def credits(value: Any) -> str:
 class TimeAccountType(relay.Node):
     id: relay.NodeID[int]
     kind: AccountKind = strawberry.field(description="Whose account it is.")
-    balance: str = strawberry.field(description="Credits held, two decimals.")
-    floor: str | None = strawberry.field(
+    balance: Decimal = strawberry.field(description="Credits held, two decimals.")
+    floor: Decimal | None = strawberry.field(
         description="The balance never goes below this; null for no limit."
     )
-    cap: str | None = strawberry.field(
+    cap: Decimal | None = strawberry.field(
         description="The balance never goes above this; null for no limit."
     )
     row: strawberry.Private[TimeAccount]
@@ -102,7 +104,7 @@ class TimeAccountType(relay.Node):
 class TimeTransfer(relay.Node):
     id: relay.NodeID[int]
     kind: TransferKind = strawberry.field(description="Why credits moved.")
-    amount: str = strawberry.field(description="Credits moved, positive, two decimals.")
+    amount: Decimal = strawberry.field(description="Credits moved, positive, two decimals.")
     memo: str = strawberry.field(description="The sender's note.")
     created_at: datetime = strawberry.field(description="When it was booked.")
 
@@ -141,8 +143,8 @@ class TimeTransfer(relay.Node):
 class StatementLine:
     booked_at: datetime = strawberry.field(description="When it was booked.")
     transfer: TimeTransfer = strawberry.field(description="The transfer it belongs to.")
-    amount: str = strawberry.field(description="Signed: negative when credits left.")
-    balance: str = strawberry.field(description="The balance right after this booking.")
+    amount: Decimal = strawberry.field(description="Signed: negative when credits left.")
+    balance: Decimal = strawberry.field(description="The balance right after this booking.")
 
 
 @strawberry.type(description="An account's bookings in a period, with running balance.")
@@ -150,8 +152,8 @@ class TimeStatement:
     account: TimeAccountType = strawberry.field(description="The account.")
     start: datetime = strawberry.field(name="from", description="Start of the period (inclusive).")
     end: datetime = strawberry.field(name="to", description="End of the period (exclusive).")
-    opening_balance: str = strawberry.field(description="Balance before the period.")
-    closing_balance: str = strawberry.field(description="Balance after the last booking.")
+    opening_balance: Decimal = strawberry.field(description="Balance before the period.")
+    closing_balance: Decimal = strawberry.field(description="Balance after the last booking.")
     lines: list[StatementLine] = strawberry.field(description="Bookings, oldest first.")
     found: strawberry.Private[timebank.Statement]
 
@@ -199,7 +201,7 @@ class TimeTransferPayload(Payload[TimeBankError]):
     "was cancelled or expired unserved.",
 )
 class OrderPaymentType:
-    hours: str = strawberry.field(description="Hours of service paid for, per volunteer.")
+    hours: Decimal = strawberry.field(description="Hours of service paid for, per volunteer.")
     refunded_at: datetime | None = strawberry.field(description="When it was refunded.")
     row: strawberry.Private[OrderPayment]
 

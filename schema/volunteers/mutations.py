@@ -42,7 +42,7 @@ class RegisterVolunteerInput:
 
 @strawberry.input(description="Changes to a volunteer profile; omitted fields stay as they are.")
 class UpdateVolunteerProfileInput:
-    id: relay.GlobalID = strawberry.field(description="The volunteer.")
+    volunteer: relay.GlobalID = strawberry.field(description="The volunteer.")
     phone: str | None = strawberry.field(default=None, description="New phone.")
     district: relay.GlobalID | None = strawberry.field(
         default=None, description="New district; the community is cleared unless given too."
@@ -122,10 +122,10 @@ class Mutation:
     async def update_volunteer_profile(
         self, info: Info, input: UpdateVolunteerProfileInput
     ) -> VolunteerPayload:
-        volunteer_id = decode_id(input.id, "Volunteer")
+        volunteer_id = decode_id(input.volunteer, "Volunteer")
         if volunteer_id is None:
             return VolunteerPayload.failed(
-                problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
+                problem(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer")
             )
         district_id, community_id, problems = _place(input.district, input.community)
         if problems:

@@ -6,7 +6,14 @@ from strawberry import relay
 from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    id_of,
+    optional_id_of,
+    paginate,
+)
 from schema.volunteers.loaders import VOLUNTEER
 from schema.volunteers.types import VolunteerType
 from services import volunteers
@@ -29,18 +36,14 @@ class VolunteerFilter:
 def _criteria(given: VolunteerFilter | None) -> volunteers.VolunteerFilter:
     if given is None:
         return volunteers.VolunteerFilter()
-    # An ID of the wrong type matches nothing rather than everything.
-    missing = -1
     return volunteers.VolunteerFilter(
-        district_id=decode_id(given.district, "District") or missing if given.district else None,
-        community_id=decode_id(given.community, "Community") or missing
-        if given.community
-        else None,
+        district_id=optional_id_of(given.district, "District", "VolunteerFilter.district"),
+        community_id=optional_id_of(given.community, "Community", "VolunteerFilter.community"),
         skill=given.skill,
         star_level_at_least=given.star_level_at_least,
-        organization_id=decode_id(given.organization, "Organization") or missing
-        if given.organization
-        else None,
+        organization_id=optional_id_of(
+            given.organization, "Organization", "VolunteerFilter.organization"
+        ),
         status=given.status,
         search=given.search,
     )
@@ -56,7 +59,7 @@ class Query:
         self,
         info: Info,
         filter: VolunteerFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[VolunteerType]:
         query = volunteers.filtered(_criteria(filter))
@@ -64,9 +67,7 @@ class Query:
 
     @strawberry.field(description="One volunteer by ID.", extensions=[requires(apps=True)])
     async def volunteer(self, info: Info, id: relay.GlobalID) -> VolunteerType | None:
-        volunteer_id = decode_id(id, "Volunteer")
-        if volunteer_id is None:
-            return None
+        volunteer_id = id_of(id, "Volunteer", "Query.volunteer(id:)")
         row = await VOLUNTEER.load(info, volunteer_id)
         return VolunteerType.from_model(row) if row else None
 

@@ -18,7 +18,14 @@ from schema.dispatch.types import DispatchCenterType, DispatchEvent, OrderType, 
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.stations.types import StationType
 from schema.statistics.types import OrderStatusCount
-from schema.wall.types import WallCivicCount, WallMap, WallOrder, WallSnapshotType
+from schema.wall.types import (
+    WallActivityEvent,
+    WallActivitySession,
+    WallCivicCount,
+    WallMap,
+    WallOrder,
+    WallSnapshotType,
+)
 
 EVENT = ("cursor", "occurred_at")
 
@@ -57,12 +64,27 @@ def open_wall_fields() -> None:
             "orders",
             "orders_truncated",
             "map",
+            "activities",
         ],
+    )
+    # The activities panel: today's sessions and their places.
+    open_to_wall(
+        WallActivitySession,
+        "id",
+        "activity_id",
+        "title",
+        "category",
+        "starts_at",
+        "ends_at",
+        "filled",
+        "quota",
+        "district",
     )
     open_to_wall(
         WallOrder,
         *[
             "id",
+            "order_id",
             "status",
             "category",
             "urgency",
@@ -108,4 +130,13 @@ def open_wall_fields() -> None:
         "civic_issue",
     )
     open_to_wall(CivicIssueType, "category", "district")
+    open_to_wall(
+        WallActivityEvent,
+        *EVENT,
+        "activity_event_type",
+        "activity_id",
+        "session_id",
+        "filled",
+        "quota",
+    )
     open_to_wall(CivicCategoryType, "name_zh", "name_en")

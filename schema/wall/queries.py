@@ -7,7 +7,7 @@ from models.accounts import Role
 from schema.core.context import Info
 from schema.core.errors import query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import decode_id
+from schema.core.relay import id_of
 from schema.geography.loaders import DISTRICT
 from schema.wall.types import WallSnapshotType
 from services import wall
@@ -23,12 +23,10 @@ class Query:
         "`dispatchFeed` from. An unknown centre is a top-level error coded CENTER_NOT_FOUND.",
         extensions=[requires(*STAFF, Role.WALL_DISPLAY)],
     )
-    async def wall_snapshot(
-        self, info: Info, dispatch_center_id: relay.GlobalID
-    ) -> WallSnapshotType:
+    async def wall_snapshot(self, info: Info, dispatch_center: relay.GlobalID) -> WallSnapshotType:
         try:
             snapshot = await wall.wall_snapshot(
-                decode_id(dispatch_center_id, "DispatchCenter") or -1
+                id_of(dispatch_center, "DispatchCenter", "Query.wallSnapshot(dispatchCenter:)")
             )
         except DomainError as error:
             raise query_input_error(error) from error

@@ -4,24 +4,38 @@ orders of its board, an hour-by-hour chart and the points of its map."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
 
 from models.civic import CivicStatus
 from models.dispatch import OrderStatus, ServiceCategory, Urgency
+from models.events import Event
+from models.organizations import OrganizationCategory
 from schema.core.context import Info
-from schema.dispatch.types import DispatchCenterType
+from schema.dispatch.types import DispatchCenterType, WallEvent
 from schema.geography.loaders import DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.stations.types import StationType
 from schema.statistics.types import OrderStatusCount
+from schema.wall.loaders import SESSION_COUNTS
 from services import wall
+from services.activities import ActivityEventType
+from services.wall import activities as wall_activities
+from services.wall.activities import WallSession
+from subscriptions.events import encode_cursor
 
 
 @strawberry.type(description="An open order as a wall shows it: no requester, address or text.")
 class WallOrder:
-    id: relay.GlobalID = strawberry.field(description="The order (a ServiceOrder ID).")
+    id: relay.GlobalID = strawberry.field(
+        description="This card's own ID (a WallOrder's, not the ServiceOrder's), so that a "
+        "normalising cache (Relay, Apollo) keeps the card apart from the order."
+    )
+    order_id: relay.GlobalID = strawberry.field(
+        description="The order shown (a ServiceOrder ID, as in DispatchEvent.orderId)."
+    )
     status: OrderStatus = strawberry.field(description="Where it is in its life.")
     category: ServiceCategory = strawberry.field(description="Kind of help.")
     urgency: Urgency = strawberry.field(description="How soon help is needed.")
@@ -47,7 +61,8 @@ class WallOrder:
     @classmethod
     def from_order(cls, order: wall.WallOrder, as_of: datetime) -> WallOrder:
         return cls(
-            id=relay.GlobalID("ServiceOrder", str(order.id)),
+            id=relay.GlobalID("WallOrder", str(order.id)),
+            order_id=relay.GlobalID("ServiceOrder", str(order.id)),
             status=order.status,
             category=order.category,
             urgency=order.urgency,
@@ -59,6 +74,88 @@ class WallOrder:
             overdue=order.due_at is not None and order.due_at <= as_of,
             district_id=order.district_id,
         )
+
+
+@strawberry.type(description="A session held today, as the wall's activities panel shows it.")
+class WallActivitySession:
+    id: relay.GlobalID = strawberry.field(description="The session (an ActivitySession ID).")
+    activity_id: relay.GlobalID = strawberry.field(description="Its activity.")
+    title: str = strawberry.field(description="The activity's title.")
+    category: OrganizationCategory = strawberry.field(description="The activity's category.")
+    starts_at: datetime = strawberry.field(description="Start.")
+    ends_at: datetime = strawberry.field(description="End.")
+    filled: int = strawberry.field(description="Places confirmed.")
+    quota: int = strawberry.field(description="Places in all (the positions' quotas).")
+    district_id: strawberry.Private[int]
+
+    @strawberry.field(description="The activity's district.")
+    async def district(self, info: Info) -> DistrictType:
+        row = await DISTRICT.load(info, self.district_id)
+        assert row is not None
+        return DistrictType.from_model(row)
+
+    @classmethod
+    def from_session(cls, session: WallSession) -> WallActivitySession:
+        return cls(
+            id=relay.GlobalID("ActivitySession", str(session.id)),
+            activity_id=relay.GlobalID("Activity", str(session.activity_id)),
+            title=session.title,
+            category=session.category,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            filled=session.filled,
+            quota=session.quota,
+            district_id=session.district_id,
+        )
+
+
+@strawberry.type(
+    description="Something that happened to an activity of the centre's area (`dispatchFeed`): "
+    "a sign-up, a promotion from the waiting list, a cancellation, a state change; with the "
+    "session's places as they are when the event is delivered."
+)
+class WallActivityEvent(WallEvent):
+    activity_event_type: ActivityEventType = strawberry.field(description="What happened.")
+    activity_id: relay.GlobalID = strawberry.field(description="The activity.")
+    session_id: relay.GlobalID | None = strawberry.field(
+        description="The session concerned; null for the activity as a whole."
+    )
+    row: strawberry.Private[Event]
+    # Marks the payload as the same for every subscriber of the event (schema/fanout/execution.py).
+    event_id: strawberry.Private[int]
+
+    @classmethod
+    def shared(cls, row: Event, views: dict[str, Any]) -> WallActivityEvent:
+        """One payload object per event for all its subscribers (`views`: the hub's)."""
+        event = views.get("WallActivityEvent")
+        if event is None:
+            session = row.payload.get("sessionId")
+            event = views["WallActivityEvent"] = cls(
+                cursor=encode_cursor(row.id),
+                occurred_at=row.created_at,
+                note="",
+                activity_event_type=ActivityEventType(row.type),
+                activity_id=relay.GlobalID("Activity", str(row.payload["activityId"])),
+                session_id=relay.GlobalID("ActivitySession", str(session)) if session else None,
+                row=row,
+                event_id=row.id,
+            )
+        assert isinstance(event, WallActivityEvent)
+        return event
+
+    async def _counts(self, info: Info) -> tuple[int, int] | None:
+        session = self.row.payload.get("sessionId")
+        return await SESSION_COUNTS.load(info, int(session)) if session else None
+
+    @strawberry.field(description="The session's places confirmed now; null without a session.")
+    async def filled(self, info: Info) -> int | None:
+        counts = await self._counts(info)
+        return counts[0] if counts else None
+
+    @strawberry.field(description="The session's places in all; null without a session.")
+    async def quota(self, info: Info) -> int | None:
+        counts = await self._counts(info)
+        return counts[1] if counts else None
 
 
 @strawberry.type(description="How many of a centre's civic issues are in one open status.")
@@ -137,6 +234,11 @@ class WallSnapshotType:
         description="More open orders exist than `orders` lists."
     )
     map: WallMap = strawberry.field(description="Points of its area for the map.")
+    activities: list[WallActivitySession] = strawberry.field(
+        description="Today's sessions of published activities in the districts of its map, "
+        f"earliest first (at most {wall_activities.SESSION_LIMIT}), with places filled of "
+        "the quota; `dispatchFeed` carries their changes (`WallActivityEvent`)."
+    )
 
     @classmethod
     def from_snapshot(cls, snapshot: wall.WallSnapshot) -> WallSnapshotType:
@@ -174,4 +276,5 @@ class WallSnapshotType:
                 communities=[CommunityType.from_model(c) for c in area.communities],
                 stations=[StationType.from_model(s) for s in area.stations],
             ),
+            activities=[WallActivitySession.from_session(s) for s in snapshot.activities],
         )

@@ -32,7 +32,7 @@ class CreateWebhookInput:
 
 @strawberry.input(description="Changes to a webhook; omitted fields stay as they are.")
 class UpdateWebhookInput:
-    id: relay.GlobalID = strawberry.field(description="The Webhook.")
+    webhook: relay.GlobalID = strawberry.field(description="The Webhook.")
     url: str | None = strawberry.field(default=None, description="A new target URL.")
     event_types: list[str] | None = strawberry.field(default=None, description=TYPES_DESCRIPTION)
     description: str | None = strawberry.field(default=None, description="A new note.")
@@ -45,17 +45,17 @@ class UpdateWebhookInput:
 
 @strawberry.input(description="A webhook to delete, with its delivery log.")
 class DeleteWebhookInput:
-    id: relay.GlobalID = strawberry.field(description="The Webhook.")
+    webhook: relay.GlobalID = strawberry.field(description="The Webhook.")
 
 
 @strawberry.input(description="A webhook whose signing secret to replace.")
 class RotateWebhookSecretInput:
-    webhook_id: relay.GlobalID = strawberry.field(description="The Webhook.")
+    webhook: relay.GlobalID = strawberry.field(description="The Webhook.")
 
 
 @strawberry.input(description="A delivery to send again.")
 class RedeliverWebhookDeliveryInput:
-    id: relay.GlobalID = strawberry.field(description="The WebhookDelivery.")
+    delivery: relay.GlobalID = strawberry.field(description="The WebhookDelivery.")
 
 
 def _manager(info: Info) -> None:
@@ -68,7 +68,7 @@ def _manager(info: Info) -> None:
 
 def _missing(code: WebhookErrorCode = WebhookErrorCode.WEBHOOK_NOT_FOUND) -> list[Problem]:
     what = "webhook" if code == WebhookErrorCode.WEBHOOK_NOT_FOUND else "delivery"
-    return problem(code, f"No such {what}.", "id")
+    return problem(code, f"No such {what}.", what)
 
 
 @strawberry.type
@@ -94,7 +94,7 @@ class Mutation:
     @strawberry.mutation(description="Change, pause or resume one of the calling app's webhooks.")
     async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> WebhookPayload:
         _manager(info)
-        pk = decode_id(input.id, "Webhook")
+        pk = decode_id(input.webhook, "Webhook")
         if pk is None:
             return WebhookPayload.failed(_missing())
         changes = WebhookChanges(input.url, input.event_types, input.description, input.enabled)
@@ -113,7 +113,7 @@ class Mutation:
         self, info: Info, input: RotateWebhookSecretInput
     ) -> RotateWebhookSecretPayload:
         _manager(info)
-        pk = decode_id(input.webhook_id, "Webhook")
+        pk = decode_id(input.webhook, "Webhook")
         if pk is None:
             missing = problem(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhookId")
             return RotateWebhookSecretPayload.failed(missing)
@@ -128,7 +128,7 @@ class Mutation:
     @strawberry.mutation(description="Delete one of the calling app's webhooks and its log.")
     async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
         _manager(info)
-        pk = decode_id(input.id, "Webhook")
+        pk = decode_id(input.webhook, "Webhook")
         if pk is None:
             return DeleteWebhookPayload.failed(_missing())
         return await payload(
@@ -148,7 +148,7 @@ class Mutation:
         self, info: Info, input: RedeliverWebhookDeliveryInput
     ) -> WebhookDeliveryPayload:
         _manager(info)
-        pk = decode_id(input.id, "WebhookDelivery")
+        pk = decode_id(input.delivery, "WebhookDelivery")
         if pk is None:
             return WebhookDeliveryPayload.failed(_missing(WebhookErrorCode.DELIVERY_NOT_FOUND))
         return await payload(

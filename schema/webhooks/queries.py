@@ -6,7 +6,7 @@ from strawberry import relay
 from models.webhooks import DeliveryStatus
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from schema.webhooks.types import WebhookDeliveryType, WebhookEventType, WebhookType
 from services import webhooks
 from services.common.errors import AccessError, DomainError
@@ -21,7 +21,7 @@ class Query:
 
     @strawberry.field(description="The calling app's webhooks (scope webhooks:manage).")
     async def webhooks(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[WebhookType]:
         try:
             query = webhooks.own_webhooks(info.context.principal)
@@ -36,12 +36,12 @@ class Query:
     async def webhook_deliveries(
         self,
         info: Info,
-        webhook_id: relay.GlobalID,
+        webhook: relay.GlobalID,
         status: DeliveryStatus | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[WebhookDeliveryType]:
-        pk = decode_id(webhook_id, "Webhook") or 0
+        pk = id_of(webhook, "Webhook", "Query.webhookDeliveries(webhook:)")
         try:
             query = await webhooks.deliveries(info.context.principal, pk, status)
         except AccessError as error:

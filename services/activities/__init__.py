@@ -43,6 +43,11 @@ def activity_topic(activity_id: int) -> str:
     return f"activity:{activity_id}"
 
 
+def activity_district_topic(district_id: int) -> str:
+    """Every activity event of a district: the dispatch walls of its centres follow it."""
+    return f"activities-in:{district_id}"
+
+
 def emit(
     tx: EventTransaction,
     activity: Activity,
@@ -63,7 +68,8 @@ def emit(
         }
     if promoted:
         payload["promotedSignUpIds"] = [p.id for p in promoted]
-    tx.record(event.value, [activity_topic(activity.id)], payload | (extra or {}))
+    topics = [activity_topic(activity.id), activity_district_topic(activity.district_id)]
+    tx.record(event.value, topics, payload | (extra or {}))
 
 
 def not_found(code: ActivityErrorCode, field: str = "id") -> DomainError:

@@ -91,7 +91,7 @@ async def create_api_client(name: str, scopes: list[str]) -> tuple[ApiClient, st
 
 
 def _not_found() -> DomainError:
-    return DomainError(ApiClientErrorCode.CLIENT_NOT_FOUND, "No such API client.", "id")
+    return DomainError(ApiClientErrorCode.CLIENT_NOT_FOUND, "No such API client.", "apiClient")
 
 
 async def _locked(client_id: int) -> ApiClient:
@@ -119,7 +119,9 @@ async def rotate_key(
     async with atomic() as tx:
         client = await _locked(client_id)
         if not client.enabled:
-            raise DomainError(ApiClientErrorCode.CLIENT_REVOKED, "This client is revoked.", "id")
+            raise DomainError(
+                ApiClientErrorCode.CLIENT_REVOKED, "This client is revoked.", "apiClient"
+            )
         keep = grace > 0
         client.previous_key_prefix = client.key_prefix if keep else None
         client.previous_key_hash = client.key_hash if keep else None

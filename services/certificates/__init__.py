@@ -1,8 +1,10 @@
-"""Certificates of service records (志愿服务记录证明): request, issue, revoke, verify, render."""
+"""Certificates of service records (志愿服务记录证明): request, issue or decline, revoke, verify,
+render."""
 
 from services.certificates.lifecycle import (
     CertificateEvent,
     Issuance,
+    decline,
     issue,
     may_issue,
     may_read,
@@ -18,6 +20,7 @@ __all__ = [
     "FontMissing",
     "Issuance",
     "Verification",
+    "decline",
     "issue",
     "may_issue",
     "may_read",

@@ -1,5 +1,6 @@
 """A certificate's life: the volunteer requests it, the recording organisation's admin (or the
-platform on its behalf, if the city allows) issues it, frozen from then on, and may revoke it."""
+platform on its behalf, if the city allows) issues it, frozen from then on, and may revoke it —
+or declines the request, with a reason, instead of issuing it."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class CertificateEvent(str, Enum):
     REQUESTED = "CERTIFICATE_REQUESTED"
     ISSUED = "CERTIFICATE_ISSUED"
     REVOKED = "CERTIFICATE_REVOKED"
+    DECLINED = "CERTIFICATE_DECLINED"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ def _event(tx: EventTransaction, type_: CertificateEvent, certificate: Certifica
             "volunteerId": certificate.volunteer_id,
             "organizationId": certificate.organization_id,
             "status": certificate.status.value,
+            # Null until issued.
+            "number": certificate.number,
         },
     )
 
@@ -98,7 +102,7 @@ async def request(
     check_period(start, end)
     if organization_id is not None and not await Organization.exists(id=organization_id):
         raise DomainError(
-            CertificateErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "organizationId"
+            CertificateErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "organization"
         )
     recorders = await recording_organizations(volunteer.id, start, end)
     wanted = (
@@ -109,7 +113,7 @@ async def request(
             CertificateErrorCode.NOTHING_RECORDED,
             "No confirmed service recorded in this period"
             + (" by this organisation." if organization_id is not None else "."),
-            "organizationId" if organization_id is not None else "periodStart",
+            "organization" if organization_id is not None else "periodStart",
         )
     standing = Certificate.filter(
         volunteer_id=volunteer.id,
@@ -174,7 +178,7 @@ async def _certificate(certificate_id: int) -> Certificate:
     certificate = await Certificate.get_or_none(id=certificate_id)
     if certificate is None:
         raise DomainError(
-            CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificateId"
+            CertificateErrorCode.CERTIFICATE_NOT_FOUND, "No such certificate.", "certificate"
         )
     return certificate
 
@@ -213,7 +217,9 @@ async def issue(principal: Principal, issuance: Issuance) -> Certificate:
     )
     collector.raise_if_any()
     if certificate.status != CertificateStatus.REQUESTED:
-        raise DomainError(CertificateErrorCode.NOT_REQUESTED, "Already issued or revoked.")
+        raise DomainError(
+            CertificateErrorCode.NOT_REQUESTED, "Already issued, revoked or declined."
+        )
     volunteer = await Volunteer.get(id=certificate.volunteer_id)
     records = await records_of(
         volunteer.id, organization.id, certificate.period_start, certificate.period_end
@@ -258,10 +264,21 @@ async def issue(principal: Principal, issuance: Issuance) -> Certificate:
             contact=contact,
         )
         if not changed:
-            raise DomainError(CertificateErrorCode.NOT_REQUESTED, "Already issued or revoked.")
+            raise DomainError(
+                CertificateErrorCode.NOT_REQUESTED, "Already issued, revoked or declined."
+            )
         await certificate.refresh_from_db()
         _event(tx, CertificateEvent.ISSUED, certificate)
     return certificate
+
+
+def _reason(raw: str) -> str:
+    text = raw.strip()
+    if not 2 <= len(text) <= 500:
+        raise DomainError(
+            CertificateErrorCode.INVALID_REASON, "Say why (2-500 characters).", "reason"
+        )
+    return text
 
 
 async def revoke(principal: Principal, certificate_id: int, reason: str) -> Certificate:
@@ -269,11 +286,7 @@ async def revoke(principal: Principal, certificate_id: int, reason: str) -> Cert
     certificate = await _certificate(certificate_id)
     if not await may_issue(principal, certificate):
         raise NotPermitted("Only the organisation that issued a certificate revokes it.")
-    text = reason.strip()
-    if not 2 <= len(text) <= 500:
-        raise DomainError(
-            CertificateErrorCode.INVALID_REASON, "Say why (2-500 characters).", "reason"
-        )
+    text = _reason(reason)
     async with atomic() as tx:
         changed = await Certificate.filter(
             id=certificate.id, status=CertificateStatus.ISSUED
@@ -287,6 +300,33 @@ async def revoke(principal: Principal, certificate_id: int, reason: str) -> Cert
             raise DomainError(CertificateErrorCode.NOT_ISSUED, "Only an issued certificate.")
         await certificate.refresh_from_db()
         _event(tx, CertificateEvent.REVOKED, certificate)
+    return certificate
+
+
+async def decline(principal: Principal, certificate_id: int, reason: str) -> Certificate:
+    """The organisation will not certify this request (e.g. the period is not what it recorded,
+    or the records are in dispute); the volunteer is told why and may ask again."""
+    user_id = principal.require_user()
+    certificate = await _certificate(certificate_id)
+    if not await may_issue(principal, certificate):
+        raise NotPermitted("Only the organisation asked for a certificate declines it.")
+    text = _reason(reason)
+    async with atomic() as tx:
+        # Conditional, like issuing: of an issue and a decline at once, one wins.
+        changed = await Certificate.filter(
+            id=certificate.id, status=CertificateStatus.REQUESTED
+        ).update(
+            status=CertificateStatus.DECLINED,
+            declined_at=datetime.now(UTC),
+            declined_by_id=user_id,
+            decline_reason=text,
+        )
+        if not changed:
+            raise DomainError(
+                CertificateErrorCode.NOT_REQUESTED, "Already issued, revoked or declined."
+            )
+        await certificate.refresh_from_db()
+        _event(tx, CertificateEvent.DECLINED, certificate)
     return certificate
 
 

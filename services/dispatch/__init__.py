@@ -199,8 +199,11 @@ async def active_volunteer_ids(order_id: int) -> list[int]:
 
 async def center_family(center_id: int) -> list[int]:
     """The centre and every centre below it, at any depth (one statement: the city has a
-    handful of centres). A centre's wall and feed cover its whole family."""
+    handful of centres). A centre's wall and feed cover its whole family; an unknown centre
+    has none (empty)."""
     pairs: list[Any] = await DispatchCenter.all().values_list("id", "parent_id")
+    if all(int(child) != center_id for child, _ in pairs):
+        return []
     children: dict[int, list[int]] = {}
     for child, parent in pairs:
         if parent is not None:

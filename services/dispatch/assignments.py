@@ -206,16 +206,17 @@ async def _open_statuses(order_id: int) -> list[AssignmentStatus]:
 
 
 async def accept(principal: Principal, assignment_id: int) -> OrderAssignment:
+    """The assigned volunteer accepts; on an organisation's assignment, a member takes one of
+    the order's places (services/dispatch/places.py) and gets their own assignment."""
+    from services.dispatch import places
+
     volunteer, assignment = await own_assignment(principal, assignment_id)
     async with atomic() as tx:
         order, assignment = await relock(assignment)
         if assignment.status != AssignmentStatus.ASSIGNED or order.status not in ALREADY_TAKEN:
             raise illegal(order, "accept an assignment of")
         if assignment.volunteer_id is None:
-            # An organisation's assignment: the accepting member becomes its volunteer.
-            await Volunteer.filter(id=volunteer.id).select_for_update().first()
-            if await _busy([volunteer.id], order):
-                raise DomainError(DispatchErrorCode.VOLUNTEER_BUSY, "You serve elsewhere then.")
+            return await places.take(tx, principal, volunteer, order)
         now = datetime.now(UTC)
         await OrderAssignment.filter(id=assignment.id).update(
             status=AssignmentStatus.ACCEPTED, volunteer_id=volunteer.id, responded_at=now
@@ -244,6 +245,8 @@ async def accept(principal: Principal, assignment_id: int) -> OrderAssignment:
 async def decline(principal: Principal, assignment_id: int, reason: str = "") -> OrderAssignment:
     """The volunteer steps back before starting; with nobody left the order returns to the
     queue of its centre (and its escalation clock restarts)."""
+    from services.dispatch import places
+
     volunteer, assignment = await own_assignment(principal, assignment_id)
     async with atomic() as tx:
         order, assignment = await relock(assignment)
@@ -253,6 +256,13 @@ async def decline(principal: Principal, assignment_id: int, reason: str = "") ->
             status=AssignmentStatus.DECLINED, responded_at=datetime.now(UTC)
         )
         remaining = _derived(await _open_statuses(order.id))
+        if (
+            remaining != OrderStatus.SUBMITTED
+            and assignment.organization_id is not None
+            and assignment.volunteer_id is not None
+        ):
+            # A member's place returns to the organisation, for another member to take.
+            await places.reopen(order, assignment.assigned_by_id)
         note = reason.strip()[:500] or f"volunteer {volunteer.id} declined"
         event = DispatchEventType.ASSIGNMENT_DECLINED
         updates: dict[str, object] = {}

@@ -37,6 +37,7 @@ from services.dispatch import (
     route,
 )
 from services.dispatch.errors import DispatchErrorCode
+from services.dispatch.places import organization_orders_of
 from services.timebank.refunds import refund_if_paid
 from services.volunteers import CITY_BOUNDS
 from subscriptions.events import EventTransaction, atomic
@@ -172,7 +173,15 @@ async def after_submit(order: ServiceOrder, center: DispatchCenter) -> ServiceOr
     return order
 
 
-async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
+@dataclass(frozen=True)
+class Submission:
+    order: ServiceOrder
+    # The ORDER_SUBMITTED event: a stream resumed after it misses nothing that followed, the
+    # automatic assignment of a centre that assigns by itself included.
+    event_id: int
+
+
+async def submit_recorded(principal: Principal, data: NewOrder) -> Submission:
     """A resident asks for help (一键提交); a dispatcher may enter it for a phone caller, who
     then has no account and is named instead."""
     principal.require_user()
@@ -181,7 +190,12 @@ async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
     center = await route(data.district_id, data.community_id)
     async with atomic() as tx:
         order = await open_order(tx, principal, data, center, now)
-    return await after_submit(order, center)
+    (submitted,) = tx.written
+    return Submission(await after_submit(order, center), submitted)
+
+
+async def submit(principal: Principal, data: NewOrder) -> ServiceOrder:
+    return (await submit_recorded(principal, data)).order
 
 
 def is_requester(principal: Principal, order: ServiceOrder) -> bool:
@@ -267,8 +281,9 @@ class OrderFilter:
 
 
 def visible_orders(principal: Principal, volunteer_id: int | None) -> QuerySet[ServiceOrder]:
-    """Staff see every order; others their own requests and the orders they serve. A wall
-    screen is not staff: it sees what the wall shows (services/wall/)."""
+    """Staff see every order; others their own requests, the orders they serve, and the orders
+    assigned to an organisation they are an approved member of (whose places they may take). A
+    wall screen is not staff: it sees what the wall shows (services/wall/)."""
     query = ServiceOrder.all()
     if principal.has_role(*STAFF):
         return query
@@ -277,6 +292,7 @@ def visible_orders(principal: Principal, volunteer_id: int | None) -> QuerySet[S
         mine |= Q(
             id__in=Subquery(OrderAssignment.filter(volunteer_id=volunteer_id).values("order_id"))
         )
+        mine |= organization_orders_of(volunteer_id)
     return query.filter(mine)
 
 

@@ -45,10 +45,14 @@ async def mark_read(
     returns how many were unread. Ids of other users' notifications are not found."""
     user_id = principal.require_user()
     if not everything and not ids:
-        raise DomainError(NotificationErrorCode.NOTHING_TO_MARK, "Give ids, or all: true.", "ids")
+        raise DomainError(
+            NotificationErrorCode.NOTHING_TO_MARK,
+            "Give notifications, or all: true.",
+            "notifications",
+        )
     if ids and len(ids) > MAX_MARK_IDS:
         raise DomainError(
-            NotificationErrorCode.TOO_MANY_IDS, f"At most {MAX_MARK_IDS} ids at once.", "ids"
+            NotificationErrorCode.TOO_MANY_IDS, f"At most {MAX_MARK_IDS} at once.", "notifications"
         )
     query = Notification.filter(user_id=user_id, read_at__isnull=True)
     if not everything:
@@ -58,7 +62,9 @@ async def mark_read(
         )
         if len(mine) != len(wanted):
             raise DomainError(
-                NotificationErrorCode.NOTIFICATION_NOT_FOUND, "No such notification.", "ids"
+                NotificationErrorCode.NOTIFICATION_NOT_FOUND,
+                "No such notification.",
+                "notifications",
             )
         query = query.filter(id__in=wanted)
     return await query.update(read_at=now or datetime.now(UTC))

@@ -10,7 +10,8 @@ A round of the worker:
    `myNotifications` streams), and a PENDING delivery per further channel the recipient wants.
    Inbox entries are unique per (event, user) and deliveries per (event, user, channel): a
    second scan of an event writes nothing, whichever process makes it;
-2. logs reminders that are due (`reminders.py`), which the next scan turns into notifications;
+2. logs reminders that are due (`reminders.py`: expiring benefit codes, sessions starting
+   within a day), which the next scan turns into notifications;
 3. sends what is due, per recipient and channel: it claims the deliveries with a lease (a
    conditional UPDATE), waits out quiet hours (for non-urgent ones) and the recipient's hourly
    allowance, and sends one message — a digest when several are due at once. A failure is
@@ -56,7 +57,7 @@ from services.notifications.channels import (
     SmtpSender,
 )
 from services.notifications.recipients import Message, messages_of, notifying_types
-from services.notifications.reminders import log_expiring_codes
+from services.notifications.reminders import log_expiring_codes, log_session_reminders
 from services.notifications.schedule import RATE_WINDOW, QuietHours, next_slot
 from services.webhooks.attempts import Backoff
 from settings import Settings
@@ -104,6 +105,7 @@ class NotificationWorker:
     backoff: Backoff = field(default_factory=lambda: Backoff(30.0, 3600.0))
     poll_seconds: float = 1.0
     expiry_notice: timedelta = timedelta(hours=48)
+    session_notice: timedelta = timedelta(hours=24)
     reminder_every: timedelta = timedelta(minutes=10)
     batch_size: int = 200
     lease: timedelta = timedelta(seconds=60)
@@ -133,6 +135,7 @@ class NotificationWorker:
             ),
             poll_seconds=settings.notification_poll_seconds,
             expiry_notice=timedelta(hours=settings.notification_expiry_notice_hours),
+            session_notice=timedelta(hours=settings.notification_session_notice_hours),
             reminder_every=timedelta(seconds=settings.notification_reminder_check_seconds),
             lease=timedelta(
                 seconds=2 * max(settings.smtp_timeout_seconds, settings.sms_timeout_seconds) + 30
@@ -179,7 +182,9 @@ class NotificationWorker:
         reminded = False
         if self._reminded_at is None or now - self._reminded_at >= self.reminder_every:
             self._reminded_at = now
-            reminded = await log_expiring_codes(now, self.expiry_notice) > 0
+            codes = await log_expiring_codes(now, self.expiry_notice)
+            sessions = await log_session_reminders(now, self.session_notice)
+            reminded = codes + sessions > 0
         sent = await self.send_due()
         return scanned or reminded or sent
 
@@ -228,7 +233,9 @@ class NotificationWorker:
         )
         moved_to = rows[-1].id if len(rows) == self.batch_size else latest
         found = [
-            (row, message) for row in rows for message in await messages_of(row.type, row.payload)
+            (row, message)
+            for row in rows
+            for message in await messages_of(row.type, row.payload, row.created_at)
         ]
         wanted = await preferences_of(sorted({m.user_id for _, m in found}))
         now = self.clock()

@@ -44,6 +44,22 @@ async def _own_volunteer(principal: Principal) -> Volunteer | None:
     return await Volunteer.get_or_none(user_id=user_id)
 
 
+def check_details(name: str, contact_phone: str, collector: Collector) -> tuple[str, str]:
+    """The name and contact phone as stored, under the rules that creating an organisation and
+    the bulk import share (problems go to `collector`)."""
+    name = name.strip()
+    if not 2 <= len(name) <= 128:
+        collector.add(OrganizationErrorCode.INVALID_NAME, "Give a name of 2-128.", "name")
+    phone = ""
+    if contact_phone:
+        phone = normalise_phone(contact_phone) or ""
+        if not phone:
+            collector.add(
+                OrganizationErrorCode.INVALID_PHONE, "Not a valid phone number.", "contactPhone"
+            )
+    return name, phone
+
+
 async def create(principal: Principal, data: NewOrganization) -> Organization:
     """A registered volunteer founds an organisation and becomes its admin; it stays unverified
     until a city administrator verifies it. Organisations created by an ADMIN start verified."""
@@ -53,18 +69,9 @@ async def create(principal: Principal, data: NewOrganization) -> Organization:
     if not principal.is_admin and founder is None:
         raise DomainError(OrganizationErrorCode.NOT_A_VOLUNTEER, "Register as a volunteer first.")
     collector = Collector()
-    name = data.name.strip()
-    if not 2 <= len(name) <= 128:
-        collector.add(OrganizationErrorCode.INVALID_NAME, "Give a name of 2-128.", "name")
+    name, phone = check_details(data.name, data.contact_phone, collector)
     if not await District.exists(id=data.district_id):
         collector.add(OrganizationErrorCode.UNKNOWN_DISTRICT, "No such district.", "district")
-    phone = ""
-    if data.contact_phone:
-        phone = normalise_phone(data.contact_phone) or ""
-        if not phone:
-            collector.add(
-                OrganizationErrorCode.INVALID_PHONE, "Not a valid phone number.", "contactPhone"
-            )
     collector.raise_if_any()
     try:
         async with in_transaction():
@@ -125,7 +132,9 @@ async def verify(
         organization = await Organization.filter(id=organization_id).select_for_update().first()
         if organization is None:
             raise DomainError(
-                OrganizationErrorCode.ORGANIZATION_NOT_FOUND, "No such organisation.", "id"
+                OrganizationErrorCode.ORGANIZATION_NOT_FOUND,
+                "No such organisation.",
+                "organization",
             )
         collector.raise_if_any()
         if organization.verified != verified:

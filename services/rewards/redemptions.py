@@ -100,12 +100,12 @@ async def redeem(
         return replayed
     benefit = await Benefit.get_or_none(id=benefit_id)
     if benefit is None:
-        raise not_found(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefitId")
+        raise not_found(RewardsErrorCode.BENEFIT_NOT_FOUND, "benefit")
     if benefit.delivery != BenefitDelivery.CODE:
         raise DomainError(
             RewardsErrorCode.NOT_REDEEMABLE,
             "This benefit is not redeemed: show your service card, or it is granted as is.",
-            "benefitId",
+            "benefit",
         )
     now = now or datetime.now(UTC)
     try:
@@ -135,11 +135,11 @@ async def _take(volunteer_id: int, benefit_id: int, key: str, now: datetime) -> 
         verdict = assess(benefit, standing, now)
         if verdict.reasons:
             raise DomainError.many(
-                [Problem(REDEEM_CODE[r.reason], r.message, "benefitId") for r in verdict.reasons]
+                [Problem(REDEEM_CODE[r.reason], r.message, "benefit") for r in verdict.reasons]
             )
         in_stock = Q(stock__isnull=True) | Q(redeemed__lt=F("stock"))
         if not await Benefit.filter(in_stock, id=benefit_id).update(redeemed=F("redeemed") + 1):
-            raise DomainError(RewardsErrorCode.OUT_OF_STOCK, "None left.", "benefitId")
+            raise DomainError(RewardsErrorCode.OUT_OF_STOCK, "None left.", "benefit")
         expires_at = now + timedelta(days=get_settings().redemption_valid_days)
         if benefit.valid_until is not None:
             expires_at = min(expires_at, benefit.valid_until)

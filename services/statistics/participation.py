@@ -35,12 +35,33 @@ _DISTRICT = " AND volunteer_id IN (SELECT id FROM volunteer WHERE district_id = 
 # quickly (65 ms for the city), where a hash of per-volunteer NUMERIC sums spills to disk
 # (290 ms). SQLite builds a temporary b-tree for a COUNT(DISTINCT) (250 ms), where grouping
 # per volunteer walks the (status, volunteer_id, ended_at, hours) index in order (100 ms).
-_DISTINCT = "SELECT COUNT(DISTINCT volunteer_id), SUM(CAST(hours AS NUMERIC)) FROM {records}"
+_DISTINCT = (
+    "SELECT COUNT(DISTINCT volunteer_id), SUM(CAST(hours AS NUMERIC)), {imported} FROM {records}"
+)
 _GROUPED = """
-SELECT COUNT(*), SUM(hours) FROM (
+SELECT COUNT(*), SUM(hours), {imported} FROM (
     SELECT volunteer_id, SUM(CAST(hours AS NUMERIC)) AS hours FROM {records}
     GROUP BY volunteer_id
 ) AS per_volunteer"""
+
+
+# Historic hours brought by an import (models/imports.py) count too, each once: their
+# volunteers, their hours, and how many of those volunteers also have records (counted once in
+# the union). Scalar subqueries beside the aggregate, so that its plan over the records stays
+# as it is and the figure stays one statement; they are driven by the imported rows of the
+# period (none in a city that imported none) through the (volunteer_id, served_on) index.
+_IMPORTED = """
+imported_hours i WHERE i.served_on > ? AND i.served_on <= ?{district}
+    AND i.volunteer_id NOT IN (
+        SELECT id FROM volunteer WHERE status IN ({not_active}) OR registered_at > ?
+    )"""
+_IMPORTED_DISTRICT = " AND i.volunteer_id IN (SELECT id FROM volunteer WHERE district_id = ?)"
+_IMPORTED_FIGURES = """(SELECT COUNT(DISTINCT i.volunteer_id) FROM {imported}),
+    (SELECT SUM(CAST(i.hours AS NUMERIC)) FROM {imported}),
+    (SELECT COUNT(DISTINCT i.volunteer_id) FROM {imported} AND EXISTS (
+        SELECT 1 FROM service_record r WHERE r.volunteer_id = i.volunteer_id AND r.status = ?
+        AND r.ended_at > ? AND r.ended_at <= ?
+    ))"""
 
 
 def _placeholders(sql: str, dialect: str) -> str:
@@ -54,22 +75,38 @@ def _placeholders(sql: str, dialect: str) -> str:
 async def participation(
     district_id: int | None, as_of: datetime, start: datetime
 ) -> tuple[int, Decimal]:
-    """Confirmed records that ended in the period, of the volunteers counted as registered:
-    how many volunteers they are, and their hours. Raw SQL: Tortoise can neither aggregate over
-    a grouped subquery nor choose the form per database, and its IN-subquery of every counted
-    volunteer made each participant a look-up (bench/statistics.py times both)."""
-    values: list[Any] = [RecordStatus.CONFIRMED.value, start, as_of]
-    if district_id is not None:
-        values.append(district_id)
-    values += [*_NOT_ACTIVE, as_of]
+    """Confirmed records that ended in the period and historic hours imported for it, of the
+    volunteers counted as registered: how many volunteers they are, and their hours. Raw SQL:
+    Tortoise can neither aggregate over a grouped subquery nor choose the form per database,
+    and its IN-subquery of every counted volunteer made each participant a look-up
+    (bench/statistics.py times both)."""
+    district = [] if district_id is None else [district_id]
+    not_active = ", ".join("?" for _ in _NOT_ACTIVE)
+    imported_values = [start.date(), as_of.date(), *district, *_NOT_ACTIVE, as_of]
+    confirmed = [RecordStatus.CONFIRMED.value, start, as_of]
+    values: list[Any] = [
+        *imported_values,
+        *imported_values,
+        *imported_values,
+        *confirmed,
+        *confirmed,
+        *district,
+        *_NOT_ACTIVE,
+        as_of,
+    ]
     records = _RECORDS.format(
-        district="" if district_id is None else _DISTRICT,
-        not_active=", ".join("?" for _ in _NOT_ACTIVE),
+        district="" if district_id is None else _DISTRICT, not_active=not_active
+    )
+    imported = _IMPORTED.format(
+        district="" if district_id is None else _IMPORTED_DISTRICT, not_active=not_active
     )
     connection = connections.get("default")
     dialect = connection.capabilities.dialect
     template = _DISTINCT if dialect == "postgres" else _GROUPED
-    _, rows = await connection.execute_query(
-        _placeholders(template.format(records=records), dialect), values
+    sql = template.format(records=records, imported=_IMPORTED_FIGURES.format(imported=imported))
+    _, rows = await connection.execute_query(_placeholders(sql, dialect), values)
+    volunteers, hours, imported_volunteers, imported_hours, both = rows[0]
+    return (
+        int(volunteers or 0) + int(imported_volunteers or 0) - int(both or 0),
+        _as_hours(hours) + _as_hours(imported_hours),
     )
-    return int(rows[0][0] or 0), _as_hours(rows[0][1])

@@ -16,7 +16,12 @@ from models.organizations import MembershipStatus
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, pack_tags
 from services.accounts import add_role
 from services.common.errors import Collector, DomainError, NotPermitted
-from services.common.identity import id_number_hash, normalise_phone, parse_id_number
+from services.common.identity import (
+    ParsedIdNumber,
+    id_number_hash,
+    normalise_phone,
+    parse_id_number,
+)
 from services.common.principal import Principal
 from services.volunteers.errors import VolunteerErrorCode
 from settings import get_settings
@@ -81,7 +86,7 @@ async def _check_place(
             )
 
 
-def _check_location(lat: float | None, lng: float | None, collector: Collector) -> None:
+def check_location(lat: float | None, lng: float | None, collector: Collector) -> None:
     if lat is None and lng is None:
         return
     lat_min, lat_max, lng_min, lng_max = CITY_BOUNDS
@@ -93,6 +98,42 @@ def _check_location(lat: float | None, lng: float | None, collector: Collector) 
         )
 
 
+@dataclass(frozen=True)
+class CheckedPerson:
+    real_name: str
+    id_number: ParsedIdNumber
+    phone: str
+
+
+def check_person(
+    real_name: str, id_number: str, phone: str, birth_date: date | None, collector: Collector
+) -> CheckedPerson | None:
+    """The rules of registration for who someone is, without the database: the registration
+    mutation and the bulk import apply the same ones, with the same codes."""
+    name = real_name.strip()
+    if not 2 <= len(name) <= 64:
+        collector.add(VolunteerErrorCode.INVALID_NAME, "Give the real name (2-64).", "realName")
+    parsed = parse_id_number(id_number)
+    if parsed is None:
+        collector.add(
+            VolunteerErrorCode.INVALID_ID_NUMBER,
+            "Not a valid 18-character resident ID number.",
+            "idNumber",
+        )
+    elif birth_date is not None and birth_date != parsed.birth_date:
+        collector.add(
+            VolunteerErrorCode.BIRTH_DATE_MISMATCH,
+            "The birth date differs from the one in the ID number.",
+            "birthDate",
+        )
+    normalised_phone = normalise_phone(phone)
+    if normalised_phone is None:
+        collector.add(VolunteerErrorCode.INVALID_PHONE, "Not a valid phone number.", "phone")
+    if parsed is None or normalised_phone is None or not 2 <= len(name) <= 64:
+        return None
+    return CheckedPerson(name, parsed, normalised_phone)
+
+
 async def register(principal: Principal, data: Registration) -> Volunteer:
     """A signed-in person registers themself; an ADMIN or DISPATCHER may register someone
     without an account (e.g. at a street desk)."""
@@ -100,37 +141,20 @@ async def register(principal: Principal, data: Registration) -> Volunteer:
     principal.refuse_wall_screen()
     for_self = not principal.has_role(Role.ADMIN, Role.DISPATCHER)
     collector = Collector()
-    name = data.real_name.strip()
-    if not 2 <= len(name) <= 64:
-        collector.add(VolunteerErrorCode.INVALID_NAME, "Give the real name (2-64).", "realName")
-    parsed = parse_id_number(data.id_number)
-    if parsed is None:
-        collector.add(
-            VolunteerErrorCode.INVALID_ID_NUMBER,
-            "Not a valid 18-character resident ID number.",
-            "idNumber",
-        )
-    elif data.birth_date is not None and data.birth_date != parsed.birth_date:
-        collector.add(
-            VolunteerErrorCode.BIRTH_DATE_MISMATCH,
-            "The birth date differs from the one in the ID number.",
-            "birthDate",
-        )
-    phone = normalise_phone(data.phone)
-    if phone is None:
-        collector.add(VolunteerErrorCode.INVALID_PHONE, "Not a valid phone number.", "phone")
+    person = check_person(data.real_name, data.id_number, data.phone, data.birth_date, collector)
     await _check_place(data.district_id, data.community_id, collector)
-    _check_location(data.home_lat, data.home_lng, collector)
+    check_location(data.home_lat, data.home_lng, collector)
     if for_self and await Volunteer.exists(user_id=user_id):
         collector.add(VolunteerErrorCode.ALREADY_REGISTERED, "You are already registered.")
     collector.raise_if_any()
-    assert parsed is not None and phone is not None
+    assert person is not None
+    parsed = person.id_number
     try:
         async with in_transaction():
             volunteer = await Volunteer.create(
                 user_id=user_id if for_self else None,
-                real_name=name,
-                phone=phone,
+                real_name=person.real_name,
+                phone=person.phone,
                 id_number=parsed.normalised,
                 id_number_hash=id_number_hash(parsed.normalised),
                 gender=data.gender or parsed.gender,
@@ -161,7 +185,7 @@ async def update_profile(
     user_id = principal.require_user()
     volunteer = await Volunteer.get_or_none(id=volunteer_id)
     if volunteer is None:
-        raise DomainError(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "id")
+        raise DomainError(VolunteerErrorCode.VOLUNTEER_NOT_FOUND, "No such volunteer.", "volunteer")
     if volunteer.user_id != user_id and not principal.is_admin:
         raise NotPermitted("Only the volunteer or an administrator can change this profile.")
     if changes.status is not None and not principal.is_admin:
@@ -177,7 +201,7 @@ async def update_profile(
     community_id = changes.community_id
     await _check_place(district_id, community_id, collector)
     if changes.home_lat is not None or changes.home_lng is not None:
-        _check_location(changes.home_lat, changes.home_lng, collector)
+        check_location(changes.home_lat, changes.home_lng, collector)
     collector.raise_if_any()
 
     updates: dict[str, object] = {}

@@ -45,6 +45,7 @@ from services import accounts
 from services.common.errors import DomainError
 from services.dispatch import center_family
 from services.statistics import CITY_ZONE, SATISFIED_RATING, Fraction
+from services.wall.activities import WallSession, sessions_today
 from services.wall.errors import WallErrorCode
 from settings import get_settings
 from subscriptions.events import encode_cursor, latest_id
@@ -122,6 +123,7 @@ class WallSnapshot:
     orders: list[WallOrder]
     area: Area
     civic: CivicFigures
+    activities: list[WallSession]
 
 
 def local_day_start(moment: datetime) -> datetime:
@@ -344,6 +346,7 @@ async def wall_snapshot(center_id: int, now: datetime | None = None) -> WallSnap
         orders = await _orders(center, scope)
         civic = await _civic(scope, moment)
         area = await _area(center)
+        activities = await sessions_today([d.id for d in area.districts], day_start)
     return WallSnapshot(
         center=center,
         as_of=moment,
@@ -359,6 +362,7 @@ async def wall_snapshot(center_id: int, now: datetime | None = None) -> WallSnap
         orders=orders,
         area=area,
         civic=civic,
+        activities=activities,
     )
 
 

@@ -142,7 +142,7 @@ def own_webhooks(principal: Principal) -> QuerySet[Webhook]:
 async def own_webhook(principal: Principal, webhook_id: int) -> Webhook:
     webhook = await own_webhooks(principal).filter(id=webhook_id).first()
     if webhook is None:
-        raise DomainError(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "id")
+        raise DomainError(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhook")
     return webhook
 
 
@@ -185,7 +185,7 @@ async def rotate_secret(
     async with in_transaction():
         webhook = await own_webhooks(principal).filter(id=webhook_id).select_for_update().first()
         if webhook is None:
-            raise DomainError(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhookId")
+            raise DomainError(WebhookErrorCode.WEBHOOK_NOT_FOUND, "No such webhook.", "webhook")
         keep = grace > 0
         webhook.previous_secret = webhook.secret if keep else None
         webhook.previous_secret_expires_at = now + timedelta(seconds=grace) if keep else None
@@ -216,7 +216,7 @@ async def own_delivery(principal: Principal, delivery_id: int) -> WebhookDeliver
     client_id = require_manager(principal)
     delivery = await WebhookDelivery.filter(id=delivery_id, webhook__client_id=client_id).first()
     if delivery is None:
-        raise DomainError(WebhookErrorCode.DELIVERY_NOT_FOUND, "No such delivery.", "id")
+        raise DomainError(WebhookErrorCode.DELIVERY_NOT_FOUND, "No such delivery.", "delivery")
     return delivery
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from services.certificates import CertificateEvent
 from services.civic.events import CivicEventType
 from services.common.principal import Scope
 from services.dispatch import DispatchEventType
@@ -71,4 +72,14 @@ offer(
     "(data: civicIssueId, token, districtId, dispatchCenterId, categoryId, previousStatus, "
     "status, action, note).",
     personal_fields=("note",),
+)
+
+# Certificates of service: what the national volunteer system (an app with `export`, which
+# already receives the volunteers' records) follows to keep its copy of certificates current.
+# Ids and the certificate number only; the certificate itself is read through the API.
+offer(
+    [t.value for t in CertificateEvent],
+    Scope.EXPORT,
+    "A certificate of service records was requested, issued, declined or revoked "
+    "(data: certificateId, volunteerId, organizationId, status, number).",
 )

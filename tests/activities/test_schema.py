@@ -319,7 +319,7 @@ async def test_my_sign_ups_cost_the_same_statements_for_1_and_100_rows() -> None
 
 ACTIVITY_UPDATED = """
 subscription Follow($id: ID!, $after: String) {
-  activityUpdated(activityId: $id, after: $after) {
+  activityUpdated(activity: $id, after: $after) {
     cursor type activity { signUpCount waitlistCount openings } session { openings }
   }
 }"""
@@ -373,7 +373,10 @@ async def test_a_draft_cannot_be_followed_by_strangers(hub: EventHub) -> None:
         context_value=Context(hub=hub),
     )
     first = await anext(stream) if hasattr(stream, "__anext__") else stream  # type: ignore[arg-type]
-    assert first.errors and first.errors[0].extensions == {"code": "NOT_FOUND"}
+    assert first.errors and first.errors[0].extensions == {
+        "code": "NOT_FOUND",
+        "field": "Subscription.activityUpdated(activity:)",
+    }
 
 
 @pytest.fixture

@@ -193,7 +193,9 @@ async def test_an_admin_creates_rotates_and_revokes_a_client() -> None:
 
     # rotate: a new key; the old one keeps its grace period
     rotated = (
-        await data_of(ROTATE, {"input": {"id": client["id"], "gracePeriodSeconds": 60}}, boss)
+        await data_of(
+            ROTATE, {"input": {"apiClient": client["id"], "gracePeriodSeconds": 60}}, boss
+        )
     )["rotateApiClientKey"]
     assert rotated["errors"] == [] and rotated["key"] != key
     assert rotated["apiClient"]["previousKeyPrefix"] == client["keyPrefix"]
@@ -202,7 +204,9 @@ async def test_an_admin_creates_rotates_and_revokes_a_client() -> None:
     assert await works(key) and await works(rotated["key"])
 
     # revoke: nothing works any more
-    revoked = (await data_of(REVOKE, {"input": {"id": client["id"]}}, boss))["revokeApiClient"]
+    revoked = (await data_of(REVOKE, {"input": {"apiClient": client["id"]}}, boss))[
+        "revokeApiClient"
+    ]
     assert revoked == {
         "apiClient": {
             "enabled": False,
@@ -242,7 +246,7 @@ async def test_only_admins_manage_clients(who: str) -> None:
             Principal(api_client_id=client.id, scopes=frozenset(Scope.ALL)),
             ("NOT_PERMITTED"),
         )
-    variables = {"input": {"id": gid(client.id)}}
+    variables = {"input": {"apiClient": gid(client.id)}}
 
     results = [
         await gql(CLIENTS, {}, principal),
@@ -261,13 +265,17 @@ async def test_bad_input_is_coded_and_changes_nothing() -> None:
     client, key = await api_clients.create_api_client("app", [Scope.READ])
 
     unknown = await data_of(CREATE, {"input": {"name": "x", "scopes": ["root"]}}, boss)
-    wrong_id = await data_of(ROTATE, {"input": {"id": str(relay.GlobalID("User", "1"))}}, boss)
+    wrong_id = await data_of(
+        ROTATE, {"input": {"apiClient": str(relay.GlobalID("User", "1"))}}, boss
+    )
     too_long = await data_of(
-        ROTATE, {"input": {"id": gid(client.id), "gracePeriodSeconds": 10**8}}, boss
+        ROTATE, {"input": {"apiClient": gid(client.id), "gracePeriodSeconds": 10**8}}, boss
     )
 
     assert unknown["createApiClient"]["errors"][0]["code"] == "UNKNOWN_SCOPE"
-    assert wrong_id["rotateApiClientKey"]["errors"] == [{"code": "CLIENT_NOT_FOUND", "field": "id"}]
+    assert wrong_id["rotateApiClientKey"]["errors"] == [
+        {"code": "CLIENT_NOT_FOUND", "field": "apiClient"}
+    ]
     assert too_long["rotateApiClientKey"]["errors"] == [
         {"code": "INVALID_GRACE_PERIOD", "field": "gracePeriodSeconds"}
     ]
@@ -326,7 +334,7 @@ async def test_the_command_line_rotates_and_revokes(backend: Backend) -> None:
 
 FEED = """
 subscription Feed($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) { cursor ... on DispatchEvent { type } }
+  dispatchFeed(dispatchCenter: $center) { cursor ... on DispatchEvent { type } }
 }"""
 
 

@@ -78,7 +78,7 @@ async def test_serve_request_issue_download_verify_revoke(http: httpx.AsyncClien
     )
 
     issue_input: dict[str, Any] = {
-        "certificateId": requested["id"],
+        "certificate": requested["id"],
         "personInCharge": "李负责",
         "contact": "0752-2345678",
     }
@@ -106,7 +106,7 @@ async def test_serve_request_issue_download_verify_revoke(http: httpx.AsyncClien
 
     again = await data_of(ISSUE, {"input": issue_input}, w.boss)
     assert [e["code"] for e in again["issueCertificate"]["errors"]] == ["NOT_REQUESTED"]
-    revoke = {"certificateId": requested["id"], "reason": "服务时长登记有误"}
+    revoke = {"certificate": requested["id"], "reason": "服务时长登记有误"}
     assert error_codes(await gql(REVOKE, {"input": revoke}, w.volunteer)) == ["NOT_PERMITTED"]
     data = await data_of(REVOKE, {"input": revoke}, w.boss)
     assert data["revokeCertificate"]["certificate"]["status"] == "REVOKED"
@@ -130,13 +130,11 @@ async def test_every_mutation_needs_a_signed_in_caller_and_codes_bad_ids() -> No
     wrong = str(relay.GlobalID("Volunteer", "1"))
     for document, value in (
         (REQUEST, {"periodStart": "2026-01-01", "periodEnd": "2026-01-02"}),
-        (ISSUE, {"certificateId": wrong, "personInCharge": "李负责"}),
-        (REVOKE, {"certificateId": wrong, "reason": "错误"}),
+        (ISSUE, {"certificate": wrong, "personInCharge": "李负责"}),
+        (REVOKE, {"certificate": wrong, "reason": "错误"}),
     ):
         assert error_codes(await gql(document, {"input": value})) == ["NOT_AUTHENTICATED"]
-    data = await data_of(
-        ISSUE, {"input": {"certificateId": wrong, "personInCharge": "李"}}, someone
-    )
+    data = await data_of(ISSUE, {"input": {"certificate": wrong, "personInCharge": "李"}}, someone)
     assert [e["code"] for e in data["issueCertificate"]["errors"]] == ["CERTIFICATE_NOT_FOUND"]
     data = await data_of(
         REQUEST,
@@ -144,7 +142,7 @@ async def test_every_mutation_needs_a_signed_in_caller_and_codes_bad_ids() -> No
             "input": {
                 "periodStart": "2026-01-01",
                 "periodEnd": "2026-01-02",
-                "organizationId": wrong,
+                "organization": wrong,
             }
         },
         someone,

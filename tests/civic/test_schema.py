@@ -57,17 +57,17 @@ ADD_PHOTOS = STEP.format(
 )
 ISSUE = f"""query ($id: ID!) {{ civicIssue(id: $id) {{ {ISSUE_FIELDS} }} }}"""
 WALL = """subscription ($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor note
     ... on CivicIssueEvent { eventType issueStatus previousIssueStatus civicIssue { status } }
     ... on DispatchEvent { type status orderId }
   }
 }"""
 UPDATED = """subscription ($id: ID!) {
-  civicIssueUpdated(issueId: $id) { eventType issueStatus civicIssueId }
+  civicIssueUpdated(issue: $id) { eventType issueStatus civicIssueId }
 }"""
 DISTRICT_FEED = """subscription ($district: ID) {
-  civicIssuesFeed(districtId: $district) { eventType issueStatus }
+  civicIssuesFeed(district: $district) { eventType issueStatus }
 }"""
 LIST = """query ($first: Int!, $filter: CivicIssueFilter) {
   civicIssues(first: $first, filter: $filter) {

@@ -127,7 +127,17 @@ async def test_a_decimal_literal_of_absurd_size_is_refused_naming_the_field() ->
 # --- ids ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", [str(2**31), str(2**40), str(2**70), "²", "٣", "-1", "0x10"])
+@pytest.mark.parametrize("number", ["²", "٣", "-1", "0x10", "1.5", " 1"])
+async def test_an_id_whose_number_is_not_digits_is_invalid(number: str) -> None:
+    _, admin = await make_user("admin1", Role.ADMIN)
+
+    for document, field in ((NODE, "Query.node(id:)"), (ORDER, "Query.order(id:)")):
+        result = await gql(document, {"id": to_base64("ServiceOrder", number)}, admin)
+        assert result.errors is not None
+        assert [e.extensions for e in result.errors] == [{"code": "INVALID_ID", "field": field}]
+
+
+@pytest.mark.parametrize("number", [str(2**31), str(2**40), str(2**70)])
 async def test_an_id_number_no_table_can_hold_names_nothing(number: str) -> None:
     _, admin = await make_user("admin1", Role.ADMIN)
 
@@ -265,7 +275,11 @@ async def test_a_lone_surrogate_in_a_variable_key_is_refused() -> None:
 
 
 async def test_the_check_runs_over_websocket_subscriptions_too() -> None:
-    document = 'subscription { civicIssueUpdated(issueId: "x", after: "a\\u0000") { __typename } }'
+    issue = to_base64("CivicIssue", 1)
+    document = (
+        f'subscription {{ civicIssueUpdated(issue: "{issue}", after: "a\\u0000") '
+        "{ __typename } }"
+    )
     stream = await SCHEMA.subscribe(document)
     assert hasattr(stream, "__aiter__")
     first = await anext(aiter(stream))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphql import GraphQLObjectType, GraphQLScalarType, Undefined, specified_scalar_types
+
 from models.accounts import Role
 from schema.root import build_schema
 from tests.support import gql, make_user
 
+SPECIFIED_SCALARS = set(specified_scalar_types)
 DEEP = (
     "{ organizations { nodes { " + "district { communities { " * 6 + "name" + " } }" * 6 + " } } }"
 )
@@ -29,6 +32,31 @@ def test_every_public_field_has_a_description() -> None:
             if not field.description:
                 undocumented.append(f"{name}.{field_name}")
     assert undocumented == []
+
+
+def test_every_custom_scalar_says_where_it_is_specified() -> None:
+    scalars = {
+        name: graphql_type.specified_by_url
+        for name, graphql_type in build_schema()._schema.type_map.items()
+        if isinstance(graphql_type, GraphQLScalarType) and name not in SPECIFIED_SCALARS
+    }
+    assert set(scalars) == {"Date", "DateTime", "Decimal", "Time", "Upload"}
+    assert [name for name, url in scalars.items() if not url] == []
+
+
+def test_every_page_size_is_nullable_with_its_default() -> None:
+    """Relay's pagination fragments declare `count: Int`; `first: Int!` refuses them."""
+    schema = build_schema()._schema
+    pages = []
+    for type_name, graphql_type in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            if "first" in field.args:
+                first = field.args["first"]
+                pages.append((f"{type_name}.{field_name}", str(first.type), first.default_value))
+    assert len(pages) >= 19
+    assert [page for page in pages if page[1] != "Int" or page[2] is Undefined] == []
 
 
 async def test_queries_deeper_than_the_limit_are_refused() -> None:
@@ -70,7 +98,7 @@ async def test_unexpected_errors_are_masked(monkeypatch: object) -> None:
     assert [e.message for e in result.errors] == ["Unexpected error."]
 
 
-async def test_node_with_a_malformed_id_finds_nothing() -> None:
+async def test_node_with_a_malformed_id_is_refused_with_a_code() -> None:
     from strawberry.relay import to_base64
 
     _, principal = await make_user("someone", Role.ADMIN)
@@ -81,5 +109,7 @@ async def test_node_with_a_malformed_id_finds_nothing() -> None:
         to_base64("DispatchCenter", "1.5"),
     ):
         result = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": global_id}, principal)
-        assert result.errors is None
-        assert result.data == {"node": None}
+        assert result.errors is not None
+        assert [e.extensions for e in result.errors] == [
+            {"code": "INVALID_ID", "field": "Query.node(id:)"}
+        ]

@@ -27,7 +27,7 @@ subscription Mine($after: String) {
 }"""
 ORDER_UPDATED = """
 subscription Follow($order: ID!, $after: String) {
-  orderUpdated(orderId: $order, after: $after) { cursor type status orderId }
+  orderUpdated(order: $order, after: $after) { cursor type status orderId }
 }"""
 ASSIGN = """
 mutation Assign($input: AssignOrderInput!) {
@@ -392,3 +392,54 @@ async def test_an_organisation_hears_when_its_order_goes_back_to_the_queue(
     finally:
         await admin_feed.close()
     assert seen == [("ASSIGNMENT_DECLINED", "SUBMITTED", gid("ServiceOrder", order))]
+
+
+SUBMIT = """
+mutation Submit($input: SubmitOrderInput!) {
+  submitOrder(input: $input) { order { id status } eventCursor errors { code } }
+}"""
+
+
+async def test_a_requester_who_follows_from_the_submissions_cursor_misses_nothing(
+    hub: EventHub,
+) -> None:
+    # given a centre that assigns by itself, and a volunteer free to be assigned
+    from datetime import UTC, datetime, timedelta
+
+    from models.dispatch import DispatchCenter
+    from models.events import Event
+
+    centers = await make_centers()
+    await DispatchCenter.filter(id=centers["district"].id).update(auto_assign=True)
+    who = await people()
+    start = datetime.now(UTC) + timedelta(hours=2)
+    order_input = {
+        "category": "ERRANDS",
+        "description": "Pick up medicine from the pharmacy",
+        "address": "惠城区江北文昌一路 8 号",
+        "location": {"lat": 23.0837, "lng": 114.3828},
+        "windowStart": start.isoformat(),
+        "windowEnd": (start + timedelta(hours=1)).isoformat(),
+    }
+
+    # when the resident submits, and only then subscribes with the cursor the payload gave
+    submitted = (await data_of(SUBMIT, {"input": order_input}, who["resident"]))["submitOrder"]
+    order = submitted["order"]["id"]
+    assert submitted["errors"] == [] and submitted["order"]["status"] == "ASSIGNED"
+    live = await subscribe(
+        hub, who["resident"], ORDER_UPDATED, {"order": order, "after": submitted["eventCursor"]}
+    )
+    try:
+        # then the automatic assignment, committed before the subscription began, arrives once
+        seen = await live.take(1)
+        await live.nothing_more()
+    finally:
+        await live.close()
+    assert seen == [("ORDER_ASSIGNED", "ASSIGNED", order)]
+    submitted_event = await Event.get(id=events.decode_cursor(submitted["eventCursor"]) or -1)
+    assert submitted_event.type == "ORDER_SUBMITTED"
+
+    # and a refused submission gives no cursor
+    refused = await data_of(SUBMIT, {"input": {**order_input, "description": "x"}}, who["resident"])
+    assert refused["submitOrder"]["eventCursor"] is None
+    assert refused["submitOrder"]["errors"] == [{"code": "INVALID_DESCRIPTION"}]

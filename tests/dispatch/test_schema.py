@@ -34,10 +34,10 @@ CONFIRM = """mutation ($id: ID!) { confirmServiceRecord(input: {record: $id}) {
   record { status } errors { code } } }"""
 RATE = """mutation ($id: ID!) { rateOrder(input: {order: $id, rating: 5}) {
   order { status rating } errors { code } } }"""
-SUGGEST = """query ($id: ID!) { suggestVolunteers(orderId: $id) { score volunteer { id }
+SUGGEST = """query ($id: ID!) { suggestVolunteers(order: $id) { score volunteer { id }
   parts { name reason } } }"""
 FEED = """subscription ($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor ... on DispatchEvent { type status order { id } }
   }
 }"""
@@ -143,6 +143,31 @@ async def test_the_city_wall_sees_the_orders_of_the_centres_below_it(hub: EventH
     event = result.data["dispatchFeed"]
     assert (event["type"], event["order"]["id"]) == ("ORDER_SUBMITTED", order["id"])
     await feed.aclose()  # type: ignore[union-attr]
+
+
+async def test_the_feed_of_an_unknown_centre_is_refused_rather_than_silent(hub: EventHub) -> None:
+    # given a dispatcher and a centre id that names no centre, and one of another type
+    centers = await make_centers()
+    who = await people()
+    context = Context(principal=who["dispatcher"], hub=hub)
+
+    for center, what in (
+        (gid("DispatchCenter", centers["city"].id + 1000), "no such dispatch centre"),
+        (gid("District", centers["city"].id), "not of a DispatchCenter"),
+    ):
+        # when the wall subscribes to it
+        feed = await SCHEMA.subscribe(
+            FEED, variable_values={"center": center}, context_value=context
+        )
+        first = await asyncio.wait_for(anext(feed), 5)  # type: ignore[arg-type]
+
+        # then the first message is a coded error naming the argument, not an endless wait
+        assert first.errors is not None
+        assert first.errors[0].extensions == {
+            "code": "NOT_FOUND",
+            "field": "Subscription.dispatchFeed(dispatchCenter:)",
+        }
+        assert what in first.errors[0].message
 
 
 async def test_bad_input_is_a_coded_error_and_residents_cannot_assign() -> None:

@@ -245,7 +245,7 @@ async def test_suggestions_rank_by_skill_and_say_why() -> None:
     ranked = await matching.suggest(await ServiceOrder.get(id=order_id), 5)
     assert [s.volunteer.id for s in ranked] == [nurse]
     parts = {p.name: p for p in ranked[0].parts}
-    assert parts["skills"].points == 40 and "MEDICAL" in parts["skills"].reason
+    assert parts["skills"].points == 20 and "MEDICAL" in parts["skills"].reason
     assert ranked[0].distance_km is not None and ranked[0].distance_km < 2
 
 

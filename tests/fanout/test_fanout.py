@@ -21,7 +21,7 @@ from tests.dispatch.support import huicheng_order, make_centers, people
 from tests.support import SCHEMA, count_statements, make_user, make_volunteer
 
 FEED = """subscription ($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor
     ... on DispatchEvent {
       type status
@@ -32,7 +32,7 @@ FEED = """subscription ($center: ID!, $after: String) {
 }"""
 # The same, with a variable the selection set uses.
 FEED_MAYBE_PHONE = """subscription ($center: ID!, $phone: Boolean!) {
-  dispatchFeed(dispatchCenterId: $center) {
+  dispatchFeed(dispatchCenter: $center) {
     ... on DispatchEvent {
       type order { assignments { volunteer { realName phone @include(if: $phone) } } }
     }

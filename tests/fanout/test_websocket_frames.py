@@ -23,7 +23,7 @@ from tests.dispatch.support import huicheng_order, make_centers, people
 from tests.support import SCHEMA
 
 FEED = """subscription ($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) { ... on DispatchEvent { type status order { id } } }
+  dispatchFeed(dispatchCenter: $center) { ... on DispatchEvent { type status order { id } } }
 }"""
 
 

@@ -1,5 +1,6 @@
 // What a front-end does with the generated types; `tsc --strict` checks it against them.
 import type {
+  MyAssignmentsQuery,
   SubmitOrderMutation,
   VolunteerPageQuery,
   VolunteerPageQueryVariables,
@@ -36,5 +37,15 @@ export function panel(event: WallFeedSubscription["dispatchFeed"]): string {
       return `order ${event.orderId}: ${event.type} → ${event.status}`;
     case "CivicIssueEvent":
       return `issue ${event.civicIssueId}: ${event.eventType} → ${event.issueStatus}`;
+    case "WallActivityEvent":
+      return `session ${event.sessionId ?? "-"}: ${event.activityEventType} ${event.filled ?? "-"}/${event.quota ?? "-"}`;
   }
+}
+
+export function assignmentLines(data: MyAssignmentsQuery): string[] {
+  return data.myAssignments.edges.map(({ node }) => {
+    const holder = node.organization ? ` via ${node.organization.name}` : "";
+    const start: string = node.order.windowStart;
+    return `${node.order.id} ${node.status}${holder} from ${start}`;
+  });
 }

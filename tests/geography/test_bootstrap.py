@@ -38,6 +38,7 @@ def _cli(backend: Backend, *args: str) -> subprocess.CompletedProcess[str]:
         **os.environ,
         "ENVIRONMENT": "production",
         "SECRET_KEY": "a-production-secret-of-enough-length-0123456789",
+        "PUBLIC_BASE_URL": "https://volunteer.huizhou.gov.cn",
         "DATABASE_URL": backend.settings.database_url,
         "BROADCAST_URL": "memory://",
     }

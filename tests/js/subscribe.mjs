@@ -10,7 +10,7 @@
 import { createClient } from 'graphql-ws';
 
 const FEED = `subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor
     ... on DispatchEvent { type status orderId }
     ... on CivicIssueEvent { eventType issueStatus civicIssueId }

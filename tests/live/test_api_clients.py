@@ -43,7 +43,7 @@ mutation Revoke($input: RevokeApiClientInput!) {
 }"""
 FEED = """
 subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor ... on DispatchEvent { type orderId }
   }
 }"""
@@ -148,7 +148,9 @@ async def test_an_app_follows_a_centre_with_its_key_and_is_cut_off_when_revoked(
         # when an admin revokes the app
         admin = await login(server, "ops.admin")
         started = time.monotonic()
-        revoked = await call(server, REVOKE, {"input": {"id": gid("ApiClient", client.id)}}, admin)
+        revoked = await call(
+            server, REVOKE, {"input": {"apiClient": gid("ApiClient", client.id)}}, admin
+        )
         assert revoked["revokeApiClient"] == {"apiClient": {"enabled": False}, "errors": []}
 
         # then its open connection is closed promptly, with a code clients take as final

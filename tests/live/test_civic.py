@@ -44,7 +44,7 @@ STEP = """mutation Step($input: {input}!) {{
 }}"""
 RECTIFY = STEP.format(input="RectifyCivicIssueInput", field="rectifyCivicIssue")
 WALL = """subscription Wall($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) {
+  dispatchFeed(dispatchCenter: $center) {
     cursor
     ... on CivicIssueEvent { eventType issueStatus civicIssueId }
     ... on DispatchEvent { type status orderId }

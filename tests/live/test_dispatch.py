@@ -58,7 +58,7 @@ mutation Assign($input: AssignOrderInput!) {
 }"""
 FEED = """
 subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     cursor ... on DispatchEvent { type status orderId }
   }
 }"""

@@ -131,7 +131,12 @@ def test_configure_logging_picks_json_in_production() -> None:
     saved = (list(root.handlers), root.level)
     stream = io.StringIO()
     try:
-        configure_logging(Settings().replace(environment="production", secret_key="s" * 32), stream)
+        production = Settings().replace(
+            environment="production",
+            secret_key="s" * 32,
+            public_base_url="https://volunteer.huizhou.gov.cn",
+        )
+        configure_logging(production, stream)
         logging.getLogger("volunteer_city.x").warning("hello")
     finally:
         for handler in list(root.handlers):

@@ -513,3 +513,67 @@ async def test_a_new_screen_shows_the_day_so_far_on_a_map_of_its_districts(
         await server.astop()
         server.close()
     assert problems == []
+
+
+SIGN_UP = """mutation ($session: ID!, $position: ID!) {
+  signUpForActivity(input: {session: $session, position: $position}) {
+    signUp { status } errors { code } } }"""
+
+
+async def test_the_wall_shows_todays_activities_and_their_places_filling_live(
+    chromium: Path, backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.activities.support import first_position, first_session, organiser, published
+
+    # given a clinic later today in the centre's district with 2 places, and its wall open
+    desk = await a_desk()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=20)
+    if wall.local_day_start(start) != wall.local_day_start(datetime.now(UTC)):
+        pytest.skip("too close to midnight in Huizhou for a session later today")
+    admin, organization_id = await organiser()
+    clinic = await published(
+        admin, organization_id, title="好人驿站义诊", sessions=[(start, start + timedelta(hours=2))]
+    )
+    session = to_base64("ActivitySession", (await first_session(clinic)).id)
+    position = to_base64("ActivityPosition", (await first_position(clinic)).id)
+    credential = await wall.issue_wall_credential(await wall.find_center(str(desk.center_id)), 30)
+    server = ServerProcess(backend.settings)
+    await server.astart()
+    http = Http(server)
+    problems: list[str] = []
+    try:
+        async with browser(chromium) as opened:
+            url = f"{server.url}/wall/{desk.center_id}#token={credential.token}"
+            page = await wall_page(opened, url, problems)
+            await page.wait_for_selector('body[data-connection="live"]')
+            row = page.locator(f'#activities li[data-session="{session}"]')
+            await expect(row).to_have_count(1, timeout=SHOWN)
+            await expect(row.locator(".what")).to_have_text("好人驿站义诊")
+            await expect(row.locator(".where")).to_have_text("卫生健康 Public health · 惠城区")
+            await expect(row.locator(".places")).to_have_text("0/2")
+
+            # when a volunteer signs up over HTTP
+            data = await http.call(
+                SIGN_UP, {"session": session, "position": position}, await http.login("volunteer1")
+            )
+            assert data["signUpForActivity"]["errors"] == [], data
+
+            # then the panel's count moves, live, and the event is in the live list
+            await expect(row.locator(".places")).to_have_text("1/2", timeout=SHOWN)
+            await expect(page.locator("#activities h2 output")).to_have_text("1/2")
+            signed = page.locator('#events li.activity[data-type="SIGN_UP_CONFIRMED"]')
+            await expect(signed).to_have_count(1, timeout=SHOWN)
+            await expect(signed.locator(".where")).to_contain_text("好人驿站义诊")
+            sizes = await page.eval_on_selector_all(
+                '#activities [lang="en"]',
+                "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))",
+            )
+            assert sizes and min(sizes) >= 20, sizes
+            shot = keep("wall-activities", backend)
+            await page.screenshot(path=shot)
+            with capsys.disabled():
+                sys.stdout.write(f"\nwall screenshot: {shot}\n")
+    finally:
+        await server.astop()
+        server.close()
+    assert problems == []

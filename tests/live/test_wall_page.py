@@ -82,7 +82,7 @@ async def test_every_asset_is_served_by_the_app_with_its_type(
     # wall.js imports its modules by relative path: those are served too.
     wall_js = (await client.get("/static/wall/wall.js")).text
     modules = re.findall(r"from '\./([\w.-]+\.js)'", wall_js)
-    assert sorted(modules) == ["board.js", "labels.js", "render.js"]
+    assert sorted(modules) == ["activities.js", "board.js", "labels.js", "render.js"]
     for url in [*assets, *(f"/static/wall/{m}" for m in modules)]:
         response = await client.get(url)
         assert response.status_code == 200, url

@@ -42,7 +42,7 @@ mutation Create($input: CreateWebhookInput!) {
 }"""
 DELIVERIES = """
 query Log($webhook: ID!) {
-  webhookDeliveries(webhookId: $webhook) {
+  webhookDeliveries(webhook: $webhook) {
     nodes { status attemptCount attempts { responseStatus } eventType }
   }
 }"""

@@ -71,7 +71,7 @@ async def test_the_inbox_pages_filters_and_marks_read(mailbox: Mailbox, channels
     rest = await data_of(INBOX, {"after": page["pageInfo"]["endCursor"]}, resident)
     assert [e["node"]["kind"] for e in rest["notifications"]["edges"]] == ["ORDER_ASSIGNED"]
 
-    marked = await data_of(MARK, {"input": {"ids": [first["id"]]}}, resident)
+    marked = await data_of(MARK, {"input": {"notifications": [first["id"]]}}, resident)
     assert marked["markNotificationsRead"] == {"marked": 1, "errors": []}
     unread = await data_of(INBOX, {"unread": True}, resident)
     assert [e["node"]["kind"] for e in unread["notifications"]["edges"]] == ["ORDER_ASSIGNED"]
@@ -88,12 +88,12 @@ async def test_marking_is_coded_and_nobody_marks_or_sees_anothers(
     gid = str(relay.GlobalID("Notification", str(theirs.id)))
     resident = who["resident"]
 
-    refused = await data_of(MARK, {"input": {"ids": [gid]}}, resident)
+    refused = await data_of(MARK, {"input": {"notifications": [gid]}}, resident)
     assert refused["markNotificationsRead"]["errors"][0]["code"] == "NOTIFICATION_NOT_FOUND"
     nothing = await data_of(MARK, {"input": {}}, resident)
     assert nothing["markNotificationsRead"]["errors"][0]["code"] == "NOTHING_TO_MARK"
     wrong_type = str(relay.GlobalID("ServiceOrder", str(theirs.id)))
-    wrong = await data_of(MARK, {"input": {"ids": [wrong_type]}}, resident)
+    wrong = await data_of(MARK, {"input": {"notifications": [wrong_type]}}, resident)
     assert wrong["markNotificationsRead"]["errors"][0]["code"] == "NOTIFICATION_NOT_FOUND"
     await theirs.refresh_from_db()
     assert theirs.read_at is None

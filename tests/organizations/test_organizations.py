@@ -127,16 +127,16 @@ async def test_founding_needs_a_volunteer_record_or_admin() -> None:
 async def test_only_admins_verify() -> None:
     _, founder, _ = await make_volunteer("founder")
     organization_id = await make_organization(founder)
-    variables = {"input": {"id": to_base64("Organization", organization_id)}}
+    variables = {"input": {"organization": to_base64("Organization", organization_id)}}
     assert error_codes(await gql(VERIFY, variables, founder)) == ["NOT_PERMITTED"]
     _, admin = await make_user("boss", Role.ADMIN)
     assert (await data_of(VERIFY, variables, admin))["verifyOrganization"] == {
         "organization": {"verified": True},
         "errors": [],
     }
-    missing = {"input": {"id": to_base64("Organization", 999)}}
+    missing = {"input": {"organization": to_base64("Organization", 999)}}
     assert (await data_of(VERIFY, missing, admin))["verifyOrganization"]["errors"] == [
-        {"code": "ORGANIZATION_NOT_FOUND", "field": "id"}
+        {"code": "ORGANIZATION_NOT_FOUND", "field": "organization"}
     ]
 
 

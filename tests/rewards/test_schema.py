@@ -157,7 +157,7 @@ async def test_a_volunteer_redeems_and_a_provider_account_verifies() -> None:
     assert offered[1]["reasons"] == [
         {"reason": "STAR_LEVEL_TOO_LOW", "message": "Needs star level 3; you have 1."}
     ]
-    given = {"benefitId": gid("Benefit", check.id), "idempotencyKey": "visit-1"}
+    given = {"benefit": gid("Benefit", check.id), "idempotencyKey": "visit-1"}
     taken = (await data_of(REDEEM, {"input": given}, who))["redeemBenefit"]
     assert taken["errors"] == []
     redemption = taken["redemption"]
@@ -168,7 +168,7 @@ async def test_a_volunteer_redeems_and_a_provider_account_verifies() -> None:
     )
     replay = (await data_of(REDEEM, {"input": given}, who))["redeemBenefit"]["redemption"]
     assert replay == redemption
-    reused = {**given, "benefitId": gid("Benefit", gated.id)}
+    reused = {**given, "benefit": gid("Benefit", gated.id)}
     assert (await data_of(REDEEM, {"input": reused}, who))["redeemBenefit"]["errors"] == [
         {
             "code": "IDEMPOTENCY_KEY_REUSED",
@@ -178,7 +178,7 @@ async def test_a_volunteer_redeems_and_a_provider_account_verifies() -> None:
     ]
     out = (await data_of(REDEEM, {"input": given}, other))["redeemBenefit"]
     assert [e["code"] for e in out["errors"]] == ["OUT_OF_STOCK"]
-    wrong = {**given, "benefitId": gid("Volunteer", 1), "idempotencyKey": "x"}
+    wrong = {**given, "benefit": gid("Volunteer", 1), "idempotencyKey": "x"}
     missing = (await data_of(REDEEM, {"input": wrong}, who))["redeemBenefit"]["errors"]
     assert [e["code"] for e in missing] == ["BENEFIT_NOT_FOUND"]
     assert error_codes(await gql(REDEEM, {"input": given})) == ["NOT_AUTHENTICATED"]

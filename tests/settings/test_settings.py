@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from settings import DEFAULT_SECRET_KEY, ConfigurationError, Settings, from_environment
 
 STRONG_SECRET = "s" * 32
+PUBLIC = {"PUBLIC_BASE_URL": "https://volunteer.huizhou.gov.cn"}
 
 
 @pytest.fixture(autouse=True)
@@ -309,15 +310,54 @@ def test_production_refuses_a_short_secret(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_production_refuses_a_retry_window_under_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    production = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET}
+    production = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET, **PUBLIC}
     assert refusal(monkeypatch, **production, WEBHOOK_RETRY_WINDOW_SECONDS="3600") == (
         "WEBHOOK_RETRY_WINDOW_SECONDS must be a day or more in production"
     )
     assert read(monkeypatch, ENVIRONMENT="development").webhook_retry_window_seconds == 3600.0
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "https://LOCALHOST.",
+        "http://api.localhost",
+        "http://[::1]:8000",
+        "http://0.0.0.0",
+        "http://127.8.9.10",
+        "/verify",
+    ],
+)
+def test_production_refuses_a_loopback_or_unset_public_url(
+    monkeypatch: pytest.MonkeyPatch, url: str | None
+) -> None:
+    production = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET}
+    given = {} if url is None else {"PUBLIC_BASE_URL": url}
+    assert refusal(monkeypatch, **production, **given).startswith(
+        "PUBLIC_BASE_URL must be set in production to the address residents reach"
+    )
+    # Elsewhere the development default stands.
+    assert read(monkeypatch, ENVIRONMENT="development").public_base_url == (
+        url.rstrip("/") if url else "http://127.0.0.1:8000"
+    )
+
+
+def test_production_accepts_a_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    production = {"ENVIRONMENT": "production", "SECRET_KEY": STRONG_SECRET}
+    for url in (
+        "https://volunteer.huizhou.gov.cn/",
+        "http://10.20.0.5:8080",
+        "https://203.0.113.9",
+    ):
+        settings = read(monkeypatch, **production, PUBLIC_BASE_URL=url)
+        assert settings.public_base_url == url.rstrip("/")
+
+
 def test_production_changes_the_webhook_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = read(monkeypatch, ENVIRONMENT="production", SECRET_KEY=STRONG_SECRET)
+    settings = read(monkeypatch, ENVIRONMENT="production", SECRET_KEY=STRONG_SECRET, **PUBLIC)
     assert settings.is_production and settings.effective_log_format == "json"
     assert settings.webhook_require_https is True
     assert settings.webhook_allow_private_targets is False

@@ -230,7 +230,7 @@ async def test_the_city_figures_match_the_hand_count() -> None:
     assert figures["participatingVolunteers"] == 3
     assert figures["participationRate"] == 0.5
     assert Decimal(figures["confirmedHours"]) == Decimal("7.00")
-    assert figures["hoursPerVolunteer"] == 7 / 6
+    assert figures["hoursPerVolunteer"] == "1.17"
     # ratings 5, 4, 2, 3, 5
     assert figures["ratings"] == 5
     assert figures["satisfiedRatings"] == 3
@@ -264,7 +264,7 @@ async def test_a_district_counts_only_its_own() -> None:
     assert (figures["newVolunteers"], figures["growthRate"]) == (1, 0.5)
     assert (figures["participatingVolunteers"], figures["participationRate"]) == (1, 1 / 3)
     assert Decimal(figures["confirmedHours"]) == Decimal("3.50")
-    assert figures["hoursPerVolunteer"] == 3.5 / 3
+    assert figures["hoursPerVolunteer"] == "1.17"
     assert (figures["ratings"], figures["satisfiedRatings"]) == (3, 2)
     assert figures["satisfactionRate"] == 2 / 3
     assert _counts(figures["ordersByStatus"], "status") == {
@@ -373,12 +373,15 @@ async def test_without_as_of_the_figures_are_for_now() -> None:
 
 
 async def test_an_unknown_district_is_a_coded_error() -> None:
-    for district in (to_base64("District", 999_999), to_base64("Volunteer", 1)):
+    for district, code, field in (
+        (to_base64("District", 999_999), "UNKNOWN_DISTRICT", "district"),
+        (to_base64("Volunteer", 1), "NOT_FOUND", "Query.cityStatistics(district:)"),
+    ):
         result = await gql(STATISTICS, {"district": district})
 
         assert result.data is None
-        assert error_codes(result) == ["UNKNOWN_DISTRICT"]
-        assert (result.errors or [])[0].extensions["field"] == "district"  # type: ignore[index]
+        assert error_codes(result) == [code]
+        assert (result.errors or [])[0].extensions["field"] == field  # type: ignore[index]
 
 
 def test_the_period_is_a_calendar_year_in_huizhou() -> None:

@@ -38,7 +38,7 @@ mutation Update($input: UpdateVolunteerProfileInput!) {
   }
 }"""
 LIST = """
-query List($filter: VolunteerFilter, $first: Int!, $after: String) {
+query List($filter: VolunteerFilter, $first: Int, $after: String) {
   volunteers(filter: $filter, first: $first, after: $after) {
     totalCount
     edges { cursor node { realName } }
@@ -173,7 +173,7 @@ async def test_a_volunteer_updates_their_profile() -> None:
         UPDATE,
         {
             "input": {
-                "id": to_base64("Volunteer", volunteer_id),
+                "volunteer": to_base64("Volunteer", volunteer_id),
                 "phone": "0752-2345678",
                 "district": to_base64("District", district.id),
                 "community": to_base64("Community", community.id),
@@ -199,7 +199,13 @@ async def test_profile_update_errors_change_nothing() -> None:
     before = await Volunteer.get(id=volunteer_id)
     data = await data_of(
         UPDATE,
-        {"input": {"id": to_base64("Volunteer", volunteer_id), "phone": "nope", "skills": []}},
+        {
+            "input": {
+                "volunteer": to_base64("Volunteer", volunteer_id),
+                "phone": "nope",
+                "skills": [],
+            }
+        },
         principal,
     )
     assert data["updateVolunteerProfile"]["errors"] == [{"code": "INVALID_PHONE", "field": "phone"}]
@@ -211,7 +217,9 @@ async def test_only_the_volunteer_or_an_admin_changes_a_profile() -> None:
     _, _, volunteer_id = await make_volunteer("chen")
     _, stranger = await make_user("stranger")
     _, admin = await make_user("boss", Role.ADMIN)
-    variables = {"input": {"id": to_base64("Volunteer", volunteer_id), "status": "SUSPENDED"}}
+    variables = {
+        "input": {"volunteer": to_base64("Volunteer", volunteer_id), "status": "SUSPENDED"}
+    }
     assert error_codes(await gql(UPDATE, variables, stranger)) == ["NOT_PERMITTED"]
     data = await data_of(UPDATE, variables, admin)
     assert data["updateVolunteerProfile"]["volunteer"]["status"] == "SUSPENDED"
@@ -219,15 +227,15 @@ async def test_only_the_volunteer_or_an_admin_changes_a_profile() -> None:
 
 async def test_a_volunteer_cannot_change_their_own_status() -> None:
     _, principal, volunteer_id = await make_volunteer("chen")
-    variables = {"input": {"id": to_base64("Volunteer", volunteer_id), "status": "ACTIVE"}}
+    variables = {"input": {"volunteer": to_base64("Volunteer", volunteer_id), "status": "ACTIVE"}}
     assert error_codes(await gql(UPDATE, variables, principal)) == ["NOT_PERMITTED"]
 
 
 async def test_an_unknown_volunteer_is_a_coded_error() -> None:
     _, admin = await make_user("boss", Role.ADMIN)
-    data = await data_of(UPDATE, {"input": {"id": to_base64("Volunteer", 999)}}, admin)
+    data = await data_of(UPDATE, {"input": {"volunteer": to_base64("Volunteer", 999)}}, admin)
     assert data["updateVolunteerProfile"]["errors"] == [
-        {"code": "VOLUNTEER_NOT_FOUND", "field": "id"}
+        {"code": "VOLUNTEER_NOT_FOUND", "field": "volunteer"}
     ]
 
 
@@ -273,7 +281,7 @@ async def test_the_registry_filters_by_skill_stars_and_name() -> None:
         "张敏",
         "王静",
     ]
-    assert await names({"district": to_base64("Community", 1)}) == []
+    assert await names({"district": to_base64("District", 999_999)}) == []
 
 
 async def test_the_registry_pages_with_cursors() -> None:
@@ -291,6 +299,17 @@ async def test_the_registry_pages_with_cursors() -> None:
             break
         after = connection["pageInfo"]["endCursor"]
     assert seen == ["王芳", "李娜", "王强", "张敏", "王静"]
+
+
+async def test_a_null_page_size_means_the_default_of_20() -> None:
+    for index in range(21):
+        await make_volunteer(f"vol{index}")
+    _, reader = await make_user("reader", Role.DISPATCHER)
+
+    for variables in ({"first": None}, {}):
+        connection = (await data_of(LIST, variables, reader))["volunteers"]
+        assert (len(connection["edges"]), connection["totalCount"]) == (20, 21)
+        assert connection["pageInfo"]["hasNextPage"] is True
 
 
 @pytest.mark.parametrize(

@@ -42,10 +42,10 @@ def page_document(name: str) -> str:
 
 SNAPSHOT, FEED, EXCHANGE = (page_document(n) for n in ("SNAPSHOT", "FEED", "EXCHANGE"))
 ORDER_UPDATED = """subscription ($order: ID!) {
-  orderUpdated(orderId: $order) { type order { address } }
+  orderUpdated(order: $order) { type order { address } }
 }"""
 FEED_WITH_ADDRESS = """subscription ($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) { ... on DispatchEvent { order { id address } } }
+  dispatchFeed(dispatchCenter: $center) { ... on DispatchEvent { order { id address } } }
 }"""
 # What an order says that the wall never shows: the fixture's address and description.
 PRIVATE = ("文昌一路", "elderly neighbour")
@@ -99,12 +99,11 @@ async def test_the_wall_pages_own_documents_pass() -> None:
         ("{ dispatchCenters { id } }", "Query.dispatchCenters"),
         ("{ me { username } }", "Query.me"),
         (
-            "query ($c: ID!) { wallSnapshot(dispatchCenterId: $c) { center { parent { name } } } }",
+            "query ($c: ID!) { wallSnapshot(dispatchCenter: $c) { center { parent { name } } } }",
             "DispatchCenter.parent",
         ),
         (
-            "query ($c: ID!) { wallSnapshot(dispatchCenterId: $c) { map { stations { address } } } "
-            "}",
+            "query ($c: ID!) { wallSnapshot(dispatchCenter: $c) { map { stations { address } } } }",
             "Station.address",
         ),
     ],
@@ -237,7 +236,7 @@ async def test_the_wall_check_walks_each_fragment_once() -> None:
         f"fragment F{i} on WallSnapshot {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, 31)
     ]
     document = parse(
-        "query ($c: ID!) { wallSnapshot(dispatchCenterId: $c) { ...F30 } } " + " ".join(fragments)
+        "query ($c: ID!) { wallSnapshot(dispatchCenter: $c) { ...F30 } } " + " ".join(fragments)
     )
     assert closed_to_wall(SCHEMA._schema, document) is None
 

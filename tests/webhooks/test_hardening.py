@@ -416,9 +416,9 @@ async def test_an_app_rotates_its_webhooks_secret_through_graphql() -> None:
     )
     hook = made["createWebhook"]["webhook"]["id"]
 
-    rotated = (await data_of(ROTATE, {"input": {"webhookId": hook}}, app))["rotateWebhookSecret"]
-    other = await data_of(ROTATE, {"input": {"webhookId": hook}}, await manager())
-    reader = await gql(ROTATE, {"input": {"webhookId": hook}}, await make_app(Scope.READ))
+    rotated = (await data_of(ROTATE, {"input": {"webhook": hook}}, app))["rotateWebhookSecret"]
+    other = await data_of(ROTATE, {"input": {"webhook": hook}}, await manager())
+    reader = await gql(ROTATE, {"input": {"webhook": hook}}, await make_app(Scope.READ))
 
     assert rotated["errors"] == [] and rotated["secret"].startswith("whsec_")
     assert rotated["secret"] != made["createWebhook"]["secret"]
@@ -426,7 +426,7 @@ async def test_an_app_rotates_its_webhooks_secret_through_graphql() -> None:
     assert other["rotateWebhookSecret"] == {
         "secret": None,
         "webhook": None,
-        "errors": [{"code": "WEBHOOK_NOT_FOUND", "field": "webhookId"}],
+        "errors": [{"code": "WEBHOOK_NOT_FOUND", "field": "webhook"}],
     }
     assert error_codes(reader) == ["NOT_PERMITTED"]
     assert (await Webhook.get()).secret == rotated["secret"]

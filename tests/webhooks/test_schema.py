@@ -41,7 +41,7 @@ HOOKS = "query { webhooks { totalCount nodes { id url } } }"
 TYPES = "query { webhookEventTypes { type scope personalFields } }"
 DELIVERIES = """
 query Log($webhook: ID!, $status: WebhookDeliveryStatus, $first: Int) {
-  webhookDeliveries(webhookId: $webhook, status: $status, first: $first) {
+  webhookDeliveries(webhook: $webhook, status: $status, first: $first) {
     totalCount
     edges { cursor node {
       id eventType eventCursor status attemptCount responseStatus latencyMs lastError
@@ -146,6 +146,18 @@ async def test_the_event_type_registry_is_public() -> None:
     assert kinds["CIVIC_ISSUE_REPORTED"]["scope"] == "read"
     # time-bank movements are their holder's business: no app may subscribe to them
     assert "TIME_TRANSFERRED" not in kinds
+    # certificates are followed by the national volunteer system, which holds `export`
+    for type_ in ("REQUESTED", "ISSUED", "DECLINED", "REVOKED"):
+        assert kinds[f"CERTIFICATE_{type_}"]["scope"] == "export"
+
+
+async def test_certificate_events_need_the_export_scope() -> None:
+    types = ["CERTIFICATE_ISSUED", "CERTIFICATE_REVOKED"]
+    refused = await create(await manager(), eventTypes=types)
+    assert [e["code"] for e in refused["errors"]] == ["EVENT_TYPE_NOT_PERMITTED"]
+    exporter = await make_app(Scope.WEBHOOKS_MANAGE, Scope.EXPORT)
+    made = await create(exporter, eventTypes=types)
+    assert made["errors"] == [] and made["webhook"]["eventTypes"] == types
 
 
 @pytest.mark.parametrize("who", ["anonymous", "admin user", "app without the scope"])
@@ -163,8 +175,8 @@ async def test_only_apps_with_the_scope_manage_webhooks(who: str) -> None:
 
     results = [
         await gql(CREATE, {"input": {"url": URL, "eventTypes": ["ORDER_SUBMITTED"]}}, principal),
-        await gql(UPDATE, {"input": {"id": hook, "enabled": False}}, principal),
-        await gql(DELETE, {"input": {"id": hook}}, principal),
+        await gql(UPDATE, {"input": {"webhook": hook, "enabled": False}}, principal),
+        await gql(DELETE, {"input": {"webhook": hook}}, principal),
         await gql(HOOKS, None, principal),
         await gql(DELIVERIES, {"webhook": hook}, principal),
     ]
@@ -177,13 +189,13 @@ async def test_another_apps_webhook_is_not_found() -> None:
     hook = (await create(await manager()))["webhook"]["id"]
     other = await manager()
 
-    updated = await data_of(UPDATE, {"input": {"id": hook, "enabled": False}}, other)
-    deleted = await data_of(DELETE, {"input": {"id": hook}}, other)
+    updated = await data_of(UPDATE, {"input": {"webhook": hook, "enabled": False}}, other)
+    deleted = await data_of(DELETE, {"input": {"webhook": hook}}, other)
     log = await gql(DELIVERIES, {"webhook": hook}, other)
     node = await data_of("query($id: ID!) { node(id: $id) { id } }", {"id": hook}, other)
 
     assert updated["updateWebhook"]["errors"] == [{"code": "WEBHOOK_NOT_FOUND"}]
-    assert deleted["deleteWebhook"]["errors"] == [{"code": "WEBHOOK_NOT_FOUND", "field": "id"}]
+    assert deleted["deleteWebhook"]["errors"] == [{"code": "WEBHOOK_NOT_FOUND", "field": "webhook"}]
     assert error_codes(log) == ["WEBHOOK_NOT_FOUND"]
     assert node == {"node": None}
 
@@ -240,16 +252,16 @@ async def test_redeliver_queues_a_finished_delivery_again() -> None:
     await WebhookDelivery.filter(id=delivery.id).update(status=DeliveryStatus.FAILED)
     delivery_gid = str(relay.GlobalID("WebhookDelivery", str(delivery.id)))
 
-    again = (await data_of(REDELIVER, {"input": {"id": delivery_gid}}, app))[
+    again = (await data_of(REDELIVER, {"input": {"delivery": delivery_gid}}, app))[
         "redeliverWebhookDelivery"
     ]
-    other = await data_of(REDELIVER, {"input": {"id": delivery_gid}}, await manager())
+    other = await data_of(REDELIVER, {"input": {"delivery": delivery_gid}}, await manager())
 
     assert again["errors"] == []
     assert again["delivery"]["status"] == "PENDING" and again["delivery"]["nextAttemptAt"]
     assert again["delivery"]["attemptCount"] == 1
     assert other["redeliverWebhookDelivery"]["errors"] == [
-        {"code": "DELIVERY_NOT_FOUND", "field": "id"}
+        {"code": "DELIVERY_NOT_FOUND", "field": "delivery"}
     ]
 
 
@@ -258,11 +270,11 @@ async def test_pause_resume_and_delete() -> None:
     hook = (await create(app))["webhook"]["id"]
     await queued(hook, 1)
 
-    paused = await data_of(UPDATE, {"input": {"id": hook, "enabled": False}}, app)
+    paused = await data_of(UPDATE, {"input": {"webhook": hook, "enabled": False}}, app)
     resumed = await data_of(
-        UPDATE, {"input": {"id": hook, "enabled": True, "eventTypes": ["ORDER_ASSIGNED"]}}, app
+        UPDATE, {"input": {"webhook": hook, "enabled": True, "eventTypes": ["ORDER_ASSIGNED"]}}, app
     )
-    deleted = await data_of(DELETE, {"input": {"id": hook}}, app)
+    deleted = await data_of(DELETE, {"input": {"webhook": hook}}, app)
 
     assert paused["updateWebhook"]["webhook"]["status"] == "DISABLED"
     assert resumed["updateWebhook"]["webhook"] == {

@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
-from services import api_clients, webhooks
+from services import api_clients, certificates, webhooks
+from services.certificates.lifecycle import Issuance
+from services.certificates.records import CITY_ZONE
 from services.common.errors import DomainError, NotAuthenticated, NotPermitted
 from services.common.principal import ANONYMOUS, Principal, Scope
 from services.webhooks.attempts import Backoff
@@ -26,6 +28,7 @@ from services.webhooks.payloads import global_id
 from services.webhooks.signing import is_standard, new_secret, signature_header, standard_headers
 from services.webhooks.worker import WebhookWorker
 from subscriptions.events import atomic
+from tests.certificates.support import serve, world
 from tests.support import make_user
 from tests.webhooks.receiver import FAIL, OK, SLOW, Receiver, running_receiver
 
@@ -211,6 +214,36 @@ async def test_an_app_with_personal_data_scope_gets_the_note(
     await settle(make_worker())
 
     assert receiver.received[0].body["data"]["note"] == "call 138 0013 8000"
+
+
+async def test_certificate_events_reach_an_export_app_with_the_certificate_number(
+    receiver: Receiver, make_worker: Callable[..., WebhookWorker]
+) -> None:
+    w = await world()
+    await serve(w, w.organization_id)
+    exporter = await make_app(Scope.WEBHOOKS_MANAGE, Scope.EXPORT)
+    types = ["CERTIFICATE_ISSUED", "CERTIFICATE_REVOKED"]
+    webhook = await registered(receiver, exporter, types)
+    today = datetime.now(CITY_ZONE).date()
+    (requested,) = await certificates.request(w.volunteer, today - timedelta(days=7), today, None)
+    issued = await certificates.issue(w.boss, Issuance(requested.id, "李负责", "0752-2345678"))
+    await certificates.revoke(w.boss, issued.id, "服务时长登记有误")
+
+    await settle(make_worker())
+
+    got = [(r.body["type"], r.body["data"]) for r in receiver.received]
+    expected = {
+        "certificateId": issued.id,
+        "volunteerId": w.volunteer_id,
+        "organizationId": w.organization_id,
+        "number": issued.number,
+    }
+    assert got == [
+        ("CERTIFICATE_ISSUED", expected | {"status": "ISSUED"}),
+        ("CERTIFICATE_REVOKED", expected | {"status": "REVOKED"}),
+    ]
+    assert all(r.signature_valid for r in receiver.received)
+    assert len(await deliveries_of(webhook)) == 2
 
 
 async def test_a_failing_receiver_is_retried_with_backoff_and_holds_back_later_events(

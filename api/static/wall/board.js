@@ -39,9 +39,9 @@ export class Board {
     this.truncated = snapshot.ordersTruncated;
     this.orders = new Map(
       snapshot.orders.map((o) => [
-        o.id,
+        o.orderId,
         {
-          id: o.id,
+          id: o.orderId,
           status: o.status,
           category: o.category,
           urgency: o.urgency,

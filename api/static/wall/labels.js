@@ -70,6 +70,44 @@ export const CIVIC_EVENT = {
   CIVIC_ISSUE_PHOTOS_ADDED: ['补充照片', 'Photos added'],
 };
 
+export const ACTIVITY_EVENT = {
+  ACTIVITY_PUBLISHED: ['活动发布', 'Activity published'],
+  ACTIVITY_SUBMITTED: ['活动报审', 'Activity submitted'],
+  ACTIVITY_RETURNED: ['活动退回', 'Activity returned'],
+  ACTIVITY_CLOSED: ['活动结束', 'Activity closed'],
+  ACTIVITY_CANCELLED: ['活动取消', 'Activity cancelled'],
+  SIGN_UP_REQUESTED: ['报名待审', 'Sign-up requested'],
+  SIGN_UP_CONFIRMED: ['报名成功', 'Signed up'],
+  SIGN_UP_WAITLISTED: ['候补报名', 'Waitlisted'],
+  SIGN_UP_PROMOTED: ['候补转正', 'Promoted'],
+  SIGN_UP_CANCELLED: ['取消报名', 'Sign-up cancelled'],
+  SIGN_UP_REJECTED: ['报名未通过', 'Sign-up rejected'],
+  SIGN_UP_REMOVED: ['移出活动', 'Removed'],
+  TRAINING_COMPLETED: ['培训结业', 'Training completed'],
+};
+
+// The 18 categories of organisations and their activities.
+export const ACTIVITY_CATEGORY = {
+  PARTY_MEMBER: ['党员志愿', 'Party members'],
+  COMMUNITY: ['社区志愿', 'Community'],
+  PUBLIC_SAFETY: ['平安志愿', 'Public safety'],
+  CULTURE: ['文化志愿', 'Culture'],
+  SCIENCE_POPULARISATION: ['科普志愿', 'Science'],
+  PUBLIC_HEALTH: ['卫生健康', 'Public health'],
+  NEIGHBOURHOOD_WATCH: ['邻里守望', 'Neighbourhood watch'],
+  CIVILISED_TRAFFIC: ['文明交通', 'Civilised traffic'],
+  ENVIRONMENTAL: ['环境保护', 'Environmental'],
+  ELDERLY_CARE: ['助老服务', 'Elderly care'],
+  YOUTH_AND_CHILDREN: ['青少年关爱', 'Youth and children'],
+  DISABILITY_SUPPORT: ['助残服务', 'Disability support'],
+  POVERTY_RELIEF: ['扶贫济困', 'Poverty relief'],
+  EMERGENCY_RESCUE: ['应急救援', 'Emergency rescue'],
+  EDUCATION: ['教育志愿', 'Education'],
+  LEGAL_AID: ['法律援助', 'Legal aid'],
+  LARGE_EVENTS: ['大型活动', 'Large events'],
+  CIVIC_SUPERVISION: ['文明监督', 'Civic supervision'],
+};
+
 export const URGENCY = {
   LOW: ['一般', 'Low'],
   NORMAL: ['普通', 'Normal'],

@@ -3,7 +3,7 @@
 
 import { COLUMNS } from './board.js';
 import {
-  CATEGORY, CIVIC_EVENT, CIVIC_STATUS, EVENT, STATUS, URGENCY, bilingual, cityDay, cityHour,
+  ACTIVITY_EVENT, CATEGORY, CIVIC_EVENT, CIVIC_STATUS, EVENT, STATUS, URGENCY, bilingual, cityDay, cityHour,
   clockTime, hourMinute, labelOf, shortDate,
 } from './labels.js';
 
@@ -88,7 +88,14 @@ export function event(entry, fresh) {
   item.dataset.cursor = entry.cursor;
   item.append(element('time', '', clockTime(new Date(entry.occurredAt))));
   let details;
-  if (entry.__typename === 'CivicIssueEvent') {
+  if (entry.__typename === 'WallActivityEvent') {
+    item.dataset.session = entry.sessionId ?? '';
+    item.dataset.type = entry.activityEventType;
+    item.classList.add('activity');
+    item.append(bilingual(element('span', 'what'), labelOf(ACTIVITY_EVENT, entry.activityEventType)));
+    const places = entry.quota === null || entry.quota === undefined ? null : `${entry.filled}/${entry.quota}`;
+    details = [entry.title, places];
+  } else if (entry.__typename === 'CivicIssueEvent') {
     item.dataset.issue = entry.civicIssueId;
     item.dataset.type = entry.eventType;
     item.classList.add('civic');

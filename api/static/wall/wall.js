@@ -10,28 +10,30 @@
 // - the credential itself expires or is revoked: the page says so and keeps trying slowly,
 //   until someone opens a new URL from `volunteer-city create-wall-token` on the screen.
 
+import { TodayActivities, draw as drawActivities } from './activities.js';
 import { Board, CivicCounts, position } from './board.js';
 import { STATE, bilingual, cityDay, clockTime, longDate } from './labels.js';
 import * as draw from './render.js';
 
 const SNAPSHOT = `query WallSnapshot($center: ID!) {
-  wallSnapshot(dispatchCenterId: $center) {
+  wallSnapshot(dispatchCenter: $center) {
     center { id name escalateAfterMinutes }
     asOf cursor ordersToday ordersPerHour servedToday ratings satisfiedRatings satisfactionRate
     volunteersOnDuty overdueOrders ordersTruncated
     civicIssues { status count } civicIssuesOverdue civicIssuesFiled civicIssuesRectified
     civicIssueRectificationRate
-    orders { id status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
+    orders { orderId status category urgency location { lat lng } windowStart windowEnd routedAt dueAt
       district { id name nameEn } }
     map {
       districts { id name nameEn center { lat lng } }
       communities { id center { lat lng } district { id } }
       stations { id kind location { lat lng } }
     }
+    activities { id activityId title category startsAt endsAt filled quota district { name nameEn } }
   }
 }`;
 const FEED = `subscription WallFeed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) {
+  dispatchFeed(dispatchCenter: $center, after: $after) {
     __typename cursor occurredAt
     ... on DispatchEvent {
       type status orderId
@@ -42,6 +44,7 @@ const FEED = `subscription WallFeed($center: ID!, $after: String) {
       eventType issueStatus previousIssueStatus civicIssueId
       civicIssue { category { nameZh nameEn } district { name } }
     }
+    ... on WallActivityEvent { activityEventType activityId sessionId filled quota }
   }
 }`;
 const EXCHANGE = `mutation WallSignIn($credential: String!) {
@@ -64,6 +67,7 @@ const HISTORY_POSITIONS = 2_000;
 const center = document.body.dataset.center;
 const board = new Board(center);
 const civic = new CivicCounts();
+const activities = new TodayActivities();
 const recent = []; // the last events received, in order: re-applied on top of a new snapshot
 const seen = new Set();
 let snapshot = null;
@@ -167,6 +171,7 @@ function redraw() {
   draw.map(snapshot, [...board.orders.values()], (order) => board.columnOf(order, now), outlines);
   draw.chart(snapshot.ordersPerHour, new Date(now));
   draw.civic(civic);
+  drawActivities(activities);
 }
 
 let snapshotRunning = null;
@@ -186,6 +191,7 @@ async function loadSnapshot() {
     credentialProblem = null;
     board.load(snapshot);
     civic.load(snapshot);
+    activities.load(snapshot);
     const reflected = position(snapshot.cursor);
     for (const entry of recent) if (position(entry.cursor) > reflected) apply(entry);
     if (cursor === null) {
@@ -239,10 +245,12 @@ function receive(entry) {
   refreshFiguresSoon();
 }
 
-// Each kind of dispatchFeed event moves its own panel: orders the board, civic issues theirs.
+// Each kind of dispatchFeed event moves its own panel: orders the board, civic issues theirs,
+// activities the sessions of today's activities.
 const PANELS = {
   DispatchEvent: board,
   CivicIssueEvent: civic,
+  WallActivityEvent: activities,
 };
 function apply(entry) {
   PANELS[entry.__typename]?.apply(entry);

@@ -3,7 +3,7 @@ declare function graphql(strings: TemplateStringsArray): unknown;
 
 export const WallFeedSubscription = graphql`
   subscription WallFeedSubscription($center: ID!, $after: String) {
-    dispatchFeed(dispatchCenterId: $center, after: $after) {
+    dispatchFeed(dispatchCenter: $center, after: $after) {
       __typename
       cursor
       occurredAt

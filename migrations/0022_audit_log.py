@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0019_notifications')]
+    dependencies = [('models', '0021_imports')]
 
     initial = False
 
