@@ -154,7 +154,7 @@ async def test_the_log_filters_by_object_actor_and_time() -> None:
 @pytest.mark.parametrize(
     ("filter", "code"),
     [
-        ({"objectId": str(relay.GlobalID("District", "x"))}, "INVALID_OBJECT_ID"),
+        ({"objectId": str(relay.GlobalID("District", "x"))}, "INVALID_ID"),
         (
             {"objectType": "Station", "objectId": str(relay.GlobalID("District", "1"))},
             "INVALID_OBJECT_ID",

@@ -22,19 +22,19 @@ async def test_verify_then_withdraw_with_a_reason_both_audited() -> None:
     _, admin = await make_user("boss", Role.ADMIN)
     gid = to_base64("Organization", organization_id)
 
-    await data_of(VERIFY, {"input": {"id": gid}}, admin)
-    again = await data_of(VERIFY, {"input": {"id": gid}}, admin)
+    await data_of(VERIFY, {"input": {"organization": gid}}, admin)
+    again = await data_of(VERIFY, {"input": {"organization": gid}}, admin)
     assert again["verifyOrganization"]["organization"] == {"verified": True}
-    no_reason = await data_of(VERIFY, {"input": {"id": gid, "verified": False}}, admin)
+    no_reason = await data_of(VERIFY, {"input": {"organization": gid, "verified": False}}, admin)
     assert no_reason["verifyOrganization"]["errors"] == [
         {"code": "REASON_REQUIRED", "field": "reason"}
     ]
     assert (await Organization.get(id=organization_id)).verified
-    too_long = {"id": gid, "verified": False, "reason": "x" * 501}
+    too_long = {"organization": gid, "verified": False, "reason": "x" * 501}
     refused = await data_of(VERIFY, {"input": too_long}, admin)
     assert [e["code"] for e in refused["verifyOrganization"]["errors"]] == ["REASON_TOO_LONG"]
     withdrawn = await data_of(
-        VERIFY, {"input": {"id": gid, "verified": False, "reason": "注册材料过期"}}, admin
+        VERIFY, {"input": {"organization": gid, "verified": False, "reason": "注册材料过期"}}, admin
     )
 
     assert withdrawn["verifyOrganization"]["organization"] == {"verified": False}
