@@ -83,7 +83,7 @@ OPERATIONS: list[tuple[str, dict[str, object]]] = [
     ),
     (
         _mutation("verifyOrganization", "VerifyOrganizationInput"),
-        {"i": {"id": _id("Organization"), "verified": False, "reason": "x"}},
+        {"i": {"organization": _id("Organization"), "verified": False, "reason": "x"}},
     ),
 ]
 
