@@ -18,12 +18,15 @@ from models.db import close_database, open_database
 from models.dispatch import CenterLevel, DispatchCenter
 from models.geography import Community, District
 from models.organizations import Organization
+from models.rewards import Benefit
 from services.civic.catalogue import CategoryChange
 from services.dispatch.centers import KEEP, Keep
 from services.geography.divisions import DivisionChange, Point
 
 T = TypeVar("T")
-admin = typer.Typer(help="Edit the city's reference data; every change is audited.")
+admin = typer.Typer(
+    help="Edit the city's reference data; every change is audited.", no_args_is_help=True
+)
 centers = typer.Typer(help="Dispatch centres.", no_args_is_help=True)
 admin.add_typer(centers, name="center")
 districts = typer.Typer(help="Districts.", no_args_is_help=True)
@@ -34,6 +37,8 @@ civic_categories = typer.Typer(help="Civic-issue categories and departments.", n
 admin.add_typer(civic_categories, name="civic-category")
 organizations = typer.Typer(help="Organisation verification.", no_args_is_help=True)
 admin.add_typer(organizations, name="organization")
+benefits = typer.Typer(help="Benefits of the scheme: stock and availability.", no_args_is_help=True)
+admin.add_typer(benefits, name="benefit")
 console = Console()
 
 
@@ -336,3 +341,44 @@ def unverify_organization(
 ) -> None:
     """Withdraw an organisation's verification, with a reason."""
     _verify(organization_id, False, reason)
+
+
+@benefits.command("list")
+def list_benefits() -> None:
+    """Every benefit: code, active, redeemed of stock, name."""
+
+    async def read() -> list[Benefit]:
+        return await Benefit.all().order_by("id")
+
+    for b in _run(read):
+        state = "active" if b.active else "withdrawn"
+        stock = "unlimited" if b.stock is None else str(b.stock)
+        console.print(f"{b.code}\t{state}\t{b.redeemed}/{stock}\t{b.name}")
+
+
+@benefits.command("update")
+def update_benefit(
+    code: str,
+    stock: Annotated[int | None, typer.Option(help="New stock (not below redeemed).")] = None,
+    per_volunteer_limit: Annotated[
+        int | None, typer.Option(help="How many one volunteer may have.")
+    ] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--withdrawn", help="Can be redeemed.")
+    ] = None,
+) -> None:
+    """Change a benefit (by its code): stock, per-volunteer limit, or withdraw it."""
+    from services.audit import Actor
+    from services.rewards import catalogue
+
+    given = {"stock": stock, "per_volunteer_limit": per_volunteer_limit, "active": active}
+    changes = {key: value for key, value in given.items() if value is not None}
+
+    async def update() -> Benefit:
+        found = await Benefit.get_or_none(code=code.strip().upper())
+        return await catalogue.change_benefit(Actor.console(), found.id if found else 0, changes)
+
+    row = _run(update)
+    state = "active" if row.active else "withdrawn"
+    stock_shown = "unlimited" if row.stock is None else str(row.stock)
+    console.print(f"updated benefit {row.code}: {state}, {row.redeemed}/{stock_shown} redeemed")

@@ -162,9 +162,12 @@ async def create_benefit(principal: Principal, data: NewBenefit) -> Benefit:
 
 
 async def update_benefit(principal: Principal, benefit_id: int, changes: dict[str, Any]) -> Benefit:
+    return await change_benefit(await Actor.admin(principal), benefit_id, changes)
+
+
+async def change_benefit(actor: Actor, benefit_id: int, changes: dict[str, Any]) -> Benefit:
     """Changes the given fields. Stock may not drop below what was already redeemed: checked
     in the UPDATE itself, so a redemption racing the change cannot overshoot it."""
-    actor = await Actor.admin(principal)
     benefit = await Benefit.get_or_none(id=benefit_id)
     if benefit is None:
         raise not_found(RewardsErrorCode.BENEFIT_NOT_FOUND)

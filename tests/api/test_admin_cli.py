@@ -121,3 +121,20 @@ async def test_an_organisation_is_unverified_only_with_a_reason(backend: Backend
     assert not (await Organization.get(id=organization_id)).verified
     entry = await AuditEntry.get(object_type="Organization")
     assert entry.after == {"verified": False, "reason": "过期"}
+
+
+async def test_a_benefit_is_withdrawn_at_the_console(backend: Backend) -> None:
+    from models.rewards import Benefit
+
+    benefit = await Benefit.all().order_by("id").first()
+    assert benefit is not None and benefit.active
+
+    done = _run(backend, "benefit", "update", benefit.code, "--withdrawn")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (await Benefit.get(id=benefit.id)).active
+    entry = await AuditEntry.get(object_type="Benefit")
+    assert ((entry.before or {})["active"], (entry.after or {})["active"]) == (True, False)
+    unknown = _run(backend, "benefit", "update", "NO_SUCH_BENEFIT", "--stock", "3")
+    assert unknown.returncode == 1
+    assert "BENEFIT_NOT_FOUND" in unknown.stdout
