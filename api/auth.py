@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from schema.api_clients.recheck import ws_credential
 from schema.core.context import Context
-from services.accounts import authenticate, connection_principal
+from services.accounts import authenticate, connection_principal, token_claims
 from services.accounts.users import user_topic
 from services.api_clients import api_client_topic, check_key, is_api_key
 from services.common.principal import ANONYMOUS, Principal
@@ -90,7 +90,10 @@ async def authenticate_websocket(context: Context) -> Principal | None:
     """The principal of a WebSocket's `connection_init`, or None to reject it. The connection
     is then watched until it closes: an app's for its key, a person's for their account."""
     credential = ws_credential(context.connection_params)
-    if not credential:
+    # A token that is not even ours costs no read at all.
+    if not credential or (
+        not is_api_key(credential) and token_claims(credential, "access") is None
+    ):
         return None
     # Read before the check: a change committed after it is an event after this cursor.
     cursor = await events.latest_id()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, RawSQL
@@ -109,8 +109,11 @@ async def find(name: str) -> User:
     return user
 
 
+# FOR NO KEY UPDATE: the audit entry of a change made by the locked account's holder (an
+# administrator changing an administrator) references the row with a KEY SHARE lock, which a
+# plain FOR UPDATE would make two such changes wait on each other for.
 async def _locked(user_id: int) -> User:
-    user = await User.filter(id=user_id).select_for_update().first()
+    user = await User.filter(id=user_id).select_for_update(no_key=True).first()
     if user is None:
         raise _not_found()
     return user
@@ -121,8 +124,7 @@ async def _active_admins() -> list[int]:
     change locks: two changes that could each remove an administrator then run one after the
     other, so that they cannot each count on the other's administrator remaining."""
     admins = with_role(User.filter(is_active=True), Role.ADMIN).order_by("id")
-    ids = await admins.select_for_update().values_list("id", flat=True)
-    return cast(list[int], ids)
+    return [row.id for row in await admins.select_for_update(no_key=True)]
 
 
 def _refuse_last_admin(user: User, admins: list[int], field: str) -> None:

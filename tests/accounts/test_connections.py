@@ -11,7 +11,7 @@ from typing import Any
 from strawberry import relay
 
 from api.graphql import GraphQLApp
-from models.accounts import Role
+from models.accounts import Role, User
 from services import accounts
 from services.accounts import users
 from subscriptions.hub import EventHub
@@ -23,6 +23,7 @@ PASSWORD = "correct-horse-9"
 FEED = """subscription ($center: ID!) {
   dispatchFeed(dispatchCenterId: $center) { ... on DispatchEvent { type } }
 }"""
+GRANT = 'mutation { grantRole(input: {user: "$USER", role: VOLUNTEER}) { errors { code } } }'
 DISPATCHERS_ONLY = "query { insurancePolicies { totalCount } }"
 
 
@@ -132,9 +133,11 @@ def _codes(frame: dict[str, Any]) -> list[str]:
     return [e["extensions"]["code"] for e in frame["payload"].get("errors", [])]
 
 
-async def _ask(connection: Watched, operation_id: str) -> dict[str, Any]:
-    """Runs a query over the connection; its one `next` frame."""
-    payload = {"query": DISPATCHERS_ONLY}
+async def _ask(
+    connection: Watched, operation_id: str, document: str = DISPATCHERS_ONLY
+) -> dict[str, Any]:
+    """Runs an operation over the connection; its one `next` frame."""
+    payload = {"query": document}
     connection.say({"id": operation_id, "type": "subscribe", "payload": payload})
     async with asyncio.timeout(10):
         while True:
@@ -143,3 +146,21 @@ async def _ask(connection: Watched, operation_id: str) -> dict[str, Any]:
                     return frame  # type: ignore[no-any-return]
             connection.arrived.clear()
             await connection.arrived.wait()
+
+
+async def test_over_the_websocket_only_an_administrator_administers_users(hub: EventHub) -> None:
+    target, _ = await make_user("desk.li", Role.DISPATCHER)
+    await make_user("wang.admin", Role.ADMIN)
+    user = str(relay.GlobalID("User", str(target.id)))
+    documents = [
+        "query { users { totalCount } }",
+        GRANT.replace("$USER", user),
+    ]
+    refused = await _connected(hub, "desk.li")
+    admin = await _connected(hub, "wang.admin")
+    for n, document in enumerate(documents):
+        assert _codes(await _ask(refused, f"r{n}", document)) == ["NOT_PERMITTED"]
+        assert _codes(await _ask(admin, f"a{n}", document)) == []
+    await refused.close()
+    await admin.close()
+    assert (await User.get(id=target.id)).roles == ["DISPATCHER", "VOLUNTEER"]

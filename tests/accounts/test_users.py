@@ -4,6 +4,7 @@ audits, and that bad input is coded and changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -484,3 +485,35 @@ async def test_a_password_reset_is_audited_and_announced() -> None:
     )
     assert entry.actor_label == "wang.admin"
     assert await Event.filter(type=users.USER_CHANGED).count() == 1
+
+
+async def test_two_administrators_disabling_each_other_at_once_leave_one() -> None:
+    # given exactly two active administrators
+    first, by_first = await make_user("wang.admin", Role.ADMIN)
+    second, by_second = await make_user("li.admin", Role.ADMIN)
+
+    # when each disables the other at the same moment (each in its own transaction)
+    outcomes = await asyncio.gather(
+        users.disable(by_first, second.id),
+        users.disable(by_second, first.id),
+        return_exceptions=True,
+    )
+
+    # then one change went through and the other was refused: an administrator remains
+    refused = [o for o in outcomes if isinstance(o, accounts.DomainError)]
+    assert len(refused) == 1, outcomes
+    assert refused[0].problems[0].code.value == "LAST_ADMIN"
+    active = await User.filter(is_active=True, id__in=[first.id, second.id]).count()
+    assert active == 1
+    assert await AuditEntry.filter(action="disableUser").count() == 1
+
+
+async def test_two_administrators_changing_each_other_at_once_both_succeed() -> None:
+    first, by_first = await make_user("wang.admin", Role.ADMIN)
+    second, by_second = await make_user("li.admin", Role.ADMIN)
+    await asyncio.gather(
+        users.grant_role(by_first, second.id, Role.DISPATCHER),
+        users.grant_role(by_second, first.id, Role.DISPATCHER),
+    )
+    for user in (first, second):
+        assert (await User.get(id=user.id)).roles == ["ADMIN", "DISPATCHER"]
