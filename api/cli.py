@@ -1,9 +1,10 @@
-"""The `volunteer-city` command line: serve, migrate, bootstrap, seed, import, export-schema, and
-account tools."""
+"""The `volunteer-city` command line: serve, migrate, bootstrap, seed, import, export-schema,
+account tools (`users ...`), API clients and the city's administration (`admin ...`)."""
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -21,7 +22,7 @@ from rich.progress import (
 )
 
 from api.admin import admin
-from models.accounts import Role
+from models.accounts import Role, User
 from models.db import apply_migrations, close_database, open_database
 from settings import ConfigurationError, get_settings
 
@@ -377,6 +378,131 @@ def import_(
     )
     if summary.rows_refused:
         raise typer.Exit(1)
+
+
+users_app = typer.Typer(
+    help="Accounts: list, create, disable, enable, grant and revoke roles (audited).",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
+
+
+def _operator() -> str:
+    """Who ran an audited command, as the audit log names them: `cli:<login>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _user_line(user: User) -> str:
+    state = "disabled" if not user.is_active else "active"
+    if user.must_change_password:
+        state += ", must change password"
+    return (
+        f"{user.id}\t{escape(user.username)}\t{escape(user.display_name)}"
+        f"\t{','.join(user.roles)}\t{state}"
+    )
+
+
+@users_app.command("list")
+def users_list(
+    role: Annotated[Role | None, typer.Option(help="Only accounts holding this role.")] = None,
+    disabled: Annotated[
+        bool | None, typer.Option("--disabled/--active", help="Only disabled / active ones.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Part of the username or display name.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 100,
+    after: Annotated[int, typer.Option(min=0, help="Only ids after this one (paging).")] = 0,
+) -> None:
+    """The accounts, oldest first: id, username, display name, roles, state."""
+    from services.accounts import users
+
+    async def page() -> tuple[list[User], int]:
+        query = users.users(None, users.UserFilter(role, disabled, search))
+        rows = await query.filter(id__gt=after).order_by("id").limit(limit)
+        return list(rows), await query.count()
+
+    rows, total = _or_exit(page)
+    for user in rows:
+        console.print(_user_line(user), highlight=False)
+    more = f"; continue with --after {rows[-1].id}" if rows and len(rows) == limit else ""
+    console.print(f"{len(rows)} of {total} accounts{more}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[Role], typer.Option(help="Repeat for several roles.")],
+    display_name: str = "",
+    password: Annotated[
+        str | None,
+        typer.Option(help="The first password; without it one is generated and printed once."),
+    ] = None,
+) -> None:
+    """Create an account; its first password must be changed at the first sign-in."""
+    from services.accounts import users
+
+    user, generated = _or_exit(
+        lambda: users.create(
+            None,
+            username=username,
+            display_name=display_name,
+            roles=role,
+            password=password,
+            actor_label=_operator(),
+        )
+    )
+    console.print(
+        f"created user {escape(user.username)} (id {user.id}), roles {','.join(user.roles)}"
+    )
+    if generated:
+        console.print("first password (shown once; it must be changed at the first sign-in):")
+        typer.echo(generated)
+
+
+def _change_user(name: str, change: Callable[[int], Awaitable[User]], done: str) -> None:
+    from services.accounts import users
+
+    async def work() -> User:
+        return await change((await users.find(name)).id)
+
+    user = _or_exit(work)
+    console.print(f"{done}: {_user_line(user)}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(user: Annotated[str, typer.Argument(help="Username or id.")]) -> None:
+    """Disable an account: no sign-in, no refresh; its sessions and connections end."""
+    from services.accounts import users
+
+    _change_user(user, lambda pk: users.disable(None, pk, _operator()), "disabled")
+
+
+@users_app.command("enable")
+def users_enable(user: Annotated[str, typer.Argument(help="Username or id.")]) -> None:
+    """Enable a disabled account again (the person signs in anew)."""
+    from services.accounts import users
+
+    _change_user(user, lambda pk: users.enable(None, pk, _operator()), "enabled")
+
+
+@users_app.command("grant")
+def users_grant(user: Annotated[str, typer.Argument(help="Username or id.")], role: Role) -> None:
+    """Grant a role (never to a wall screen's account)."""
+    from services.accounts import users
+
+    _change_user(user, lambda pk: users.grant_role(None, pk, role, _operator()), "granted")
+
+
+@users_app.command("revoke")
+def users_revoke(user: Annotated[str, typer.Argument(help="Username or id.")], role: Role) -> None:
+    """Revoke a role; open connections of the account close at once."""
+    from services.accounts import users
+
+    _change_user(user, lambda pk: users.revoke_role(None, pk, role, _operator()), "revoked")
 
 
 def _or_exit(work: Callable[[], Awaitable[T]]) -> T:

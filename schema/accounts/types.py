@@ -31,6 +31,13 @@ class UserType(relay.Node):
     display_name: str = strawberry.field(description="Name shown to others.")
     roles: list[Role] = strawberry.field(description="Granted roles.")
     created_at: datetime = strawberry.field(description="When the account was made.")
+    disabled: bool = strawberry.field(
+        description="Disabled by an administrator: it cannot sign in until enabled again."
+    )
+    must_change_password: bool = strawberry.field(
+        description="Its password was set by an administrator and must be changed at the "
+        "next sign-in."
+    )
 
     @classmethod
     def from_model(cls, row: User) -> UserType:
@@ -40,6 +47,8 @@ class UserType(relay.Node):
             display_name=row.display_name,
             roles=[Role(r) for r in row.roles],
             created_at=row.created_at,
+            disabled=not row.is_active,
+            must_change_password=row.must_change_password,
         )
 
     @classmethod

@@ -204,14 +204,16 @@ def user_id_of(subject: object) -> int | None:
     return user_id if user_id <= MAX_USER_ID else None
 
 
-def token_claims(token: str, expected_type: str) -> dict[str, Any] | None:
+def token_claims(
+    token: str, expected_type: str, *, verify_exp: bool = True
+) -> dict[str, Any] | None:
     """The claims of a token we signed, of the expected type, naming a possible user id."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             get_settings().secret_key,
             algorithms=["HS256"],
-            options={"require": ["exp", "sub", "typ"]},
+            options={"require": ["exp", "sub", "typ"], "verify_exp": verify_exp},
         )
     except jwt.PyJWTError:
         return None
@@ -220,10 +222,12 @@ def token_claims(token: str, expected_type: str) -> dict[str, Any] | None:
     return claims
 
 
-async def user_from_token(token: str, expected_type: str) -> User | None:
+async def user_from_token(
+    token: str, expected_type: str, *, verify_exp: bool = True
+) -> User | None:
     """The active user a valid, unrevoked token of `expected_type` belongs to. While a
     password change is pending, only `password_change` tokens are honoured."""
-    claims = token_claims(token, expected_type)
+    claims = token_claims(token, expected_type, verify_exp=verify_exp)
     if claims is None:
         return None
     user = await User.get_or_none(id=user_id_of(claims["sub"]))
@@ -269,6 +273,15 @@ async def authenticate(credential: str | None) -> Principal | None:
         checked = await check_key(credential)
         return checked.principal if checked else None
     user = await user_from_token(credential, "access")
+    return principal_for(user) if user else None
+
+
+async def connection_principal(credential: str) -> Principal | None:
+    """The principal of the account whose access token opened a WebSocket connection, as it
+    is now; None once the account is disabled or the token revoked. The token's expiry does
+    not count: a connection authenticates when it opens (a wall screen's stays open for
+    days), and what an administrator takes away is what ends it."""
+    user = await user_from_token(credential, "access", verify_exp=False)
     return principal_for(user) if user else None
 
 

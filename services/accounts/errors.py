@@ -16,3 +16,12 @@ class AccountErrorCode(str, Enum):
     TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # noqa: S105 - an error code
     USER_NOT_FOUND = "USER_NOT_FOUND"
+    INVALID_DISPLAY_NAME = "INVALID_DISPLAY_NAME"
+    INVALID_SEARCH = "INVALID_SEARCH"
+    # A wall screen's account has WALL_DISPLAY and nothing else, for ever.
+    WALL_ACCOUNT = "WALL_ACCOUNT"
+    # Would leave the city without an active administrator.
+    LAST_ADMIN = "LAST_ADMIN"
+    # An administrator disabling their own account or revoking their own ADMIN role.
+    OWN_ACCOUNT = "OWN_ACCOUNT"
+    LAST_ROLE = "LAST_ROLE"

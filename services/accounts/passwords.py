@@ -17,12 +17,13 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.accounts import RevokedSession, Role, User
-from services import accounts
-from services.accounts import TokenPair
+from services import accounts, audit
+from services.accounts import TokenPair, users
 from services.accounts.errors import AccountErrorCode
 from services.accounts.throttle import login_throttle
 from services.common.errors import Collector, DomainError
 from services.common.principal import Principal
+from subscriptions.events import atomic
 
 TEMPORARY_PASSWORD_BYTES = 12
 
@@ -86,8 +87,10 @@ async def reset_password(
     principal: Principal, user_id: int, temporary_password: str | None = None
 ) -> tuple[User, str]:
     """ADMIN: a temporary password (the one given, or a random one) that must be changed at the
-    next sign-in. Signs the user out everywhere and lifts any sign-in throttle of the account."""
+    next sign-in. Signs the user out everywhere (open WebSocket connections too) and lifts any
+    sign-in throttle of the account; audited like every change an administrator makes."""
     principal.require_role([Role.ADMIN])
+    actor = (await audit.Actor.of(principal)).user
     user = await User.get_or_none(id=user_id)
     if user is None:
         raise DomainError(AccountErrorCode.USER_NOT_FOUND, "No such user.", "user")
@@ -95,7 +98,10 @@ async def reset_password(
     collector = Collector()
     accounts.check_password_rules(user.username, password, collector, "temporaryPassword")
     collector.raise_if_any()
-    user = await _store_password(user, password, must_change=True)
+    async with atomic() as tx:
+        before = audit.snapshot(user, users.AUDITED)
+        user = await _store_password(user, password, must_change=True)
+        await users.record_change(tx, "resetPassword", before, user, (actor, ""))
     await login_throttle().cleared(user.username)
     return user, password
 
