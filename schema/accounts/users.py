@@ -11,7 +11,7 @@ from schema.accounts.types import AccountError, UserType
 from schema.core.context import Info
 from schema.core.errors import Payload, payload, payload_type, problem, query_input_error
 from schema.core.permissions import requires
-from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, decode_id, paginate
 from services import accounts
 from services.accounts import users
 from services.accounts.errors import AccountErrorCode
@@ -99,7 +99,7 @@ class Query:
         self,
         info: Info,
         filter: UserFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[UserType]:
         where = users.UserFilter(filter.role, filter.disabled, filter.search) if filter else None

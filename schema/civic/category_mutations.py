@@ -37,7 +37,7 @@ class CreateCivicCategoryInput:
 
 @strawberry.input(description="What to change in a civic-issue category; omitted fields stay.")
 class UpdateCivicCategoryInput:
-    id: relay.GlobalID = strawberry.field(description="The category.")
+    category: relay.GlobalID = strawberry.field(description="The category.")
     name_zh: str | None = strawberry.field(default=None, description="Chinese name.")
     name_en: str | None = strawberry.field(default=None, description="English name.")
     description: str | None = strawberry.field(default=None, description="What belongs here.")
@@ -93,10 +93,10 @@ class Mutation:
     async def update_civic_category(
         self, info: Info, input: UpdateCivicCategoryInput
     ) -> CivicCategoryPayload:
-        category_id = decode_id(input.id, "CivicCategory")
+        category_id = decode_id(input.category, "CivicCategory")
         if category_id is None:
             return CivicCategoryPayload.failed(
-                problem(CivicErrorCode.UNKNOWN_CATEGORY, "No such category.", "id")
+                problem(CivicErrorCode.UNKNOWN_CATEGORY, "No such category.", "category")
             )
         change = catalogue.CategoryChange(
             name_zh=input.name_zh,

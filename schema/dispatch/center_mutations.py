@@ -41,7 +41,7 @@ class CreateDispatchCenterInput:
 
 @strawberry.input(description="What to change in a dispatch centre; omitted fields stay.")
 class UpdateDispatchCenterInput:
-    id: relay.GlobalID = strawberry.field(description="The centre.")
+    dispatch_center: relay.GlobalID = strawberry.field(description="The centre.")
     name: str | None = strawberry.field(default=None, description="New name.")
     level: CenterLevel | None = strawberry.field(default=None, description="New level.")
     parent: relay.GlobalID | None = strawberry.field(
@@ -144,9 +144,9 @@ class Mutation:
         self, info: Info, input: UpdateDispatchCenterInput
     ) -> DispatchCenterPayload:
         problems = Collector()
-        center_id = decode_id(input.id, "DispatchCenter")
+        center_id = decode_id(input.dispatch_center, "DispatchCenter")
         if center_id is None:
-            problems.add(DispatchErrorCode.CENTER_NOT_FOUND, "No such centre.", "id")
+            problems.add(DispatchErrorCode.CENTER_NOT_FOUND, "No such centre.", "dispatchCenter")
         parent: int | centers.Keep | None = centers.KEEP
         if input.parent is not strawberry.UNSET:
             parent = _parent(input.parent, problems)

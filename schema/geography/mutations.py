@@ -31,7 +31,7 @@ CHECKS = (
 
 @strawberry.input(description="What to change in a district; omitted fields stay.")
 class UpdateDistrictInput:
-    id: relay.GlobalID = strawberry.field(description="The district.")
+    district: relay.GlobalID = strawberry.field(description="The district.")
     name: str | None = strawberry.field(default=None, description="Chinese name.")
     name_en: str | None = strawberry.field(default=None, description="English name.")
     division_code: str | None = strawberry.field(
@@ -56,7 +56,7 @@ class CreateCommunityInput:
 
 @strawberry.input(description="What to change in a community; omitted fields stay.")
 class UpdateCommunityInput:
-    id: relay.GlobalID = strawberry.field(description="The community.")
+    community: relay.GlobalID = strawberry.field(description="The community.")
     name: str | None = strawberry.field(default=None, description="Chinese name.")
     division_code: str | None = strawberry.field(
         default=None, description="Statistical division code (9 or 12 digits); empty to clear."
@@ -85,10 +85,10 @@ class Mutation:
         extensions=[requires(Role.ADMIN)],
     )
     async def update_district(self, info: Info, input: UpdateDistrictInput) -> DistrictPayload:
-        district_id = decode_id(input.id, "District")
+        district_id = decode_id(input.district, "District")
         if district_id is None:
             return DistrictPayload.failed(
-                problem(GeographyErrorCode.DISTRICT_NOT_FOUND, "No such district.", "id")
+                problem(GeographyErrorCode.DISTRICT_NOT_FOUND, "No such district.", "district")
             )
         change = divisions.DivisionChange(
             name=input.name,
@@ -134,10 +134,10 @@ class Mutation:
         extensions=[requires(Role.ADMIN)],
     )
     async def update_community(self, info: Info, input: UpdateCommunityInput) -> CommunityPayload:
-        community_id = decode_id(input.id, "Community")
+        community_id = decode_id(input.community, "Community")
         if community_id is None:
             return CommunityPayload.failed(
-                problem(GeographyErrorCode.COMMUNITY_NOT_FOUND, "No such community.", "id")
+                problem(GeographyErrorCode.COMMUNITY_NOT_FOUND, "No such community.", "community")
             )
         change = divisions.DivisionChange(
             name=input.name,

@@ -54,7 +54,7 @@ class RecordInsurancePolicyInput:
 
 @strawberry.input(description="Corrections to a recorded policy; omitted fields stay.")
 class UpdateInsurancePolicyInput:
-    id: relay.GlobalID = strawberry.field(description="The policy.")
+    policy: relay.GlobalID = strawberry.field(description="The policy.")
     insurer: str | None = strawberry.field(default=None, description="The insurance company.")
     coverage: str | None = strawberry.field(default=None, description="What it covers.")
     starts_on: date | None = strawberry.field(
@@ -221,10 +221,10 @@ class Mutation:
     async def update_insurance_policy(
         self, info: Info, input: UpdateInsurancePolicyInput
     ) -> InsurancePolicyPayload:
-        policy_id = decode_id(input.id, "InsurancePolicy")
+        policy_id = decode_id(input.policy, "InsurancePolicy")
         if policy_id is None:
             return InsurancePolicyPayload.failed(
-                problem(RewardsErrorCode.POLICY_NOT_FOUND, "No such policy.", "id")
+                problem(RewardsErrorCode.POLICY_NOT_FOUND, "No such policy.", "policy")
             )
         change = rewards_cover.PolicyChange(
             insurer=input.insurer,

@@ -48,7 +48,7 @@ class CreateBenefitProviderInput:
 
 @strawberry.input(description="What to change in a benefit provider; omitted fields stay.")
 class UpdateBenefitProviderInput:
-    id: relay.GlobalID = strawberry.field(description="The provider.")
+    provider: relay.GlobalID = strawberry.field(description="The provider.")
     name: str | None = strawberry.field(default=None, description="Unique name (≤128).")
     kind: ProviderKind | None = strawberry.field(default=None, description="What sort of body.")
     district: relay.GlobalID | None = strawberry.field(
@@ -202,10 +202,10 @@ class Mutation:
     async def update_benefit_provider(
         self, info: Info, input: UpdateBenefitProviderInput
     ) -> BenefitProviderPayload:
-        provider_id = decode_id(input.id, "BenefitProvider")
+        provider_id = decode_id(input.provider, "BenefitProvider")
         if provider_id is None:
             return BenefitProviderPayload.failed(
-                _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "id")
+                _missing(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider")
             )
         district_id: int | None = None
         if input.district is None:

@@ -42,7 +42,7 @@ class CreateStationInput:
 
 @strawberry.input(description="What to change in a station; omitted fields stay.")
 class UpdateStationInput:
-    id: relay.GlobalID = strawberry.field(description="The station.")
+    station: relay.GlobalID = strawberry.field(description="The station.")
     kind: StationKind | None = strawberry.field(default=None, description="Kind.")
     name: str | None = strawberry.field(default=None, description="Name (2-128), unique.")
     address: str | None = strawberry.field(default=None, description="Street address (2-256).")
@@ -128,7 +128,7 @@ class Mutation:
     )
     async def update_station(self, info: Info, input: UpdateStationInput) -> StationPayload:
         station_id, problems = _decode(
-            input.id, "Station", StationErrorCode.STATION_NOT_FOUND, "id"
+            input.station, "Station", StationErrorCode.STATION_NOT_FOUND, "station"
         )
         district_id, more = _decode(
             input.district, "District", StationErrorCode.UNKNOWN_DISTRICT, "district"

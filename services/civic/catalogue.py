@@ -129,7 +129,7 @@ async def update_category(actor: Actor, category_id: int, change: CategoryChange
     async with in_transaction():
         category = await CivicCategory.filter(id=category_id).select_for_update().first()
         if category is None:
-            raise DomainError(Code.UNKNOWN_CATEGORY, "No such category.", "id")
+            raise DomainError(Code.UNKNOWN_CATEGORY, "No such category.", "category")
         problems = Collector()
         await _check(category.id, change, problems)
         problems.raise_if_any()

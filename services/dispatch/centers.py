@@ -200,7 +200,9 @@ async def update_center(actor: Actor, center_id: int, change: CenterChange) -> D
     async with in_transaction():
         center = await DispatchCenter.filter(id=center_id).select_for_update().first()
         if center is None:
-            raise DomainError(DispatchErrorCode.CENTER_NOT_FOUND, "No such centre.", "id")
+            raise DomainError(
+                DispatchErrorCode.CENTER_NOT_FOUND, "No such centre.", "dispatchCenter"
+            )
         problems = Collector()
         coverage = await _check(center, change, problems)
         problems.raise_if_any()

@@ -104,7 +104,7 @@ async def update_district(actor: Actor, district_id: int, change: DivisionChange
     async with in_transaction():
         district = await District.filter(id=district_id).select_for_update().first()
         if district is None:
-            raise DomainError(Code.DISTRICT_NOT_FOUND, "No such district.", "id")
+            raise DomainError(Code.DISTRICT_NOT_FOUND, "No such district.", "district")
         problems = Collector()
         _check_common(change, district, MAX_DISTRICT_POPULATION, _DISTRICT_CODE, problems)
         _check_name(change.name_en, "nameEn", problems)
@@ -163,7 +163,7 @@ async def update_community(actor: Actor, community_id: int, change: DivisionChan
     async with in_transaction():
         community = await Community.filter(id=community_id).select_for_update().first()
         if community is None:
-            raise DomainError(Code.COMMUNITY_NOT_FOUND, "No such community.", "id")
+            raise DomainError(Code.COMMUNITY_NOT_FOUND, "No such community.", "community")
         district = await District.get(id=community.district_id)
         problems = Collector()
         _check_common(change, district, MAX_COMMUNITY_POPULATION, _COMMUNITY_CODE, problems)

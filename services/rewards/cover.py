@@ -115,7 +115,7 @@ async def update_policy(
     async with in_transaction():
         policy = await InsurancePolicy.filter(id=policy_id).select_for_update().first()
         if policy is None:
-            raise not_found(RewardsErrorCode.POLICY_NOT_FOUND, "id")
+            raise not_found(RewardsErrorCode.POLICY_NOT_FOUND, "policy")
         starts_on = change.starts_on or policy.starts_on
         ends_on = change.ends_on or policy.ends_on
         if not starts_on < ends_on:

@@ -152,7 +152,7 @@ async def update_provider(
     async with in_transaction():
         provider = await BenefitProvider.filter(id=provider_id).select_for_update().first()
         if provider is None:
-            raise not_found(RewardsErrorCode.PROVIDER_NOT_FOUND, "id")
+            raise not_found(RewardsErrorCode.PROVIDER_NOT_FOUND, "provider")
         collector.raise_if_any()
         before = snapshot(provider, PROVIDER_FIELDS)
         provider.update_from_dict(values)

@@ -65,7 +65,7 @@ async def update_station(principal: Principal, station_id: int, change: StationC
     async with in_transaction():
         station = await Station.filter(id=station_id).select_for_update().first()
         if station is None:
-            raise DomainError(StationErrorCode.STATION_NOT_FOUND, "No such station.", "id")
+            raise DomainError(StationErrorCode.STATION_NOT_FOUND, "No such station.", "station")
         data = _changed(_as_data(station), change)
         collector = Collector()
         await check_station(data, collector)

@@ -40,11 +40,11 @@ OPERATIONS: list[tuple[str, dict[str, object]]] = [
     ),
     (
         _mutation("updateDispatchCenter", "UpdateDispatchCenterInput"),
-        {"i": {"id": _id("DispatchCenter"), "autoAssign": False}},
+        {"i": {"dispatchCenter": _id("DispatchCenter"), "autoAssign": False}},
     ),
     (
         _mutation("updateDistrict", "UpdateDistrictInput"),
-        {"i": {"id": _id("District"), "population": 1}},
+        {"i": {"district": _id("District"), "population": 1}},
     ),
     (
         _mutation("createCommunity", "CreateCommunityInput"),
@@ -59,7 +59,7 @@ OPERATIONS: list[tuple[str, dict[str, object]]] = [
     ),
     (
         _mutation("updateCommunity", "UpdateCommunityInput"),
-        {"i": {"id": _id("Community"), "population": 1}},
+        {"i": {"community": _id("Community"), "population": 1}},
     ),
     (
         _mutation("createCivicCategory", "CreateCivicCategoryInput"),
@@ -67,19 +67,19 @@ OPERATIONS: list[tuple[str, dict[str, object]]] = [
     ),
     (
         _mutation("updateCivicCategory", "UpdateCivicCategoryInput"),
-        {"i": {"id": _id("CivicCategory"), "active": False}},
+        {"i": {"category": _id("CivicCategory"), "active": False}},
     ),
     (
         _mutation("updateBenefitProvider", "UpdateBenefitProviderInput"),
-        {"i": {"id": _id("BenefitProvider"), "name": "x"}},
+        {"i": {"provider": _id("BenefitProvider"), "name": "x"}},
     ),
     (
         _mutation("updateInsurancePolicy", "UpdateInsurancePolicyInput"),
-        {"i": {"id": _id("InsurancePolicy"), "insurer": "x"}},
+        {"i": {"policy": _id("InsurancePolicy"), "insurer": "x"}},
     ),
     (
         _mutation("updateStation", "UpdateStationInput"),
-        {"i": {"id": _id("Station"), "name": "xx"}},
+        {"i": {"station": _id("Station"), "name": "xx"}},
     ),
     (
         _mutation("verifyOrganization", "VerifyOrganizationInput"),
@@ -133,7 +133,9 @@ async def test_an_administrators_change_over_http_carries_the_request_id(
     await make_user("city.admin", Role.ADMIN)
     huicheng = await District.get(code="HUICHENG")
     document, _ = OPERATIONS[3]
-    variables = {"i": {"id": str(relay.GlobalID("District", str(huicheng.id))), "population": 5}}
+    variables = {
+        "i": {"district": str(relay.GlobalID("District", str(huicheng.id))), "population": 5}
+    }
 
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         response = await http.post(

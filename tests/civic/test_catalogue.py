@@ -59,7 +59,13 @@ async def test_a_category_is_added_then_handed_to_another_department(admin: Prin
 
     changed = await data_of(
         UPDATE,
-        {"input": {"id": gid(category), "department": "市公安局惠城分局", "deadlineHours": 24}},
+        {
+            "input": {
+                "category": gid(category),
+                "department": "市公安局惠城分局",
+                "deadlineHours": 24,
+            }
+        },
         admin,
     )
 
@@ -80,7 +86,7 @@ async def test_a_withdrawn_category_can_no_longer_be_reported(admin: Principal) 
     category = await CivicCategory.filter(active=True).order_by("id").first()
     assert category is not None
 
-    result = await data_of(UPDATE, {"input": {"id": gid(category), "active": False}}, admin)
+    result = await data_of(UPDATE, {"input": {"category": gid(category), "active": False}}, admin)
 
     assert result["updateCivicCategory"]["civicCategory"]["active"] is False
     assert category.code not in [c.code for c in await civic.categories()]
@@ -121,11 +127,15 @@ async def test_a_duplicate_code_and_an_unknown_id_are_coded(admin: Principal) ->
     ]
     unknown = await data_of(
         UPDATE,
-        {"input": {"id": str(relay.GlobalID("CivicCategory", "9999")), "active": False}},
+        {"input": {"category": str(relay.GlobalID("CivicCategory", "9999")), "active": False}},
         admin,
     )
-    assert unknown["updateCivicCategory"]["errors"] == [{"code": "UNKNOWN_CATEGORY", "field": "id"}]
-    bad_update = await data_of(UPDATE, {"input": {"id": gid(existing), "department": ""}}, admin)
+    assert unknown["updateCivicCategory"]["errors"] == [
+        {"code": "UNKNOWN_CATEGORY", "field": "category"}
+    ]
+    bad_update = await data_of(
+        UPDATE, {"input": {"category": gid(existing), "department": ""}}, admin
+    )
     assert [e["code"] for e in bad_update["updateCivicCategory"]["errors"]] == [
         "INVALID_DEPARTMENT"
     ]
@@ -137,7 +147,7 @@ async def test_only_an_administrator_edits_the_catalogue(admin: Principal, role:
     category = await CivicCategory.all().order_by("id").first()
     assert category is not None
     _, someone = await make_user("someone", role)
-    update = {"input": {"id": gid(category), "active": False}}
+    update = {"input": {"category": gid(category), "active": False}}
     assert error_codes(await gql(UPDATE, update, someone)) == ["NOT_PERMITTED"]
     assert error_codes(await gql(CREATE, {"input": NEW}, someone)) == ["NOT_PERMITTED"]
     assert error_codes(await gql(UPDATE, update)) == ["NOT_AUTHENTICATED"]

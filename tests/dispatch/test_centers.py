@@ -56,7 +56,7 @@ async def _center(name: str) -> DispatchCenter:
 
 async def _update(admin: Principal, center: DispatchCenter, **changes: Any) -> dict[str, Any]:
     data = await data_of(
-        UPDATE, {"input": {"id": gid("DispatchCenter", center.id), **changes}}, admin
+        UPDATE, {"input": {"dispatchCenter": gid("DispatchCenter", center.id), **changes}}, admin
     )
     result: dict[str, Any] = data["updateDispatchCenter"]
     return result
@@ -243,7 +243,9 @@ async def test_a_second_city_centre_is_refused(admin: Principal) -> None:
 async def test_only_an_administrator_edits_centres(admin: Principal, role: Role) -> None:
     huicheng = await _center(HUICHENG)
     _, someone = await make_user("someone", role)
-    variables = {"input": {"id": gid("DispatchCenter", huicheng.id), "autoAssign": True}}
+    variables = {
+        "input": {"dispatchCenter": gid("DispatchCenter", huicheng.id), "autoAssign": True}
+    }
     assert error_codes(await gql(UPDATE, variables, someone)) == ["NOT_PERMITTED"]
     create = {"input": {"name": "x", "level": "STREET"}}
     assert error_codes(await gql(CREATE, create, someone)) == ["NOT_PERMITTED"]

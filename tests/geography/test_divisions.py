@@ -54,7 +54,13 @@ async def test_a_districts_population_and_seat_change_and_are_audited(admin: Pri
 
     data = await data_of(
         UPDATE_DISTRICT,
-        {"input": {"id": gid("District", huicheng.id), "population": 1_700_000, "center": seat}},
+        {
+            "input": {
+                "district": gid("District", huicheng.id),
+                "population": 1_700_000,
+                "center": seat,
+            }
+        },
         admin,
     )
 
@@ -96,7 +102,7 @@ async def test_bad_district_input_is_coded_and_changes_nothing(
 ) -> None:
     huicheng = await District.get(code="HUICHENG")
     result = await data_of(
-        UPDATE_DISTRICT, {"input": {"id": gid("District", huicheng.id), **changes}}, admin
+        UPDATE_DISTRICT, {"input": {"district": gid("District", huicheng.id), **changes}}, admin
     )
     assert [e["code"] for e in result["updateDistrict"]["errors"]] == codes
     fresh = await District.get(id=huicheng.id)
@@ -110,14 +116,16 @@ async def test_bad_district_input_is_coded_and_changes_nothing(
 
 async def test_unknown_ids_are_coded(admin: Principal) -> None:
     district = await data_of(
-        UPDATE_DISTRICT, {"input": {"id": gid("District", 9999), "population": 1}}, admin
+        UPDATE_DISTRICT, {"input": {"district": gid("District", 9999), "population": 1}}, admin
     )
-    assert district["updateDistrict"]["errors"] == [{"code": "DISTRICT_NOT_FOUND", "field": "id"}]
+    assert district["updateDistrict"]["errors"] == [
+        {"code": "DISTRICT_NOT_FOUND", "field": "district"}
+    ]
     wrong_type = await data_of(
-        UPDATE_COMMUNITY, {"input": {"id": gid("District", 1), "population": 1}}, admin
+        UPDATE_COMMUNITY, {"input": {"community": gid("District", 1), "population": 1}}, admin
     )
     assert wrong_type["updateCommunity"]["errors"] == [
-        {"code": "COMMUNITY_NOT_FOUND", "field": "id"}
+        {"code": "COMMUNITY_NOT_FOUND", "field": "community"}
     ]
 
 
@@ -146,7 +154,7 @@ async def test_a_community_is_created_then_changed_and_both_are_audited(
     community_id = result["community"]["id"]
 
     changed = await data_of(
-        UPDATE_COMMUNITY, {"input": {"id": community_id, "population": 12_500}}, admin
+        UPDATE_COMMUNITY, {"input": {"community": community_id, "population": 12_500}}, admin
     )
     assert changed["updateCommunity"]["community"]["population"] == 12_500
 
@@ -190,9 +198,9 @@ async def test_a_duplicate_or_misplaced_community_is_refused(admin: Principal) -
 async def test_only_an_administrator_edits_districts(role: Role) -> None:
     huicheng = await District.get(code="HUICHENG")
     _, someone = await make_user("someone", role)
-    variables = {"input": {"id": gid("District", huicheng.id), "population": 1}}
+    variables = {"input": {"district": gid("District", huicheng.id), "population": 1}}
     assert error_codes(await gql(UPDATE_DISTRICT, variables, someone)) == ["NOT_PERMITTED"]
     assert error_codes(await gql(UPDATE_DISTRICT, variables)) == ["NOT_AUTHENTICATED"]
-    community = {"input": {"id": gid("Community", 1), "population": 1}}
+    community = {"input": {"community": gid("Community", 1), "population": 1}}
     assert error_codes(await gql(UPDATE_COMMUNITY, community, someone)) == ["NOT_PERMITTED"]
     assert (await District.get(id=huicheng.id)).population == huicheng.population

@@ -63,7 +63,12 @@ async def test_a_provider_is_created_renamed_and_staffed_with_every_step_audited
 
     renamed = await data_of(
         UPDATE_PROVIDER,
-        {"input": {"id": gid("BenefitProvider", provider_id), "address": "惠城区鹅岭北路41号"}},
+        {
+            "input": {
+                "provider": gid("BenefitProvider", provider_id),
+                "address": "惠城区鹅岭北路41号",
+            }
+        },
         boss,
     )
     assert renamed["updateBenefitProvider"]["provider"]["address"] == "惠城区鹅岭北路41号"
@@ -109,7 +114,9 @@ async def test_bad_provider_changes_are_coded_and_change_nothing(
     provider_id = await provider(boss)
     await provider(boss, "惠州市第一人民医院")
     result = await data_of(
-        UPDATE_PROVIDER, {"input": {"id": gid("BenefitProvider", provider_id), **changes}}, boss
+        UPDATE_PROVIDER,
+        {"input": {"provider": gid("BenefitProvider", provider_id), **changes}},
+        boss,
     )
     assert [e["code"] for e in result["updateBenefitProvider"]["errors"]] == codes
     assert (await BenefitProvider.get(id=provider_id)).name == "惠州市中心人民医院"
@@ -146,7 +153,7 @@ async def test_a_policy_is_recorded_then_corrected() -> None:
 
     corrected = await data_of(
         UPDATE_POLICY,
-        {"input": {"id": gid("InsurancePolicy", policy.id), "to": "2027-01-31"}},
+        {"input": {"policy": gid("InsurancePolicy", policy.id), "to": "2027-01-31"}},
         boss,
     )
 
@@ -168,17 +175,17 @@ async def test_a_policy_period_cannot_drop_a_volunteers_cover() -> None:
 
     shrunk = await data_of(
         UPDATE_POLICY,
-        {"input": {"id": gid("InsurancePolicy", policy.id), "to": "2026-06-30"}},
+        {"input": {"policy": gid("InsurancePolicy", policy.id), "to": "2026-06-30"}},
         boss,
     )
     backwards = await data_of(
         UPDATE_POLICY,
-        {"input": {"id": gid("InsurancePolicy", policy.id), "from": "2027-02-01"}},
+        {"input": {"policy": gid("InsurancePolicy", policy.id), "from": "2027-02-01"}},
         boss,
     )
     bad_sum = await data_of(
         UPDATE_POLICY,
-        {"input": {"id": gid("InsurancePolicy", policy.id), "sumInsured": "-1"}},
+        {"input": {"policy": gid("InsurancePolicy", policy.id), "sumInsured": "-1"}},
         boss,
     )
 
@@ -186,10 +193,10 @@ async def test_a_policy_period_cannot_drop_a_volunteers_cover() -> None:
     assert [e["code"] for e in backwards["updateInsurancePolicy"]["errors"]] == ["INVALID_PERIOD"]
     assert [e["code"] for e in bad_sum["updateInsurancePolicy"]["errors"]] == ["INVALID_AMOUNT"]
     unknown = await data_of(
-        UPDATE_POLICY, {"input": {"id": gid("InsurancePolicy", 999), "insurer": "x"}}, boss
+        UPDATE_POLICY, {"input": {"policy": gid("InsurancePolicy", 999), "insurer": "x"}}, boss
     )
     assert unknown["updateInsurancePolicy"]["errors"] == [
-        {"code": "POLICY_NOT_FOUND", "field": "id"}
+        {"code": "POLICY_NOT_FOUND", "field": "policy"}
     ]
     assert (await InsurancePolicy.get(id=policy.id)).ends_on == date(2026, 12, 31)
 
@@ -200,8 +207,8 @@ async def test_only_an_administrator_corrects_providers_and_policies(role: Role)
     provider_id = await provider(boss)
     policy = await _policy(boss)
     _, someone = await make_user("someone", role)
-    update = {"input": {"id": gid("BenefitProvider", provider_id), "name": "x"}}
+    update = {"input": {"provider": gid("BenefitProvider", provider_id), "name": "x"}}
     assert error_codes(await gql(UPDATE_PROVIDER, update, someone)) == ["NOT_PERMITTED"]
-    correct = {"input": {"id": gid("InsurancePolicy", policy.id), "insurer": "x"}}
+    correct = {"input": {"policy": gid("InsurancePolicy", policy.id), "insurer": "x"}}
     assert error_codes(await gql(UPDATE_POLICY, correct, someone)) == ["NOT_PERMITTED"]
     assert error_codes(await gql(UPDATE_POLICY, correct)) == ["NOT_AUTHENTICATED"]

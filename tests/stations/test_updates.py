@@ -55,7 +55,7 @@ async def test_a_station_changes_and_both_steps_are_audited(admin: Principal) ->
         UPDATE,
         {
             "input": {
-                "id": to_base64("Station", station.id),
+                "station": to_base64("Station", station.id),
                 "openingHours": "周六 09:00-17:00",
                 "location": {"lat": 23.09, "lng": 114.39},
                 "community": None,
@@ -86,7 +86,7 @@ async def test_moving_a_station_to_another_district_leaves_its_community(
         UPDATE,
         {
             "input": {
-                "id": to_base64("Station", station.id),
+                "station": to_base64("Station", station.id),
                 "district": to_base64("District", boluo.id),
                 "location": {"lat": boluo.center_lat, "lng": boluo.center_lng},
             }
@@ -117,7 +117,7 @@ async def test_bad_input_is_coded_and_changes_nothing(
     await _station(admin, "另一个服务站")
 
     data = await data_of(
-        UPDATE, {"input": {"id": to_base64("Station", station.id), **changes}}, admin
+        UPDATE, {"input": {"station": to_base64("Station", station.id), **changes}}, admin
     )
 
     assert [e["code"] for e in data["updateStation"]["errors"]] == codes
@@ -128,16 +128,16 @@ async def test_bad_input_is_coded_and_changes_nothing(
 
 async def test_an_unknown_station_is_coded(admin: Principal) -> None:
     data = await data_of(
-        UPDATE, {"input": {"id": to_base64("Station", 999), "name": "新名"}}, admin
+        UPDATE, {"input": {"station": to_base64("Station", 999), "name": "新名"}}, admin
     )
-    assert data["updateStation"]["errors"] == [{"code": "STATION_NOT_FOUND", "field": "id"}]
+    assert data["updateStation"]["errors"] == [{"code": "STATION_NOT_FOUND", "field": "station"}]
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMIN])
 async def test_only_an_administrator_changes_stations(admin: Principal, role: Role) -> None:
     station = await _station(admin)
     _, someone = await make_user("someone", role)
-    variables = {"input": {"id": to_base64("Station", station.id), "name": "新名字的服务点"}}
+    variables = {"input": {"station": to_base64("Station", station.id), "name": "新名字的服务点"}}
     assert error_codes(await gql(UPDATE, variables, someone)) == ["NOT_PERMITTED"]
     assert error_codes(await gql(UPDATE, variables)) == ["NOT_AUTHENTICATED"]
     assert (await Station.get(id=station.id)).name == station.name
