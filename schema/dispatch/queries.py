@@ -3,13 +3,23 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from models.accounts import Role
 from models.dispatch import DispatchCenter, OrderStatus, ServiceCategory, Urgency
 from schema.core.context import Info
+from schema.core.errors import access_error
 from schema.core.permissions import requires
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, decode_id, paginate
 from schema.dispatch.loaders import ORDER
-from schema.dispatch.types import DispatchCenterType, OrderType, SuggestionType
-from services.dispatch import STAFF, matching, orders
+from schema.dispatch.types import (
+    AttendanceCodeType,
+    DispatchCenterType,
+    OrderType,
+    RecordType,
+    SuggestionType,
+)
+from services.common.errors import AccessError, DomainError
+from services.common.presence import RotatingCode, qr_svg
+from services.dispatch import STAFF, matching, orders, record_queue, service_records
 from services.volunteers import lookups as volunteer_lookups
 
 
@@ -19,6 +29,12 @@ class OrderFilter:
     status: list[OrderStatus] | None = strawberry.field(default=None, description="Any of.")
     category: ServiceCategory | None = strawberry.field(default=None, description="Kind.")
     urgency: Urgency | None = strawberry.field(default=None, description="Urgency.")
+
+
+def attendance_code(code: RotatingCode) -> AttendanceCodeType:
+    return AttendanceCodeType(
+        code=code.code, valid_until=code.valid_until, qr_svg=qr_svg(code.code)
+    )
 
 
 @strawberry.type
@@ -74,3 +90,43 @@ class Query:
             return []
         ranked = await matching.suggest(row, max(0, min(first, 50)))
         return [SuggestionType.from_suggestion(s) for s in ranked]
+
+    @strawberry.field(
+        description="The confirmation queue: PENDING service records you decide, oldest "
+        "first, each with its `flags`. Organisers: their activities' records and those of "
+        "orders sent to their organisation; dispatchers: order records (of `center` and the "
+        "centres below it, when given); administrators: all.",
+        extensions=[requires(Role.ORG_ADMIN, *STAFF)],
+    )
+    async def pending_service_records(
+        self,
+        info: Info,
+        center: relay.GlobalID | None = None,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[RecordType]:
+        center_id = (decode_id(center, "DispatchCenter") or -1) if center else None
+        try:
+            query = await record_queue.pending_records(info.context.principal, center_id)
+        except AccessError as error:
+            raise access_error(error) from error
+        return await paginate(query, first, after, RecordType.from_model)
+
+    @strawberry.field(
+        description="The rotating attendance code of an order being served, for the "
+        "requester's phone to show (or a dispatcher to read out); null when the order is not "
+        "accepted or in progress. The requester or staff.",
+        extensions=[requires()],
+    )
+    async def order_attendance_code(
+        self, info: Info, order: relay.GlobalID
+    ) -> AttendanceCodeType | None:
+        try:
+            _, code = await service_records.order_code(
+                info.context.principal, decode_id(order, "ServiceOrder") or -1
+            )
+        except DomainError:
+            return None
+        except AccessError as error:
+            raise access_error(error) from error
+        return attendance_code(code)
