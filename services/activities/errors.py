@@ -56,3 +56,5 @@ class ActivityErrorCode(str, Enum):
     ALREADY_CHECKED_IN = "ALREADY_CHECKED_IN"
     NOT_CHECKED_IN = "NOT_CHECKED_IN"
     ALREADY_CHECKED_OUT = "ALREADY_CHECKED_OUT"
+    # The training school: a pass needs the participant's attendance.
+    NOT_ATTENDED = "NOT_ATTENDED"
