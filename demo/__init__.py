@@ -20,6 +20,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from demo.activities import seed_activities
+from demo.attendance import seed_attendance
 from demo.civic import seed_civic
 from demo.dispatch import seed_dispatch
 from demo.rewards import seed_rewards
@@ -442,6 +443,7 @@ async def seed(
     await seed_rewards()
     await seed_timebank()
     await seed_activities()
+    await seed_attendance()
     return {
         "volunteers": await Volunteer.all().count() - before["volunteers"],
         "organizations": await Organization.all().count() - before["organizations"],

@@ -1,8 +1,10 @@
 """Demo activities: recurring weekend activities at the good-person and community stations (the
-seed's free clinics, parent-child reading and free haircuts every Saturday and Sunday), a few
-one-off ones, and the training school's first-aid course, over the four weeks before and after
-today; with confirmed sign-ups (some sessions full, with a waiting list) and the trainees' first
-aid certificates. Idempotent: does nothing once any activity exists."""
+seed's free clinics, parent-child reading and free haircuts every Saturday and Sunday) over the
+past year and the next four weeks, and the training school's first-aid course; with confirmed
+sign-ups (some sessions full, with a waiting list) dealt out to a rota of three quarters of the
+volunteers, a different part of it each weekend day, and the trainees' first-aid certificates.
+Attendance at the past sessions is `demo.attendance`'s. Idempotent: does nothing once any
+activity exists."""
 
 from __future__ import annotations
 
@@ -28,7 +30,13 @@ from models.volunteers import Skill, Volunteer, VolunteerStatus, pack_tags
 from subscriptions.events import atomic
 
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
-WEEKS = 4
+WEEKS_BEFORE = 52
+WEEKS_AFTER = 4
+# The seed's city: 75% of the registered take part. The rest of the pool never serves here.
+ROTA_SHARE = 0.76
+COMMUNITY_HOSTS = 15
+# How far the rota moves on from one weekend day to the next (prime: it cycles through all).
+ROTA_STEP = 61
 # (title, category, positions as (name, quota, required qualifications))
 WEEKEND: list[tuple[str, OrganizationCategory, list[tuple[str, int, list[Skill]]]]] = [
     (
@@ -43,8 +51,8 @@ WEEKEND: list[tuple[str, OrganizationCategory, list[tuple[str, int, list[Skill]]
 
 
 def _weekend_days(today: datetime) -> list[datetime]:
-    start = (today - timedelta(weeks=WEEKS)).date()
-    days = [start + timedelta(days=d) for d in range(WEEKS * 14 + 1)]
+    start = (today - timedelta(weeks=WEEKS_BEFORE)).date()
+    days = [start + timedelta(days=d) for d in range((WEEKS_BEFORE + WEEKS_AFTER) * 7 + 1)]
     return [datetime.combine(d, time(9, 0), CITY_ZONE) for d in days if d.weekday() >= 5]
 
 
@@ -62,11 +70,14 @@ async def seed_activities() -> int:
     pool = [int(i) for i in ids]
     if not stations or not organizations or not pool:
         return 0
+    rota = pool[: max(1, int(len(pool) * ROTA_SHARE))]
     now = datetime.now(UTC)
     added = 0
     async with atomic():
         hosts = [s for s in stations if s.kind == StationKind.GOOD_PERSON_STATION]
-        hosts += [s for s in stations if s.kind != StationKind.GOOD_PERSON_STATION][:8]
+        hosts += [s for s in stations if s.kind != StationKind.GOOD_PERSON_STATION][
+            :COMMUNITY_HOSTS
+        ]
         # Volunteers are dealt out per weekend slot, so nobody serves two activities at once.
         slot_offset = 0
         for index, station in enumerate(hosts):
@@ -83,7 +94,7 @@ async def seed_activities() -> int:
                 recurrence="FREQ=WEEKLY;BYDAY=SA,SU;UNTIL="
                 + (days[-1].strftime("%Y%m%d") if days else ""),
             )
-            added += await _sign_ups(activity, pool, slot_offset, now, full=index % 3 == 0)
+            added += await _sign_ups(activity, rota, slot_offset, now, full=index % 3 == 0)
             slot_offset += sum(q for _, q, _ in positions) + 2
         added += await _training(organizations[0], hosts[0], pool, now)
     return added
@@ -145,12 +156,16 @@ async def _sign_ups(
     activity: Activity, pool: list[int], offset: int, now: datetime, *, full: bool
 ) -> int:
     """Past sessions filled to 60-100%; upcoming ones partly, and a full one has a waiting
-    list. Positions needing a qualification are left to the certified (the training's)."""
+    list. Positions needing a qualification are left to the certified (the training's). Each
+    weekend day the whole rota moves on by ROTA_STEP places, the activities keeping their
+    offsets in it, so nobody serves two activities at once."""
     positions = await ActivityPosition.filter(activity_id=activity.id, required_qualifications="")
+    places = sum(p.quota for p in await ActivityPosition.filter(activity_id=activity.id))
     rows: list[SignUp] = []
-    for session in await ActivitySession.filter(activity_id=activity.id).order_by("starts_at"):
+    sessions = await ActivitySession.filter(activity_id=activity.id).order_by("starts_at")
+    for day, session in enumerate(sessions):
         rng = random.Random(f"activity:{activity.title}:{session.starts_at.isoformat()}")
-        seat = offset
+        seat = offset + day * ROTA_STEP
         confirmed = 0
         for position in positions:
             share = 1.0 if full else rng.uniform(0.6, 1.0)
@@ -172,7 +187,6 @@ async def _sign_ups(
                 )
                 seat += 1
             confirmed += taken
-        places = sum(p.quota for p in await ActivityPosition.filter(activity_id=activity.id))
         await ActivitySession.filter(id=session.id).update(openings=max(places - confirmed, 0))
     await SignUp.bulk_create(rows)
     return len(rows)
@@ -212,6 +226,8 @@ async def _training(
                 status=SignUpStatus.CONFIRMED,
                 starts_at=session.starts_at,
                 ends_at=session.ends_at,
+                checked_in_at=session.starts_at - timedelta(minutes=5),
+                checked_out_at=session.ends_at,
                 completed_at=marked,
                 passed=i % 8 != 0,
             )

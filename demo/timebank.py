@@ -48,7 +48,11 @@ async def _file_records() -> list[int]:
     checking out would have filed it; returns their ids."""
     served = (
         OrderAssignment.filter(status=AssignmentStatus.CHECKED_OUT, volunteer_id__not_isnull=True)
-        .exclude(id__in=Subquery(ServiceRecord.all().values("assignment_id")))
+        .exclude(
+            id__in=Subquery(
+                ServiceRecord.filter(assignment_id__not_isnull=True).values("assignment_id")
+            )
+        )
         .select_related("order")
     )
     ids = []

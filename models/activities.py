@@ -192,6 +192,11 @@ class SignUp(Model):
     # Training: the trainer's mark; a pass grants the activity's qualification.
     completed_at = fields.DatetimeField(null=True)
     passed = fields.BooleanField(null=True)
+    # Attendance (services/activities/attendance.py): a check-out files the service record.
+    checked_in_at = fields.DatetimeField(null=True)
+    checked_out_at = fields.DatetimeField(null=True)
+    # RecordFlag values (packed) of the check-in; null when there were none.
+    checkin_flags = fields.CharField(max_length=128, null=True)
 
     class Meta:
         table = "activity_sign_up"

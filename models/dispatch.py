@@ -10,6 +10,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from models.accounts import User
+    from models.activities import SignUp
     from models.geography import Community, District
     from models.organizations import Organization
     from models.volunteers import Volunteer
@@ -80,6 +81,20 @@ class RecordStatus(str, Enum):
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
     REJECTED = "REJECTED"
+
+
+class RecordFlag(str, Enum):
+    """What the confirmer should look at before counting a record's hours."""
+
+    # Checked out later than the window's end (and its tolerance): the hours were cut at the end.
+    BEYOND_WINDOW = "BEYOND_WINDOW"
+    # The volunteer has another record (pending or confirmed) for part of the same time.
+    OVERLAPS = "OVERLAPS"
+    # Checked in or out beyond the place's radius, within the tolerance that is still accepted.
+    FAR_CHECK_IN = "FAR_CHECK_IN"
+    FAR_CHECK_OUT = "FAR_CHECK_OUT"
+    # Hours typed by a person (a correction the volunteer asked for) rather than attended.
+    MANUAL = "MANUAL"
 
 
 class DispatchCenter(Model):
@@ -215,6 +230,9 @@ class OrderAssignment(Model):
     responded_at = fields.DatetimeField(null=True)
     checked_in_at = fields.DatetimeField(null=True)
     checked_out_at = fields.DatetimeField(null=True)
+    # RecordFlag values (packed) of the check-in, carried into the record at check-out. Null
+    # rather than '' so that the column can be added to a table with rows on SQLite.
+    checkin_flags = fields.CharField(max_length=128, null=True)
 
     class Meta:
         table = "order_assignment"
@@ -245,17 +263,29 @@ class OrderTransition(Model):
 
 
 class ServiceRecord(Model):
-    """Hours served, from check-in to check-out, which count once confirmed."""
+    """Hours served, from check-in to check-out, which count once confirmed.
+
+    Served on an order (an assignment) or at an activity's session (a sign-up), exactly one."""
 
     id = fields.IntField(primary_key=True)
-    assignment: fields.OneToOneRelation[OrderAssignment] = fields.OneToOneField(
-        "models.OrderAssignment", related_name="record", on_delete=fields.CASCADE
+    assignment: fields.OneToOneNullableRelation[OrderAssignment] = fields.OneToOneField(
+        "models.OrderAssignment", related_name="record", null=True, on_delete=fields.CASCADE
     )
-    assignment_id: int
-    order: fields.ForeignKeyRelation[ServiceOrder] = fields.ForeignKeyField(
-        "models.ServiceOrder", related_name="records", on_delete=fields.CASCADE
+    assignment_id: int | None
+    order: fields.ForeignKeyNullableRelation[ServiceOrder] = fields.ForeignKeyField(
+        "models.ServiceOrder", related_name="records", null=True, on_delete=fields.CASCADE
     )
-    order_id: int
+    order_id: int | None
+    sign_up: fields.OneToOneNullableRelation[SignUp] = fields.OneToOneField(
+        "models.SignUp", related_name="record", null=True, on_delete=fields.CASCADE
+    )
+    sign_up_id: int | None
+    # The organising organisation of an activity's record, kept here so its organisers' queue
+    # (pendingServiceRecords) is one indexed filter.
+    organization: fields.ForeignKeyNullableRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="activity_records", null=True, on_delete=fields.SET_NULL
+    )
+    organization_id: int | None
     volunteer: fields.ForeignKeyRelation[Volunteer] = fields.ForeignKeyField(
         "models.Volunteer", related_name="service_records", on_delete=fields.RESTRICT
     )
@@ -273,6 +303,9 @@ class ServiceRecord(Model):
     decided_by_id: int | None
     decided_at = fields.DatetimeField(null=True)
     decision_note = fields.CharField(max_length=500, default="")
+    # RecordFlag values (packed `|A|B|`); null when nothing is odd (and for records filed before
+    # attendance was checked).
+    flags = fields.CharField(max_length=128, null=True)
 
     class Meta:
         table = "service_record"
@@ -286,4 +319,5 @@ class ServiceRecord(Model):
             ("status", "ended_at", "volunteer_id", "hours"),
             ("status", "decided_at", "id"),
             ("status", "volunteer_id", "ended_at", "hours"),
+            ("status", "organization_id", "id"),
         )

@@ -238,6 +238,17 @@ class Settings(BaseSettings):
     activity_publish_needs_approval: Flag = False
     activity_cancel_cutoff_minutes: int = Field(default=120, ge=0, le=14 * 24 * 60)
     activity_max_sessions: int = Field(default=200, ge=1, le=1000)
+    # Attendance (proof of service, services/common/presence.py): the rotating code's time step
+    # (the current and the previous code are accepted), how early before and late after the
+    # session's or order's window a check-in/out is accepted, how far beyond the place's radius
+    # a position is still accepted (and flagged for the confirmer), and the shortest attendance
+    # that files a record.
+    attendance_code_step_seconds: int = Field(default=60, ge=30, le=300)
+    attendance_window_tolerance_minutes: int = Field(default=15, ge=0, le=120)
+    attendance_far_tolerance_m: int = Field(default=300, ge=0, le=5000)
+    attendance_min_minutes: int = Field(default=5, ge=1, le=120)
+    # A service order has an address, not a check-in radius: this one.
+    attendance_order_radius_m: int = Field(default=200, ge=20, le=2000)
     # Certificates of service: whether platform administrators may issue on an organisation's
     # behalf, the CJK TrueType font (.ttf or .ttc, Debian's fonts-wqy-microhei by default) the
     # PDF embeds, and the public address its QR code and verification link point to.

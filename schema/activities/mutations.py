@@ -328,7 +328,8 @@ class Mutation:
 
     @strawberry.mutation(
         description="Mark a training participant's result once the session has begun (the "
-        "trainer: an admin of the organising organisation); a pass grants the qualification.",
+        "trainer: an admin of the organising organisation); a pass, which needs the "
+        "participant's check-in (NOT_ATTENDED), grants the qualification.",
         extensions=[requires()],
     )
     async def record_training_result(

@@ -315,6 +315,10 @@ class SignUpType(relay.Node):
         description="Training: when the trainer marked the result."
     )
     passed: bool | None = strawberry.field(description="Training: whether the volunteer passed.")
+    checked_in_at: datetime | None = strawberry.field(description="When the volunteer checked in.")
+    checked_out_at: datetime | None = strawberry.field(
+        description="When the volunteer checked out (filing the service record)."
+    )
     row: strawberry.Private[SignUp]
 
     @classmethod
@@ -329,6 +333,8 @@ class SignUpType(relay.Node):
             note=row.note,
             completed_at=row.completed_at,
             passed=row.passed,
+            checked_in_at=row.checked_in_at,
+            checked_out_at=row.checked_out_at,
             row=row,
         )
 

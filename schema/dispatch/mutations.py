@@ -7,6 +7,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from models.accounts import Role
 from models.dispatch import OrderAssignment, ServiceCategory, ServiceOrder, ServiceRecord, Urgency
 from models.volunteers import Skill
 from schema.core.context import Info
@@ -16,14 +17,18 @@ from schema.core.relay import decode_id
 from schema.dispatch.types import (
     AssignmentPayload,
     AssignmentType,
+    ConfirmServiceRecordsPayload,
+    DispatchError,
     OrderPayload,
     OrderType,
+    RecordRefusal,
     RecordType,
     ServiceRecordPayload,
 )
 from schema.volunteers.mutations import GeoPointInput
 from services import geography
 from services.common.errors import DomainError
+from services.common.presence import Proof
 from services.dispatch import STAFF, assignments, orders, places, service_records
 from services.dispatch.errors import DispatchErrorCode
 from subscriptions.events import encode_cursor
@@ -115,6 +120,26 @@ class OrderActionInput:
 class AssignmentActionInput:
     assignment: relay.GlobalID = strawberry.field(description="The assignment.")
     reason: str = strawberry.field(default="", description="Why (declines).")
+    code: str | None = strawberry.field(
+        default=None,
+        description="Check-in/out: the rotating code shown by the requester's phone "
+        "(`orderAttendanceCode`). This and/or `location` proves presence.",
+    )
+    location: GeoPointInput | None = strawberry.field(
+        default=None,
+        description="Check-in/out: where the volunteer's phone is; within "
+        "ATTENDANCE_ORDER_RADIUS_M of the order's location (a little farther is flagged).",
+    )
+
+    def proof(self) -> Proof:
+        where = self.location
+        return Proof(self.code, where.lat if where else None, where.lng if where else None)
+
+
+@strawberry.input(description="Records to confirm at once (at most 100).")
+class ConfirmServiceRecordsInput:
+    records: list[relay.GlobalID] = strawberry.field(description="The service records.")
+    note: str = strawberry.field(default="", description="Remark for each.")
 
 
 @strawberry.input(description="An order offered to your organisation.")
@@ -260,22 +285,50 @@ class Mutation:
         return await _assignment(assignments.decline(who, assignment_id, input.reason))
 
     @strawberry.mutation(
-        description="Check in on arrival (the assigned volunteer).", extensions=[requires()]
+        description="Check in on arrival (the assigned volunteer), proving presence with the "
+        "code shown on site and/or a position near the order's location, from "
+        "ATTENDANCE_WINDOW_TOLERANCE_MINUTES before the window. Refusals: PROOF_REQUIRED, "
+        "CODE_INVALID, CODE_EXPIRED, TOO_FAR, OUTSIDE_WINDOW, INVALID_LOCATION.",
+        extensions=[requires()],
     )
     async def check_in(self, info: Info, input: AssignmentActionInput) -> AssignmentPayload:
         who = info.context.principal
-        return await _assignment(
-            service_records.check_in(who, decode_id(input.assignment, "OrderAssignment") or -1)
-        )
+        assignment_id = decode_id(input.assignment, "OrderAssignment") or -1
+        return await _assignment(service_records.check_in(who, assignment_id, input.proof()))
 
     @strawberry.mutation(
-        description="Check out; files the hours as a PENDING service record.",
+        description="Check out, on site as at check-in; files the hours, clipped to the "
+        "order's window and flagged where odd, as a PENDING service record (TOO_SHORT before "
+        "ATTENDANCE_MIN_MINUTES of the window are served).",
         extensions=[requires()],
     )
     async def check_out(self, info: Info, input: AssignmentActionInput) -> ServiceRecordPayload:
         who = info.context.principal
-        return await _record(
-            service_records.check_out(who, decode_id(input.assignment, "OrderAssignment") or -1)
+        assignment_id = decode_id(input.assignment, "OrderAssignment") or -1
+        return await _record(service_records.check_out(who, assignment_id, input.proof()))
+
+    @strawberry.mutation(
+        description="Confirm many pending records at once, each in its own transaction: "
+        "partial success, with each refusal coded per record (RECORD_NOT_FOUND, "
+        "RECORD_ALREADY_DECIDED, NOT_DECIDER). A record confirmed twice counts once.",
+        extensions=[requires(Role.ORG_ADMIN, *STAFF)],
+    )
+    async def confirm_service_records(
+        self, info: Info, input: ConfirmServiceRecordsInput
+    ) -> ConfirmServiceRecordsPayload:
+        who = info.context.principal
+        ids = [decode_id(g, "ServiceRecord") or -1 for g in input.records]
+        try:
+            outcome = await service_records.confirm_many(who, ids, input.note)
+        except DomainError as error:
+            return ConfirmServiceRecordsPayload.failed(error.problems)
+        named = dict(zip(ids, input.records, strict=True))
+        return ConfirmServiceRecordsPayload(
+            confirmed=[RecordType.from_model(r) for r in outcome.confirmed],
+            refused=[
+                RecordRefusal(record=named[pk], error=DispatchError.listed(e.problems)[0])
+                for pk, e in outcome.refused
+            ],
         )
 
     @strawberry.mutation(

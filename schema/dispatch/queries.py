@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from models.accounts import Role
 from models.dispatch import (
     DispatchCenter,
     OrderAssignment,
@@ -13,6 +14,7 @@ from models.dispatch import (
     Urgency,
 )
 from schema.core.context import Info
+from schema.core.errors import access_error
 from schema.core.permissions import requires
 from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
@@ -26,12 +28,15 @@ from schema.core.relay import (
 from schema.dispatch.loaders import ORDER
 from schema.dispatch.types import (
     AssignmentType,
+    AttendanceCodeType,
     DispatchCenterType,
     OrderType,
     RecordType,
     SuggestionType,
 )
-from services.dispatch import STAFF, matching, orders, places
+from services.common.errors import AccessError, DomainError
+from services.common.presence import RotatingCode, qr_svg
+from services.dispatch import STAFF, matching, orders, places, record_queue, service_records
 from services.volunteers import lookups as volunteer_lookups
 
 
@@ -48,6 +53,12 @@ class OrderFilter:
     )
     requester: relay.GlobalID | None = strawberry.field(
         default=None, description="Orders this User requested (narrows, like `volunteer`)."
+    )
+
+
+def attendance_code(code: RotatingCode) -> AttendanceCodeType:
+    return AttendanceCodeType(
+        code=code.code, valid_until=code.valid_until, qr_svg=qr_svg(code.code)
     )
 
 
@@ -155,3 +166,46 @@ class Query:
             return []
         ranked = await matching.suggest(row, max(0, min(page_size(first, 10), 50)))
         return [SuggestionType.from_suggestion(s) for s in ranked]
+
+    @strawberry.field(
+        description="The confirmation queue: PENDING service records you decide, oldest "
+        "first, each with its `flags`. Organisers: their activities' records and those of "
+        "orders sent to their organisation; dispatchers: order records (of `dispatchCenter` "
+        "and the centres below it, when given); administrators: all.",
+        extensions=[requires(Role.ORG_ADMIN, *STAFF)],
+    )
+    async def pending_service_records(
+        self,
+        info: Info,
+        dispatch_center: relay.GlobalID | None = None,
+        first: PageSize = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[RecordType]:
+        center_id = optional_id_of(
+            dispatch_center, "DispatchCenter", "Query.pendingServiceRecords(dispatchCenter:)"
+        )
+        try:
+            query = await record_queue.pending_records(info.context.principal, center_id)
+        except AccessError as error:
+            raise access_error(error) from error
+        return await paginate(query, first, after, RecordType.from_model)
+
+    @strawberry.field(
+        description="The rotating attendance code of an order being served, for the "
+        "requester's phone to show (or a dispatcher to read out); null when the order is not "
+        "accepted or in progress. The requester or staff.",
+        extensions=[requires()],
+    )
+    async def order_attendance_code(
+        self, info: Info, order: relay.GlobalID
+    ) -> AttendanceCodeType | None:
+        try:
+            _, code = await service_records.order_code(
+                info.context.principal,
+                id_of(order, "ServiceOrder", "Query.orderAttendanceCode(order:)"),
+            )
+        except DomainError:
+            return None
+        except AccessError as error:
+            raise access_error(error) from error
+        return attendance_code(code)

@@ -14,6 +14,7 @@ from models.dispatch import (
     DispatchCenter,
     OrderAssignment,
     OrderStatus,
+    RecordFlag,
     RecordStatus,
     ServiceCategory,
     ServiceOrder,
@@ -58,6 +59,13 @@ strawberry.enum(Urgency, description="How soon help is needed.")
 strawberry.enum(OrderStatus, description="Where an order is in its life.")
 strawberry.enum(AssignmentStatus, description="An assignment's state.")
 strawberry.enum(RecordStatus, description="Whether hours count yet.")
+strawberry.enum(
+    RecordFlag,
+    description="An anomaly of a service record, shown to the confirmer: BEYOND_WINDOW (checked "
+    "out after the window: the hours were cut at its end), OVERLAPS (another record of the "
+    "volunteer covers part of the time), FAR_CHECK_IN / FAR_CHECK_OUT (beyond the place's radius, "
+    "within the accepted tolerance), MANUAL (hours typed by a person, not attended).",
+)
 strawberry.enum(DispatchErrorCode, description="Why dispatch refused.")
 strawberry.enum(DispatchEventType, description="What happened.")
 
@@ -280,15 +288,30 @@ class OrderType(relay.Node):
         return OrderPaymentType.from_model(row) if row else None
 
 
-@strawberry.type(name="ServiceRecord", description="Hours served on an order.")
+@strawberry.type(
+    name="ServiceRecord", description="Hours served on an order or at an activity's session."
+)
 class RecordType(relay.Node):
     id: relay.NodeID[int]
     status: RecordStatus = strawberry.field(description="Pending until decided.")
-    hours: Decimal = strawberry.field(description="Hours, two decimals.")
-    started_at: datetime = strawberry.field(description="Check-in.")
-    ended_at: datetime = strawberry.field(description="Check-out.")
+    hours: Decimal = strawberry.field(
+        description="Hours, two decimals: the attendance clipped to the order's or session's "
+        "window (once confirmed, the hours counted)."
+    )
+    started_at: datetime = strawberry.field(description="Check-in (from the window's start).")
+    ended_at: datetime = strawberry.field(description="Check-out (until the window's end).")
     correction_hours: Decimal | None = strawberry.field(description="Hours the volunteer asks for.")
     correction_note: str = strawberry.field(description="Why.")
+    flags: list[RecordFlag] = strawberry.field(
+        description="What the confirmer should look at before counting it; empty when nothing "
+        "is odd."
+    )
+    order_id: relay.GlobalID | None = strawberry.field(
+        description="The order served; null for an activity's record."
+    )
+    sign_up_id: relay.GlobalID | None = strawberry.field(
+        description="The activity sign-up attended; null for an order's record."
+    )
 
     row: strawberry.Private[ServiceRecord]
 
@@ -305,6 +328,11 @@ class RecordType(relay.Node):
             ),
             correction_note=row.correction_note,
             row=row,
+            flags=[RecordFlag(f) for f in unpack_tags(row.flags or "")],
+            order_id=relay.GlobalID("ServiceOrder", str(row.order_id)) if row.order_id else None,
+            sign_up_id=relay.GlobalID("ActivitySignUp", str(row.sign_up_id))
+            if row.sign_up_id
+            else None,
         )
 
     @classmethod
@@ -315,8 +343,13 @@ class RecordType(relay.Node):
         rows = await visible_records(info.context, ids)
         return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
-    @strawberry.field(description="The order served; whoever sees the record sees its order.")
-    async def order(self, info: Info) -> OrderType:
+    @strawberry.field(
+        description="The order served (null for an activity's record); whoever sees the "
+        "record sees its order."
+    )
+    async def order(self, info: Info) -> OrderType | None:
+        if self.row.order_id is None:
+            return None
         row = await ORDER.load(info, self.row.order_id)
         assert row is not None  # a service record's order is never deleted
         return OrderType.from_model(row)
@@ -444,3 +477,30 @@ class AssignmentPayload(Payload[DispatchError]):
 @payload_type(description="The service record after the change, or why nothing changed.")
 class ServiceRecordPayload(Payload[DispatchError]):
     record: RecordType | None = strawberry.field(default=None, description="Null on errors.")
+
+
+@strawberry.type(description="A record that was not confirmed, and why.")
+class RecordRefusal:
+    record: relay.GlobalID = strawberry.field(description="The record named.")
+    error: DispatchError = strawberry.field(description="Why it was not confirmed.")
+
+
+@payload_type(description="What a bulk confirmation did: the records confirmed and the refusals.")
+class ConfirmServiceRecordsPayload(Payload[DispatchError]):
+    confirmed: list[RecordType] = strawberry.field(
+        default_factory=list, description="Confirmed now, each counted once."
+    )
+    refused: list[RecordRefusal] = strawberry.field(
+        default_factory=list, description="Each record not confirmed, with its coded reason."
+    )
+
+
+@strawberry.type(
+    name="AttendanceCode", description="The rotating code to show on site, and its QR symbol."
+)
+class AttendanceCodeType:
+    code: str = strawberry.field(description="Eight characters; volunteers scan or type it.")
+    valid_until: datetime = strawberry.field(
+        description="When the next code replaces it (this one is still accepted one step more)."
+    )
+    qr_svg: str = strawberry.field(description="The code as a QR symbol, an SVG document.")

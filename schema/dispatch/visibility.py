@@ -2,8 +2,8 @@
 order. Dispatchers and administrators see all; a requester those of their own orders; a
 volunteer the assignments of the orders they serve (`ServiceOrder.assignments` lists them all)
 and their own service records; an organisation's admins the assignments their organisation
-holds and the records they may decide (of their members, or of orders sent to them). A wall
-screen sees none: the wall shows no one's service."""
+holds and the records they may decide (of their members, of orders sent to them, or of their
+activities). A wall screen sees none: the wall shows no one's service."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ async def visible_records(context: Context, ids: Iterable[int]) -> dict[int, Ser
             Q(order__requester_id=principal.user_id)
             | Q(volunteer_id=await _volunteer_id(context))
             | Q(order__organization_id__in=managed)
+            | Q(organization_id__in=managed)
             | Q(volunteer_id__in=Subquery(members.values("volunteer_id")))
         )
     return {row.id: row for row in await query}

@@ -1,7 +1,8 @@
 """Volunteer activities (志愿服务项目): what every part of the domain shares — its events and
 their topic, and the look-ups with their coded refusals. The rules live in the modules named by
 what they hold: `catalogue` (publishing an activity and its sessions), `sign_ups`, `training`
-(the training school's certificates), `discovery` (the lists) and `calendar` (iCalendar feeds).
+(the training school's certificates), `discovery` (the lists), `calendar` (iCalendar feeds)
+and `attendance` (check-in and check-out, which file the service record).
 
 Lock order everywhere: the session row, then the volunteer row, then sign-ups — the same as
 dispatch's order row, then volunteers, so a sign-up and an assignment never deadlock."""
@@ -34,6 +35,8 @@ class ActivityEventType(str, Enum):
     SIGN_UP_REJECTED = "SIGN_UP_REJECTED"
     SIGN_UP_REMOVED = "SIGN_UP_REMOVED"
     TRAINING_COMPLETED = "TRAINING_COMPLETED"
+    CHECKED_IN = "CHECKED_IN"
+    CHECKED_OUT = "CHECKED_OUT"
 
 
 ACTIVITY_EVENT_TYPES = frozenset(t.value for t in ActivityEventType)

@@ -21,10 +21,11 @@ from models.activities import (
 from models.organizations import OrganizationCategory
 from models.volunteers import Skill, Volunteer
 from services.activities.errors import ActivityErrorCode
+from services.common.distance import haversine_meters
 from services.common.errors import Collector
 from services.common.principal import Principal
 from services.organizations import lookups as organization_lookups
-from services.stations import Box, haversine_meters
+from services.stations import Box
 from services.volunteers import CITY_BOUNDS
 
 # What everybody sees; drafts and submissions only their organisation's admins.

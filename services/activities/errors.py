@@ -45,3 +45,16 @@ class ActivityErrorCode(str, Enum):
     SESSION_NOT_STARTED = "SESSION_NOT_STARTED"
     NOTE_TOO_LONG = "NOTE_TOO_LONG"
     INVALID_FILTER = "INVALID_FILTER"
+    # Attendance: proof of presence (services/common/presence.py) and the sign-up's state.
+    PROOF_REQUIRED = "PROOF_REQUIRED"
+    CODE_INVALID = "CODE_INVALID"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    TOO_FAR = "TOO_FAR"
+    OUTSIDE_WINDOW = "OUTSIDE_WINDOW"
+    TOO_SHORT = "TOO_SHORT"
+    NOT_SIGNED_UP = "NOT_SIGNED_UP"
+    ALREADY_CHECKED_IN = "ALREADY_CHECKED_IN"
+    NOT_CHECKED_IN = "NOT_CHECKED_IN"
+    ALREADY_CHECKED_OUT = "ALREADY_CHECKED_OUT"
+    # The training school: a pass needs the participant's attendance.
+    NOT_ATTENDED = "NOT_ATTENDED"

@@ -1,6 +1,7 @@
 """The training school (一校): a TRAINING activity's trainer (an admin of its organisation)
-marks each confirmed participant's result once the session has begun; a pass grants the
-activity's qualification, valid for its number of days from then."""
+marks each confirmed participant's result once the session has begun; a pass, which needs the
+participant's attendance (a check-in proven on site, services/activities/attendance.py), grants
+the activity's qualification, valid for its number of days from then."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ async def record_result(
     if found.starts_at > now:
         raise DomainError(
             ActivityErrorCode.SESSION_NOT_STARTED, "Mark results once the session has begun."
+        )
+    if passed and found.checked_in_at is None:
+        raise DomainError(
+            ActivityErrorCode.NOT_ATTENDED,
+            "A pass needs the participant's attendance: they never checked in.",
+            "signUp",
         )
     async with atomic() as tx:
         # The status condition makes a second, concurrent mark of the same sign-up fail.

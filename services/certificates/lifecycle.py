@@ -16,6 +16,7 @@ from models.volunteers import Volunteer
 from services.certificates.errors import CertificateErrorCode
 from services.certificates.records import (
     CITY_ZONE,
+    category_of,
     recording_organizations,
     records_of,
     total_hours,
@@ -235,7 +236,7 @@ async def issue(principal: Principal, issuance: Issuance) -> Certificate:
         {
             "recordId": r.id,
             "orderId": r.order_id,
-            "category": r.order.category.value,
+            "category": category_of(r),
             "date": r.ended_at.astimezone(CITY_ZONE).date().isoformat(),
             "hours": str(r.hours),
         }

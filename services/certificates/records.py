@@ -1,5 +1,6 @@
-"""Which confirmed service an organisation recorded: the records of orders it was given, or of
-assignments made to it. Only that organisation certifies them ("whoever records, certifies")."""
+"""Which confirmed service an organisation recorded: the records of orders it was given, of
+assignments made to it, or of its activities. Only that organisation certifies them ("whoever
+records, certifies")."""
 
 from __future__ import annotations
 
@@ -35,15 +36,17 @@ def confirmed_in_period(volunteer_id: int, start: date, end: date) -> QuerySet[S
 
 
 def recorded_by(organization_id: int) -> Q:
-    return Q(order__organization_id=organization_id) | Q(
-        assignment__organization_id=organization_id
+    return (
+        Q(order__organization_id=organization_id)
+        | Q(assignment__organization_id=organization_id)
+        | Q(organization_id=organization_id)
     )
 
 
 async def recording_organizations(volunteer_id: int, start: date, end: date) -> list[int]:
     """Every organisation that recorded some of the volunteer's confirmed service in the period."""
     rows = await confirmed_in_period(volunteer_id, start, end).values_list(
-        "order__organization_id", "assignment__organization_id"
+        "order__organization_id", "assignment__organization_id", "organization_id"
     )
     return sorted({int(o) for row in rows for o in row if o is not None})
 
@@ -52,7 +55,15 @@ async def records_of(
     volunteer_id: int, organization_id: int, start: date, end: date
 ) -> list[ServiceRecord]:
     query = confirmed_in_period(volunteer_id, start, end).filter(recorded_by(organization_id))
-    return await query.select_related("order").order_by("ended_at", "id")
+    return await query.select_related("order", "sign_up__activity").order_by("ended_at", "id")
+
+
+def category_of(record: ServiceRecord) -> str:
+    """What kind of service the record was: its order's category, or its activity's."""
+    if record.order is not None:
+        return record.order.category.value
+    assert record.sign_up is not None
+    return record.sign_up.activity.category.value
 
 
 def total_hours(records: list[ServiceRecord]) -> Decimal:

@@ -29,11 +29,12 @@ from models.geography import Community, District
 from services.civic import photos as civic_photos
 from services.civic.errors import CivicErrorCode
 from services.civic.events import record
+from services.common.distance import haversine_meters
 from services.common.errors import Collector, NotAuthenticated, NotPermitted
 from services.common.identity import normalise_phone
 from services.common.principal import Principal, Scope
 from services.dispatch import STAFF, route
-from services.stations import Box, haversine_meters
+from services.stations import Box
 from services.volunteers import CITY_BOUNDS
 from subscriptions.events import atomic
 

@@ -44,3 +44,13 @@ class DispatchErrorCode(str, Enum):
     INVALID_ESCALATION = "INVALID_ESCALATION"
     INVALID_PARENT = "INVALID_PARENT"
     INVALID_LEVEL = "INVALID_LEVEL"
+    # Proof of presence (services/common/presence.py) at check-in and check-out.
+    PROOF_REQUIRED = "PROOF_REQUIRED"
+    CODE_INVALID = "CODE_INVALID"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    TOO_FAR = "TOO_FAR"
+    OUTSIDE_WINDOW = "OUTSIDE_WINDOW"
+    TOO_SHORT = "TOO_SHORT"
+    # Confirming in bulk: who may not decide this record, and the most records at once.
+    NOT_DECIDER = "NOT_DECIDER"
+    TOO_MANY_RECORDS = "TOO_MANY_RECORDS"

@@ -25,6 +25,7 @@ from models.organizations import Organization
 from models.stations import Station, StationKind
 from models.volunteers import pack_tags
 from services.audit import Actor, snapshot
+from services.common.distance import EARTH_RADIUS_METERS, haversine_meters
 from services.common.errors import Collector, DomainError, NotPermitted
 from services.common.principal import Principal
 from services.organizations import lookups as organization_lookups
@@ -48,7 +49,6 @@ STATION_FIELDS = (
 CIRCLE_MINUTES = 10
 MAX_WALKING_MINUTES = 60
 MAX_NEARBY_RESULTS = 100
-EARTH_RADIUS_METERS = 6_371_008.8
 # How far beyond the circle coverage still looks for a community's nearest station; a
 # community farther than this from every station reports no distance.
 COVERAGE_SEARCH_MARGIN_METERS = 5_000.0
@@ -57,15 +57,6 @@ COVERAGE_SEARCH_MARGIN_METERS = 5_000.0
 CIRCLE_KINDS = tuple(kind for kind in StationKind if kind != StationKind.DISPATCH_CENTER)
 # About a centimetre: keeps a point exactly on the circle inside the prefilter despite rounding.
 _BOX_SLACK_DEGREES = 1e-7
-
-
-def haversine_meters(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance between two WGS-84 points, in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lng2 - lng1)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(h)))
 
 
 def walking_minutes(meters: float) -> float:

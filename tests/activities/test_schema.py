@@ -216,9 +216,10 @@ async def test_a_trainer_certifies_first_aid_and_a_position_requiring_it_then_ac
             volunteer,
         )
     )["signUpForActivity"]["signUp"]
-    # The course begins.
+    # The course begins, and the learner checks in (tests/activities/test_weekend_clinic.py
+    # does it with the code on site).
     await SignUp.filter(activity_id=int(_pk(course["id"]))).update(
-        starts_at=datetime.now(UTC) - timedelta(minutes=1)
+        starts_at=datetime.now(UTC) - timedelta(minutes=1), checked_in_at=datetime.now(UTC)
     )
     marked = (await data_of(RESULT, {"id": seat["id"]}, admin))["recordTrainingResult"]
     assert marked["errors"] == [], marked

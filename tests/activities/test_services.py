@@ -354,6 +354,11 @@ async def test_a_passed_training_certifies_and_the_position_then_accepts() -> No
     (other,) = await volunteers(1, "trainer-impostor")
     with pytest.raises(NotPermitted):
         await training.record_result(other, seat.id, True)
+    # No pass without attendance; the participant then checks in (on site, as a session's).
+    assert await refused(training.record_result(admin, seat.id, True)) == (
+        ActivityErrorCode.NOT_ATTENDED
+    )
+    await SignUp.filter(id=seat.id).update(checked_in_at=datetime.now(UTC))
     marked, granted = await training.record_result(admin, seat.id, True)
     assert marked.passed is True and granted is not None
     assert granted.skill == Skill.FIRST_AID

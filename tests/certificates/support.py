@@ -10,7 +10,7 @@ from models.accounts import Role, User
 from services import accounts
 from services.common.principal import Principal
 from services.dispatch import assignments, service_records
-from tests.dispatch.support import assignment_of, huicheng_order, make_centers
+from tests.dispatch.support import assignment_of, attend, huicheng_order, make_centers
 from tests.support import make_organization, make_user, make_volunteer
 
 
@@ -36,10 +36,7 @@ async def serve(world: World, organization_id: int | None, minutes: int = 150) -
     assignment_id = await assignment_of(order_id, world.volunteer_id)
     await assignments.accept(world.volunteer, assignment_id)
     start = datetime.now(UTC) - timedelta(minutes=minutes)
-    await service_records.check_in(world.volunteer, assignment_id, now=start)
-    record = await service_records.check_out(
-        world.volunteer, assignment_id, now=start + timedelta(minutes=minutes)
-    )
+    record = await attend(world.volunteer, assignment_id, start, start + timedelta(minutes=minutes))
     await service_records.confirm(world.dispatcher, record.id)
     return record.id
 

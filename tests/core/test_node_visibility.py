@@ -15,8 +15,8 @@ from models.dispatch import ServiceRecord
 from models.organizations import Membership, MembershipStatus
 from services import organizations
 from services.common.principal import ANONYMOUS, Principal
-from services.dispatch import assignments, service_records
-from tests.dispatch.support import assigned_order, make_centers, people
+from services.dispatch import assignments
+from tests.dispatch.support import assigned_order, attend, make_centers, people
 from tests.support import gql, make_organization, make_user, make_volunteer
 
 NODE = "query ($id: ID!) { node(id: $id) { id } }"
@@ -54,8 +54,7 @@ async def service() -> dict[str, Any]:
     order_id, assignment_id = await assigned_order(who)
     await assignments.accept(who["volunteer"], assignment_id)
     start = datetime.now(UTC)
-    await service_records.check_in(who["volunteer"], assignment_id, now=start)
-    await service_records.check_out(who["volunteer"], assignment_id, now=start + timedelta(hours=2))
+    await attend(who["volunteer"], assignment_id, start, start + timedelta(hours=2))
     record = await ServiceRecord.get(assignment_id=assignment_id)
     _, founder, _ = await make_volunteer("founder")
     organization_id = await make_organization(founder)

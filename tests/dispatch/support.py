@@ -6,13 +6,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.accounts import Role
-from models.dispatch import CenterCoverage, CenterLevel, DispatchCenter, ServiceCategory
+from models.dispatch import (
+    CenterCoverage,
+    CenterLevel,
+    DispatchCenter,
+    OrderAssignment,
+    ServiceCategory,
+    ServiceOrder,
+    ServiceRecord,
+)
 from models.geography import Community, District
+from services.common.presence import Proof
 from services.common.principal import Principal
-from services.dispatch import assignments, orders
+from services.dispatch import assignments, orders, service_records
 from tests.support import make_user, make_volunteer
 
 HUICHENG_LAT, HUICHENG_LNG = 23.0837, 114.3828
+# The volunteer's phone at the order's address: proof of presence by position.
+AT_ORDER = Proof(lat=HUICHENG_LAT, lng=HUICHENG_LNG)
 
 
 async def make_centers() -> dict[str, DispatchCenter]:
@@ -78,3 +89,17 @@ async def assigned_order(who: dict[str, Any]) -> tuple[int, int]:
     order_id = await huicheng_order(who["resident"])
     await assignments.assign(who["dispatcher"], order_id, [who["volunteer_id"]])
     return order_id, await assignment_of(order_id, who["volunteer_id"])
+
+
+async def attend(
+    volunteer: Principal, assignment_id: int, start: datetime, end: datetime
+) -> ServiceRecord:
+    """Checks in at `start` and out at `end`, on site, with the order's window moved to be
+    exactly that (orders are submitted for the future; the service here may be in the past)."""
+    assignment = await OrderAssignment.get(id=assignment_id)
+    await ServiceOrder.filter(id=assignment.order_id).update(window_start=start, window_end=end)
+    await OrderAssignment.filter(order_id=assignment.order_id).update(
+        window_start=start, window_end=end
+    )
+    await service_records.check_in(volunteer, assignment_id, AT_ORDER, now=start)
+    return await service_records.check_out(volunteer, assignment_id, AT_ORDER, now=end)

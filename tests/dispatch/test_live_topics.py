@@ -47,7 +47,9 @@ mutation Decline($id: ID!) {
 }"""
 CHECK_IN = """
 mutation CheckIn($id: ID!) {
-  checkIn(input: {assignment: $id}) { assignment { status } errors { code } }
+  checkIn(input: {assignment: $id, location: {lat: 23.0837, lng: 114.3828}}) {
+    assignment { status } errors { code }
+  }
 }"""
 CANCEL = """
 mutation Cancel($id: ID!) {
@@ -132,7 +134,8 @@ async def test_a_volunteer_sees_their_own_new_assignment_and_its_changes_and_nob
     await make_centers()
     who = await people()
     _, other, other_id = await make_volunteer("volunteer2")
-    mine = await huicheng_order(who["resident"], hours_from_now=2)
+    # Under way: the volunteer checks in now.
+    mine = await huicheng_order(who["resident"], hours_from_now=-1)
     theirs = await huicheng_order(who["resident"], hours_from_now=8)
     stream = await subscribe(hub, who["volunteer"], MY_ASSIGNMENTS, {"after": await cursor_now()})
     try:

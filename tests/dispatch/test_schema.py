@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from strawberry import relay
 
-from models.dispatch import ServiceOrder
+from models.dispatch import OrderAssignment, ServiceOrder
 from models.geography import District
 from schema.core.context import Context
 from subscriptions.hub import EventHub
 from tests.dispatch.support import huicheng_order, make_centers, people
-from tests.support import SCHEMA, count_statements, data_of, gql
+from tests.support import SCHEMA, count_statements, data_of, error_codes, gql
 
 SUBMIT = """
 mutation ($input: SubmitOrderInput!) {
@@ -26,10 +27,12 @@ mutation ($input: AssignOrderInput!) {
 }"""
 ACCEPT = """mutation ($id: ID!) { acceptAssignment(input: {assignment: $id}) {
   assignment { status } errors { code } } }"""
-CHECK_IN = """mutation ($id: ID!) { checkIn(input: {assignment: $id}) {
+CHECK_IN = """mutation ($id: ID!, $code: String) { checkIn(input: {assignment: $id, code: $code}) {
   assignment { status } errors { code } } }"""
-CHECK_OUT = """mutation ($id: ID!) { checkOut(input: {assignment: $id}) {
-  record { id status } errors { code } } }"""
+CHECK_OUT = """mutation ($id: ID!, $code: String) {
+  checkOut(input: {assignment: $id, code: $code}) {
+    record { id status hours flags } errors { code } } }"""
+ORDER_CODE = """query ($id: ID!) { orderAttendanceCode(order: $id) { code validUntil qrSvg } }"""
 CONFIRM = """mutation ($id: ID!) { confirmServiceRecord(input: {record: $id}) {
   record { status } errors { code } } }"""
 RATE = """mutation ($id: ID!) { rateOrder(input: {order: $id, rating: 5}) {
@@ -52,7 +55,8 @@ def gid(type_name: str, pk: int) -> str:
 
 async def submit_input() -> dict[str, Any]:
     district = await District.get(code="HUICHENG")
-    start = datetime.now(UTC) + timedelta(hours=1)
+    # Under way: started an hour ago, two hours to go.
+    start = datetime.now(UTC) - timedelta(hours=1)
     return {
         "category": "ELDERLY_CARE",
         "description": "Accompany grandma to the hospital",
@@ -97,12 +101,26 @@ async def test_the_whole_flow_through_graphql_and_the_wall_sees_each_step(hub: E
     again = await data_of(ASSIGN, {"input": assign}, who["dispatcher"])
     assert again["assignOrder"]["errors"] == [{"code": "ORDER_ALREADY_ASSIGNED"}]
     assignment = assigned["assignOrder"]["order"]["assignments"][0]["id"]
-    for document in (ACCEPT, CHECK_IN):
-        result = await data_of(document, {"id": assignment}, who["volunteer"])
-        assert next(iter(result.values()))["errors"] == []
-    out = await data_of(CHECK_OUT, {"id": assignment}, who["volunteer"])
+    accepted = await data_of(ACCEPT, {"id": assignment}, who["volunteer"])
+    assert accepted["acceptAssignment"]["errors"] == []
+    # The requester's phone shows the rotating code; the volunteer scans it on arrival.
+    shown = (await data_of(ORDER_CODE, {"id": order["id"]}, who["resident"]))["orderAttendanceCode"]
+    assert shown["qrSvg"].startswith("<svg") and len(shown["code"]) == 8
+    nobody = await gql(ORDER_CODE, {"id": order["id"]}, who["volunteer"])
+    assert error_codes(nobody) == ["NOT_PERMITTED"]
+    wrong = await data_of(CHECK_IN, {"id": assignment, "code": "AAAAAAAA"}, who["volunteer"])
+    assert wrong["checkIn"]["errors"] == [{"code": "CODE_INVALID"}]
+    checked = await data_of(CHECK_IN, {"id": assignment, "code": shown["code"]}, who["volunteer"])
+    assert checked["checkIn"]["errors"] == []
+    # Two hours pass.
+    await OrderAssignment.filter(id=int(relay.GlobalID.from_id(assignment).node_id)).update(
+        checked_in_at=datetime.now(UTC) - timedelta(hours=2)
+    )
+    out = await data_of(CHECK_OUT, {"id": assignment, "code": shown["code"]}, who["volunteer"])
     record = out["checkOut"]["record"]
-    assert record["status"] == "PENDING"
+    assert record["status"] == "PENDING" and record["flags"] == []
+    # Clipped to the window, which started an hour ago.
+    assert Decimal(record["hours"]) in (Decimal("0.99"), Decimal("1.00"))
     confirmed = await data_of(CONFIRM, {"id": record["id"]}, who["dispatcher"])
     assert confirmed["confirmServiceRecord"]["record"]["status"] == "CONFIRMED"
     rated = await data_of(RATE, {"id": order["id"]}, who["resident"])

@@ -27,6 +27,7 @@ from tests.conftest import Backend
 from tests.dispatch.support import (
     assigned_order,
     assignment_of,
+    attend,
     huicheng_order,
     make_centers,
     people,
@@ -53,9 +54,8 @@ async def test_the_full_flow_counts_hours_and_records_every_transition() -> None
 
     await assignments.accept(who["volunteer"], assignment_id)
     start = datetime.now(UTC)
-    await service_records.check_in(who["volunteer"], assignment_id, now=start)
-    record = await service_records.check_out(
-        who["volunteer"], assignment_id, now=start + timedelta(hours=2, minutes=30)
+    record = await attend(
+        who["volunteer"], assignment_id, start, start + timedelta(hours=2, minutes=30)
     )
     assert record.status == RecordStatus.PENDING and record.hours == Decimal("2.50")
     assert (await ServiceOrder.get(id=order_id)).status == OrderStatus.COMPLETED
@@ -196,10 +196,7 @@ async def test_hours_corrections_and_decisions() -> None:
     _, assignment_id = await assigned_order(who)
     await assignments.accept(who["volunteer"], assignment_id)
     start = datetime.now(UTC)
-    await service_records.check_in(who["volunteer"], assignment_id, now=start)
-    record = await service_records.check_out(
-        who["volunteer"], assignment_id, now=start + timedelta(hours=1)
-    )
+    record = await attend(who["volunteer"], assignment_id, start, start + timedelta(hours=1))
     with pytest.raises(NotPermitted):
         await service_records.confirm(who["volunteer"], record.id)
     await service_records.reject(who["dispatcher"], record.id, "Too short?")
@@ -220,8 +217,8 @@ async def test_rating_once_by_the_requester() -> None:
     who = await people()
     order_id, assignment_id = await assigned_order(who)
     await assignments.accept(who["volunteer"], assignment_id)
-    await service_records.check_in(who["volunteer"], assignment_id)
-    await service_records.check_out(who["volunteer"], assignment_id)
+    start = datetime.now(UTC)
+    await attend(who["volunteer"], assignment_id, start, start + timedelta(hours=1))
     assert await fails(orders.rate(who["resident"], order_id, 6)) == "INVALID_RATING"
     with pytest.raises(NotPermitted):
         await orders.rate(who["dispatcher"], order_id, 4)

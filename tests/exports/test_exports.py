@@ -22,7 +22,7 @@ from services.common.principal import Scope
 from services.dispatch import assignments, service_records
 from services.exports import Dataset
 from tests.conftest import Backend
-from tests.dispatch.support import assignment_of, huicheng_order, make_centers
+from tests.dispatch.support import assignment_of, attend, huicheng_order, make_centers
 from tests.support import make_user, make_volunteer
 
 VOLUNTEERS = "/exports/volunteers.jsonl"
@@ -180,10 +180,7 @@ async def confirmed_records(hours: list[int]) -> list[int]:
         assignment_id = await assignment_of(order_id, volunteer_id)
         await assignments.accept(volunteer, assignment_id)
         start = datetime.now(UTC)
-        await service_records.check_in(volunteer, assignment_id, now=start)
-        record = await service_records.check_out(
-            volunteer, assignment_id, now=start + timedelta(hours=length)
-        )
+        record = await attend(volunteer, assignment_id, start, start + timedelta(hours=length))
         if n < len(hours):
             await service_records.confirm(dispatcher, record.id)
             ids.append(record.id)

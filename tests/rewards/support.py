@@ -15,10 +15,10 @@ from models.rewards import Benefit, BenefitCategory, BenefitDelivery, ProviderKi
 from models.volunteers import Volunteer
 from services.common.errors import DomainError
 from services.common.principal import Principal
-from services.dispatch import assignments, service_records
+from services.dispatch import assignments
 from services.rewards import catalogue as rewards_catalogue
 from services.rewards import providers as rewards_providers
-from tests.dispatch.support import assignment_of, huicheng_order
+from tests.dispatch.support import assignment_of, attend, huicheng_order
 from tests.support import make_user, make_volunteer
 
 LONG_AGO = datetime(2017, 3, 1, tzinfo=UTC)
@@ -83,8 +83,5 @@ async def pending_record(
     assignment_id = await assignment_of(order_id, volunteer_id)
     await assignments.accept(who, assignment_id)
     start = datetime.now(UTC) - timedelta(minutes=minutes)
-    await service_records.check_in(who, assignment_id, now=start)
-    record = await service_records.check_out(
-        who, assignment_id, now=start + timedelta(minutes=minutes)
-    )
+    record = await attend(who, assignment_id, start, start + timedelta(minutes=minutes))
     return record.id

@@ -27,6 +27,7 @@ from tests.dispatch.support import (
     HUICHENG_LAT,
     HUICHENG_LNG,
     assigned_order,
+    attend,
     make_centers,
     people,
 )
@@ -111,9 +112,8 @@ async def confirmed_record(who: dict[str, Any], minutes: int = 150) -> int:
     _, assignment_id = await assigned_order(who)
     await assignments.accept(who["volunteer"], assignment_id)
     start = datetime.now(UTC)
-    await service_records.check_in(who["volunteer"], assignment_id, now=start)
-    record = await service_records.check_out(
-        who["volunteer"], assignment_id, now=start + timedelta(minutes=minutes)
+    record = await attend(
+        who["volunteer"], assignment_id, start, start + timedelta(minutes=minutes)
     )
     await service_records.confirm(who["dispatcher"], record.id)
     return record.id
