@@ -21,7 +21,7 @@ from tests.support import SCHEMA, make_user
 
 PASSWORD = "correct-horse-9"
 FEED = """subscription ($center: ID!) {
-  dispatchFeed(dispatchCenterId: $center) { ... on DispatchEvent { type } }
+  dispatchFeed(dispatchCenter: $center) { ... on DispatchEvent { type } }
 }"""
 GRANT = 'mutation { grantRole(input: {user: "$USER", role: VOLUNTEER}) { errors { code } } }'
 DISPATCHERS_ONLY = "query { insurancePolicies { totalCount } }"

@@ -432,7 +432,6 @@ async def test_an_account_keeps_one_role() -> None:
         gid(999_999),
         gid(2**40),
         str(relay.GlobalID("District", "1")),
-        str(relay.GlobalID("User", "abc")),
     ],
 )
 async def test_an_unknown_user_is_a_coded_error(user_id: str) -> None:

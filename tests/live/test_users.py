@@ -23,7 +23,7 @@ pytestmark = pytest.mark.server
 
 FEED = """
 subscription Feed($center: ID!, $after: String) {
-  dispatchFeed(dispatchCenterId: $center, after: $after) { cursor }
+  dispatchFeed(dispatchCenter: $center, after: $after) { cursor }
 }"""
 REVOKE = """
 mutation Revoke($input: UserRoleInput!) {
