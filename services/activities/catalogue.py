@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule
@@ -329,17 +330,24 @@ async def _move(
         changed = await Activity.filter(id=activity.id, status=activity.status).update(**updates)
         if not changed:
             raise DomainError(ActivityErrorCode.ILLEGAL_TRANSITION, "It changed; reload it.")
+        cancelled: list[int] = []
         if to == ActivityStatus.CANCELLED:
             # Sessions first: that takes their row locks, behind any sign-up in flight, so
             # the sign-ups' update below sees every sign-up committed before it.
             await ActivitySession.filter(activity_id=activity.id).update(
                 status=SessionStatus.CANCELLED, openings=0
             )
-            await SignUp.filter(activity_id=activity.id, status__in=list(LIVE_SIGN_UP)).update(
+            # No sign-up can commit past the session locks taken above, so these ids are
+            # every live sign-up; the event names them so that each volunteer is told.
+            live: list[Any] = await SignUp.filter(
+                activity_id=activity.id, status__in=list(LIVE_SIGN_UP)
+            ).values_list("id", flat=True)
+            cancelled = sorted(int(i) for i in live)
+            await SignUp.filter(id__in=cancelled).update(
                 status=SignUpStatus.CANCELLED, decided_at=now, decided_by_id=principal.user_id
             )
         await activity.refresh_from_db()
-        emit(tx, activity, event)
+        emit(tx, activity, event, extra={"cancelledSignUpIds": cancelled} if cancelled else None)
     return activity
 
 

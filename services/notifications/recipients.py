@@ -230,6 +230,35 @@ async def _sign_up_volunteer(payload: dict[str, Any]) -> list[Message]:
     ]
 
 
+# Each volunteer whose sign-up the activity's cancellation ended (the event names them): one
+# message per sign-up, urgent when its session was within a day.
+@rule([ActivityEventType.ACTIVITY_CANCELLED.value])
+async def _activity_cancelled(payload: dict[str, Any]) -> list[Message]:
+    ids = [int(i) for i in payload.get("cancelledSignUpIds") or []]
+    if not ids:
+        return []
+    activity = await Activity.get_or_none(id=int(payload["activityId"])).only("id", "title")
+    name = activity.title if activity is not None else "the activity"
+    rows = await SignUp.filter(id__in=ids).only("id", "volunteer_id", "starts_at")
+    users: dict[int, int] = dict(
+        await Volunteer.filter(
+            id__in=[r.volunteer_id for r in rows], user_id__isnull=False
+        ).values_list("id", "user_id")
+    )
+    occurred = payload.get("occurredAt")
+    messages = []
+    for row in rows:
+        user = users.get(row.volunteer_id)
+        if user is None:
+            continue
+        urgent = not isinstance(occurred, datetime) or row.starts_at - occurred <= SOON
+        body = f"The organiser cancelled {name}: your place on {_local(row.starts_at)} is void."
+        messages.append(
+            Message(user, "活动已取消 Activity cancelled", body, "ActivitySignUp", row.id, urgent)
+        )
+    return messages
+
+
 # A volunteer confirmed for a session, NOTIFICATION_SESSION_NOTICE_HOURS before it (logged once
 # per sign-up; at once for a place confirmed later than that).
 @rule([ACTIVITY_SESSION_REMINDER])

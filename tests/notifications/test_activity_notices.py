@@ -11,7 +11,7 @@ from strawberry import relay
 from models.activities import SignUpMethod, SignUpStatus
 from models.events import Event
 from models.notifications import Notification, NotificationDelivery
-from services.activities import sign_ups
+from services.activities import catalogue, sign_ups
 from services.activities.sign_ups import Decision
 from services.common.principal import Principal
 from services.notifications.recipients import ACTIVITY_SESSION_REMINDER
@@ -105,6 +105,39 @@ async def test_a_place_changing_within_a_day_of_the_session_is_urgent(
     assert (await told(third))[-1] == ("SIGN_UP_PROMOTED", "ActivitySignUp", c.id, True)
     # A waiting-list place is not news that cannot wait
     assert (await told(third))[0] == ("SIGN_UP_WAITLISTED", "ActivitySignUp", c.id, False)
+
+
+async def test_cancelling_an_activity_tells_each_volunteer_whose_place_it_ended(
+    mailbox: Mailbox, channels: Channels, clock: Clock
+) -> None:
+    admin, organization_id = await organiser()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=5)
+    activity = await published(
+        admin, organization_id, sessions=[(start, start + timedelta(hours=2))]
+    )
+    session, position = await first_session(activity), await first_position(activity)
+    first, second, third, gone = await volunteers(4)
+    a = await sign_ups.sign_up(first, session.id, position.id)
+    b = await sign_ups.sign_up(second, session.id, position.id)
+    c = await sign_ups.sign_up(third, session.id, position.id)
+    assert c.status == SignUpStatus.WAITLISTED
+    d = await sign_ups.sign_up(gone, session.id, position.id)
+    await sign_ups.cancel_own(gone, d.id)
+    await settle(channels.worker(clock))
+    before = {p.user_id: len(await told(p)) for p in (first, second, third, gone)}
+
+    await catalogue.cancel(admin, activity.id)
+    await settle(channels.worker(clock))
+
+    # Confirmed and waiting alike, urgent (the session is within a day), once each
+    for who, row in ((first, a), (second, b), (third, c)):
+        news = (await told(who))[before[who.user_id] :]
+        assert news == [("ACTIVITY_CANCELLED", "ActivitySignUp", row.id, True)]
+    # Whoever had already cancelled is not told again; nor is the organiser
+    assert len(await told(gone)) == before[gone.user_id]
+    assert await told(admin) == []
+    notice = await Notification.get(user_id=first.user_id, kind="ACTIVITY_CANCELLED")
+    assert "周末义诊" in notice.body
 
 
 async def test_a_confirmed_volunteer_is_reminded_once_a_day_before_the_session(
