@@ -4,7 +4,7 @@
 
 import { ACTIVITY_CATEGORY, bilingual, hourMinute, labelOf } from './labels.js';
 
-const SHOWN = 8;
+const SHOWN = 3; // the live-events panel above keeps the rest of the column
 
 export class TodayActivities {
   constructor() {
