@@ -5,16 +5,14 @@ city)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from api.admin_console import console, district_id, district_ids, point, run_service
+from api.admin_rewards import insurance, providers
+from api.admin_stations import stations
 from models.civic import CivicCategory
-from models.db import close_database, open_database
 from models.dispatch import CenterLevel, DispatchCenter
 from models.geography import Community, District
 from models.organizations import Organization
@@ -23,7 +21,6 @@ from services.civic.catalogue import CategoryChange
 from services.dispatch.centers import KEEP, Keep
 from services.geography.divisions import DivisionChange, Point
 
-T = TypeVar("T")
 admin = typer.Typer(
     help="Edit the city's reference data; every change is audited.", no_args_is_help=True
 )
@@ -39,27 +36,9 @@ organizations = typer.Typer(help="Organisation verification.", no_args_is_help=T
 admin.add_typer(organizations, name="organization")
 benefits = typer.Typer(help="Benefits of the scheme: stock and availability.", no_args_is_help=True)
 admin.add_typer(benefits, name="benefit")
-console = Console()
-
-
-def _run(work: Callable[[], Awaitable[T]]) -> T:
-    """Runs a service call on the database; its coded problems end the command with 1."""
-    from services.common.errors import DomainError
-
-    async def run() -> T:
-        await open_database()
-        try:
-            return await work()
-        finally:
-            await close_database()
-
-    try:
-        return asyncio.run(run())
-    except DomainError as error:
-        for problem in error.problems:
-            where = f" ({problem.field})" if problem.field else ""
-            console.print(f"[red]{problem.code.value}[/red]{where}: {escape(problem.message)}")
-        raise typer.Exit(1) from error
+admin.add_typer(providers, name="benefit-provider")
+admin.add_typer(stations, name="station")
+admin.add_typer(insurance, name="insurance")
 
 
 def _parent(value: str | None) -> int | Keep | None:
@@ -73,18 +52,6 @@ def _parent(value: str | None) -> int | Keep | None:
         raise typer.BadParameter("a centre id, or `none`", param_hint="--parent") from error
 
 
-async def _district_ids(codes: list[str] | None) -> list[int] | None:
-    """Districts by code (HUICHENG) or GB/T 2260 division code (441302); an unknown one is
-    left for the service to refuse, under its id 0."""
-    if codes is None:
-        return None
-    from models.geography import District
-
-    rows = await District.all().values_list("id", "code", "division_code")
-    known = {key: row_id for row_id, code, division in rows for key in (code, division) if key}
-    return [known.get(code, 0) for code in codes]
-
-
 @centers.command("list")
 def list_centers() -> None:
     """Every centre: id, level, parent, auto-assign, escalation minutes, name."""
@@ -92,7 +59,7 @@ def list_centers() -> None:
     async def read() -> list[DispatchCenter]:
         return await DispatchCenter.all().order_by("id")
 
-    for c in _run(read):
+    for c in run_service(read):
         parent = c.parent_id if c.parent_id is not None else "-"
         auto = "auto" if c.auto_assign else "manual"
         console.print(
@@ -132,12 +99,12 @@ def update_center(
             parent_id=parent_id,
             auto_assign=auto_assign,
             escalate_after_minutes=escalate_after,
-            districts=await _district_ids(district),
+            districts=await district_ids(district),
             communities=community,
         )
         return await service.update_center(Actor.console(), center_id, change)
 
-    center = _run(update)
+    center = run_service(update)
     auto = "on" if center.auto_assign else "off"
     console.print(
         f"updated centre {center.id} {center.name}: {center.level.value}, auto-assign {auto}, "
@@ -150,17 +117,6 @@ Lat = Annotated[float | None, typer.Option(help="Centre latitude (with --lng).")
 Lng = Annotated[float | None, typer.Option(help="Centre longitude (with --lat).")]
 Name = Annotated[str | None, typer.Option(help="New name.")]
 DivisionCode = Annotated[str | None, typer.Option(help="Division code; empty to clear.")]
-
-
-def _point(lat: float | None, lng: float | None) -> Point | None:
-    if (lat is None) != (lng is None):
-        raise typer.BadParameter("give both --lat and --lng", param_hint="--lat/--lng")
-    return Point(lat, lng) if lat is not None and lng is not None else None
-
-
-async def _district_id(code: str) -> int:
-    (found,) = await _district_ids([code]) or [0]
-    return found
 
 
 @districts.command("update")
@@ -177,13 +133,13 @@ def update_district(
     from services.audit import Actor
     from services.geography import divisions
 
-    change = DivisionChange(name, name_en, division_code, population, _point(lat, lng))
+    change = DivisionChange(name, name_en, division_code, population, point(lat, lng))
 
     async def update() -> District:
-        district_id = await _district_id(code)
-        return await divisions.update_district(Actor.console(), district_id, change)
+        found = await district_id(code)
+        return await divisions.update_district(Actor.console(), found, change)
 
-    row = _run(update)
+    row = run_service(update)
     console.print(f"updated district {row.code} {row.name}: population {row.population:,}")
 
 
@@ -203,10 +159,10 @@ def create_community(
     change = DivisionChange(name, None, division_code, population, Point(lat, lng))
 
     async def create() -> Community:
-        district_id = await _district_id(district)
-        return await divisions.create_community(Actor.console(), district_id, change)
+        found = await district_id(district)
+        return await divisions.create_community(Actor.console(), found, change)
 
-    row = _run(create)
+    row = run_service(create)
     console.print(f"created community {row.id} {row.name}")
 
 
@@ -223,12 +179,12 @@ def update_community(
     from services.audit import Actor
     from services.geography import divisions
 
-    change = DivisionChange(name, None, division_code, population, _point(lat, lng))
+    change = DivisionChange(name, None, division_code, population, point(lat, lng))
 
     async def update() -> Community:
         return await divisions.update_community(Actor.console(), community_id, change)
 
-    row = _run(update)
+    row = run_service(update)
     console.print(f"updated community {row.id} {row.name}: population {row.population:,}")
 
 
@@ -244,7 +200,7 @@ def list_civic_categories() -> None:
     async def read() -> list[CivicCategory]:
         return await CivicCategory.all()
 
-    for c in _run(read):
+    for c in run_service(read):
         state = "active" if c.active else "withdrawn"
         console.print(f"{c.code}\t{state}\t{c.deadline_hours} h\t{c.department}\t{c.name_zh}")
 
@@ -276,7 +232,7 @@ def create_civic_category(
     async def create() -> CivicCategory:
         return await catalogue.create_category(Actor.console(), change)
 
-    row = _run(create)
+    row = run_service(create)
     console.print(f"created civic category {row.code} (id {row.id})")
 
 
@@ -306,7 +262,7 @@ def update_civic_category(
     async def update() -> CivicCategory:
         return await catalogue.update_category(Actor.console(), await _category_id(code), change)
 
-    row = _run(update)
+    row = run_service(update)
     state = "active" if row.active else "withdrawn"
     console.print(
         f"updated civic category {row.code}: {row.department}, {row.deadline_hours} h, {state}"
@@ -320,7 +276,7 @@ def _verify(organization_id: int, verified: bool, reason: str) -> None:
     async def verify() -> Organization:
         return await service.verify(Actor.console(), organization_id, verified, reason)
 
-    row = _run(verify)
+    row = run_service(verify)
     state = "verified" if row.verified else "not verified"
     console.print(f"organisation {row.id} {row.name}: {state}")
 
@@ -350,7 +306,7 @@ def list_benefits() -> None:
     async def read() -> list[Benefit]:
         return await Benefit.all().order_by("id")
 
-    for b in _run(read):
+    for b in run_service(read):
         state = "active" if b.active else "withdrawn"
         stock = "unlimited" if b.stock is None else str(b.stock)
         console.print(f"{b.code}\t{state}\t{b.redeemed}/{stock}\t{b.name}")
@@ -378,7 +334,7 @@ def update_benefit(
         found = await Benefit.get_or_none(code=code.strip().upper())
         return await catalogue.change_benefit(Actor.console(), found.id if found else 0, changes)
 
-    row = _run(update)
+    row = run_service(update)
     state = "active" if row.active else "withdrawn"
     stock_shown = "unlimited" if row.stock is None else str(row.stock)
     console.print(f"updated benefit {row.code}: {state}, {row.redeemed}/{stock_shown} redeemed")

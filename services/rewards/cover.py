@@ -43,7 +43,13 @@ class NewPolicy:
 
 
 async def record_policy(principal: Principal, data: NewPolicy) -> InsurancePolicy:
-    admin_id = require_admin(principal)
+    require_admin(principal)
+    return await enter_policy(await Actor.admin(principal), data)
+
+
+async def enter_policy(actor: Actor, data: NewPolicy) -> InsurancePolicy:
+    """`record_policy` for an actor already known to administer (the console: no recording
+    user on the row, the audit entry says who ran the command)."""
     collector = Collector()
     number = check_text(collector, data.policy_number, "policyNumber", limit=64)
     insurer = check_text(collector, data.insurer, "insurer", limit=128)
@@ -53,7 +59,6 @@ async def record_policy(principal: Principal, data: NewPolicy) -> InsurancePolic
     amount = data.sum_insured
     _check_amount(collector, amount)
     collector.raise_if_any()
-    actor = await Actor.admin(principal)
     try:
         async with in_transaction():
             policy = await InsurancePolicy.create(
@@ -63,7 +68,7 @@ async def record_policy(principal: Principal, data: NewPolicy) -> InsurancePolic
                 sum_insured=amount,
                 starts_on=data.starts_on,
                 ends_on=data.ends_on,
-                recorded_by_id=admin_id,
+                recorded_by_id=actor.user.id if actor.user else None,
             )
             after = snapshot(policy, POLICY_FIELDS)
             await actor.record("recordInsurancePolicy", POLICY, policy.id, None, after)
@@ -100,9 +105,12 @@ class PolicyChange:
 async def update_policy(
     principal: Principal, policy_id: int, change: PolicyChange
 ) -> InsurancePolicy:
+    return await correct_policy(await Actor.admin(principal), policy_id, change)
+
+
+async def correct_policy(actor: Actor, policy_id: int, change: PolicyChange) -> InsurancePolicy:
     """Corrects a recorded policy. Its period may not shrink past a volunteer's cover under it
     (INVALID_PERIOD): who was insured when stays true."""
-    actor = await Actor.admin(principal)
     collector = Collector()
     values: dict[str, object] = {}
     if change.insurer is not None:

@@ -36,6 +36,11 @@ class NewProvider:
 
 async def create_provider(principal: Principal, data: NewProvider) -> BenefitProvider:
     require_admin(principal)
+    return await add_provider(await Actor.admin(principal), data)
+
+
+async def add_provider(actor: Actor, data: NewProvider) -> BenefitProvider:
+    """`create_provider` for an actor already known to administer (the console)."""
     collector = Collector()
     name = check_text(collector, data.name, "name", limit=128)
     address = check_text(collector, data.address, "address", limit=200, required=False)
@@ -47,7 +52,6 @@ async def create_provider(principal: Principal, data: NewProvider) -> BenefitPro
     if data.district_id is not None and not await District.exists(id=data.district_id):
         collector.add(RewardsErrorCode.DISTRICT_NOT_FOUND, "No such district.", "district")
     collector.raise_if_any()
-    actor = await Actor.admin(principal)
     try:
         async with in_transaction():
             provider = await BenefitProvider.create(
@@ -81,15 +85,26 @@ async def _staff(provider_id: int) -> dict[str, Any]:
 async def add_staff(principal: Principal, provider_id: int, user_id: int) -> BenefitProvider:
     """Makes the user a provider account of this provider; adding twice changes nothing (and
     records nothing)."""
-    admin_id = require_admin(principal)
-    actor = await Actor.admin(principal)
+    require_admin(principal)
+    return await link_staff(await Actor.admin(principal), provider_id, user_id)
+
+
+async def link_staff(actor: Actor, provider_id: int, user_id: int) -> BenefitProvider:
+    """`add_staff` for an actor already known to administer; the link names the administrator
+    who made it (none at the console, where the audit entry says who ran the command)."""
     provider = await _provider(provider_id)
     if not await user_exists(user_id):
         raise not_found(RewardsErrorCode.USER_NOT_FOUND, "user")
     async with in_transaction():
         before = await _staff(provider.id)
         await ProviderStaff.bulk_create(
-            [ProviderStaff(provider_id=provider.id, user_id=user_id, added_by_id=admin_id)],
+            [
+                ProviderStaff(
+                    provider_id=provider.id,
+                    user_id=user_id,
+                    added_by_id=actor.user.id if actor.user else None,
+                )
+            ],
             ignore_conflicts=True,
         )
         after = await _staff(provider.id)
@@ -99,7 +114,10 @@ async def add_staff(principal: Principal, provider_id: int, user_id: int) -> Ben
 
 
 async def remove_staff(principal: Principal, provider_id: int, user_id: int) -> BenefitProvider:
-    actor = await Actor.admin(principal)
+    return await unlink_staff(await Actor.admin(principal), provider_id, user_id)
+
+
+async def unlink_staff(actor: Actor, provider_id: int, user_id: int) -> BenefitProvider:
     provider = await _provider(provider_id)
     async with in_transaction():
         before = await _staff(provider.id)
@@ -124,7 +142,12 @@ class ProviderChange:
 async def update_provider(
     principal: Principal, provider_id: int, change: ProviderChange
 ) -> BenefitProvider:
-    actor = await Actor.admin(principal)
+    return await change_provider(await Actor.admin(principal), provider_id, change)
+
+
+async def change_provider(
+    actor: Actor, provider_id: int, change: ProviderChange
+) -> BenefitProvider:
     collector = Collector()
     values: dict[str, Any] = {}
     if change.name is not None:

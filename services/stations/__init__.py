@@ -319,10 +319,14 @@ def station_values(data: NewStation) -> dict[str, Any]:
 
 async def create_station(principal: Principal, data: NewStation) -> Station:
     await _check_permission(principal, data)
+    return await register_station(await Actor.of(principal), data)
+
+
+async def register_station(actor: Actor, data: NewStation) -> Station:
+    """`create_station` for an actor already permitted (the console administers the city)."""
     collector = Collector()
     await check_station(data, collector)
     collector.raise_if_any()
-    actor = await Actor.of(principal)
     try:
         async with in_transaction():
             station = await Station.create(**station_values(data))

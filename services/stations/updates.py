@@ -61,7 +61,10 @@ def _changed(data: NewStation, change: StationChange) -> NewStation:
 
 
 async def update_station(principal: Principal, station_id: int, change: StationChange) -> Station:
-    actor = await Actor.admin(principal)
+    return await change_station(await Actor.admin(principal), station_id, change)
+
+
+async def change_station(actor: Actor, station_id: int, change: StationChange) -> Station:
     async with in_transaction():
         station = await Station.filter(id=station_id).select_for_update().first()
         if station is None:
