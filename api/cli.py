@@ -343,6 +343,7 @@ def import_(
     memberships, hours."""
     from models.imports import ImportKind
     from services import imports
+    from services.audit import Actor
 
     kinds = {k.value.lower(): k for k in ImportKind}
     if kind.lower() not in kinds:
@@ -356,8 +357,8 @@ def import_(
             async def progress(summary: imports.Summary) -> None:
                 bar.update(task, completed=summary.rows_read, total=summary.estimated_rows)
 
-            summary = _or_exit(
-                lambda: imports.run(
+            async def run() -> imports.Summary:
+                summary = await imports.run(
                     kinds[kind.lower()],
                     file,
                     source_system=source_system,
@@ -366,7 +367,17 @@ def import_(
                     report=output,
                     progress=progress,
                 )
-            )
+                if not dry_run:
+                    await imports.audit_run(
+                        Actor.console(),
+                        kinds[kind.lower()],
+                        file_name=file.name,
+                        source_system=source_system,
+                        summary=summary,
+                    )
+                return summary
+
+            summary = _or_exit(run)
     finally:
         if output is not None:
             output.close()
