@@ -34,7 +34,10 @@ query Page($first: Int!) {
         totalCount pageInfo { hasNextPage endCursor }
         nodes {
           role organization { name }
-          volunteer { realName organizations(first: 3) { nodes { name } } }
+          volunteer {
+            realName organizations(first: 3) { nodes { name } }
+            memberships(first: 3) { totalCount nodes { status } }
+          }
         }
       }
     }
