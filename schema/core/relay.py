@@ -22,6 +22,7 @@ from strawberry import relay
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from schema.core.ordering import OLDEST, WRONG_ORDER, KeyOrder, is_order_cursor
 from services.common import lookups
 
 MAX_PAGE_SIZE = 100
@@ -106,21 +107,39 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(text)
         return row_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        if is_order_cursor(cursor):
+            raise bad_input(WRONG_ORDER) from exc
         raise bad_input("`after` is not a cursor of this list.") from exc
 
 
 async def paginate(
-    query: QuerySet[M], first: int | None, after: str | None, to_node: Callable[[M], T]
+    query: QuerySet[M],
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[M], T],
+    order: KeyOrder = OLDEST,
 ) -> Connection[T]:
-    """Keyset pagination on the primary key: stable under inserts, constant cost per page."""
+    """Keyset pagination on the primary key (or on `order`'s column and the key): stable under
+    inserts, constant cost per page."""
     first = page_size(first)
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     page_query = query
-    if after is not None:
+    if after is not None and order.is_id_order:
         page_query = page_query.filter(id__gt=decode_cursor(after))
-    rows = await page_query.order_by("id").limit(first + 1) if first else []
-    edges = [Edge(cursor=encode_cursor(row.pk), node=to_node(row)) for row in rows[:first]]
+    elif after is not None:
+        try:
+            page_query = order.after(page_query, after)
+        except ValueError as exc:
+            raise bad_input(str(exc)) from exc
+    rows = await page_query.order_by(*order.fields()).limit(first + 1) if first else []
+    edges = [
+        Edge(
+            cursor=encode_cursor(row.pk) if order.is_id_order else order.cursor(row),
+            node=to_node(row),
+        )
+        for row in rows[:first]
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

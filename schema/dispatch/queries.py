@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry import relay
 
@@ -13,6 +15,7 @@ from models.dispatch import (
     Urgency,
 )
 from schema.core.context import Info
+from schema.core.ordering import NEWEST, OLDEST
 from schema.core.permissions import requires
 from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
@@ -51,6 +54,17 @@ class OrderFilter:
     )
 
 
+@strawberry.enum(
+    description=(
+        "`orders` in order: OLDEST (submitted first, the default), NEWEST."
+        " Cursors carry the order: page with the `orderBy` that gave them."
+    )
+)
+class OrderSort(Enum):
+    OLDEST = OLDEST
+    NEWEST = NEWEST
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Every dispatch centre, city level first.")
@@ -68,6 +82,7 @@ class Query:
         filter: OrderFilter | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
+        order_by: OrderSort = OrderSort.OLDEST,
     ) -> Connection[OrderType]:
         volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
         query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
@@ -88,7 +103,7 @@ class Query:
                     requester_id=optional_id_of(filter.requester, "User", "OrderFilter.requester"),
                 ),
             )
-        return await paginate(query, first, after, OrderType.from_model)
+        return await paginate(query, first, after, OrderType.from_model, order_by.value)
 
     @strawberry.field(
         description="The orders you requested, oldest first (a resident's own page).",
