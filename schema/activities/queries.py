@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -10,6 +11,7 @@ from models.volunteers import Skill
 from schema.activities.types import ActivityType, SignUpType
 from schema.core.context import Info
 from schema.core.errors import access_error, query_input_error
+from schema.core.ordering import NEWEST, OLDEST, KeyOrder
 from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -50,6 +52,18 @@ class ActivityFilter:
     )
 
 
+@strawberry.enum(
+    description=(
+        "`activities` in order: OLDEST (created first, the default), NEWEST, TITLE."
+        " Cursors carry the order: page with the `orderBy` that gave them."
+    )
+)
+class ActivitySort(Enum):
+    OLDEST = OLDEST
+    NEWEST = NEWEST
+    TITLE = KeyOrder("TITLE", "title")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -63,6 +77,7 @@ class Query:
         filter: ActivityFilter | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
+        order_by: ActivitySort = ActivitySort.OLDEST,
     ) -> Connection[ActivityType]:
         criteria = discovery.ActivityFilter()
         if filter is not None:
@@ -83,7 +98,7 @@ class Query:
             query = await discovery.filtered(info.context.principal, criteria)
         except DomainError as error:
             raise query_input_error(error) from error
-        return await paginate(query, first, after, ActivityType.from_model)
+        return await paginate(query, first, after, ActivityType.from_model, order_by.value)
 
     @strawberry.field(description="Your own sign-ups, in sign-up order (volunteers).")
     async def my_sign_ups(

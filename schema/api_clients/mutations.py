@@ -7,6 +7,7 @@ from models.accounts import ApiClient, Role
 from schema.api_clients.types import (
     ApiClientKeyPayload,
     ApiClientPayload,
+    ApiClientScope,
     ApiClientType,
 )
 from schema.core.context import Info
@@ -16,15 +17,12 @@ from schema.core.relay import decode_id
 from services import api_clients
 from services.api_clients.errors import ApiClientErrorCode
 from services.common.errors import Problem
-from services.common.principal import Scope
-
-SCOPES_DESCRIPTION = "Scopes to grant: " + ", ".join(Scope.ALL) + "."
 
 
 @strawberry.input(description="A new third-party app.")
 class CreateApiClientInput:
     name: str = strawberry.field(description="The app's name (1-128 characters).")
-    scopes: list[str] = strawberry.field(description=SCOPES_DESCRIPTION)
+    scopes: list[ApiClientScope] = strawberry.field(description="Scopes to grant (at least one).")
 
 
 @strawberry.input(description="Issue a new key for an app.")
@@ -68,7 +66,7 @@ class Mutation:
     async def create_api_client(
         self, info: Info, input: CreateApiClientInput
     ) -> ApiClientKeyPayload:
-        call = api_clients.create_api_client(input.name, input.scopes)
+        call = api_clients.create_api_client(input.name, [s.value for s in input.scopes])
         return await payload(ApiClientKeyPayload, call, _issued)
 
     @strawberry.mutation(

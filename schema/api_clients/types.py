@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -13,8 +14,31 @@ from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import load_nodes
 from services import api_clients
 from services.api_clients.errors import ApiClientErrorCode
+from services.common.principal import Scope
 
 strawberry.enum(ApiClientErrorCode, description="Why an API-client request failed.")
+
+
+@strawberry.enum(
+    description="What an app may do. GraphQL names cannot hold `:`; the scope strings of the "
+    "command line, Open311 and the README map as: READ `read`, PERSONAL_DATA_READ "
+    "`personal_data:read`, WRITE `write`, DISPATCH `dispatch`, OPEN311_WRITE `open311:write`, "
+    "EXPORT `export`, WEBHOOKS_MANAGE `webhooks:manage`."
+)
+class ApiClientScope(Enum):
+    READ = Scope.READ
+    PERSONAL_DATA_READ = Scope.PERSONAL_DATA
+    WRITE = Scope.WRITE
+    DISPATCH = Scope.DISPATCH
+    OPEN311_WRITE = Scope.OPEN311_WRITE
+    EXPORT = Scope.EXPORT
+    WEBHOOKS_MANAGE = Scope.WEBHOOKS_MANAGE
+
+
+def scopes_of(values: Iterable[str]) -> list[ApiClientScope]:
+    """Stored scope strings as the enum; one no longer known is left out."""
+    known = {scope.value for scope in ApiClientScope}
+    return [ApiClientScope(value) for value in values if value in known]
 
 
 @strawberry.type(
@@ -25,7 +49,7 @@ strawberry.enum(ApiClientErrorCode, description="Why an API-client request faile
 class ApiClientType(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The app's name.")
-    scopes: list[str] = strawberry.field(description="What the app may do (see `createApiClient`).")
+    scopes: list[ApiClientScope] = strawberry.field(description="What the app may do.")
     enabled: bool = strawberry.field(description="False once revoked: no key of it works.")
     key_prefix: str = strawberry.field(
         description="The current key's public start (`vc_<prefix>_…`), to tell keys apart."
@@ -46,7 +70,7 @@ class ApiClientType(relay.Node):
         return cls(
             id=row.id,
             name=row.name,
-            scopes=list(row.scopes),
+            scopes=scopes_of(row.scopes),
             enabled=row.enabled,
             key_prefix=f"{api_clients.API_KEY_PREFIX}{row.key_prefix}_",
             key_rotated_at=row.key_rotated_at,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -11,6 +12,7 @@ from schema.civic.statistics import CivicIssueStatisticsFilter, CivicIssueStatis
 from schema.civic.types import CivicCategoryType, CivicIssueType, SimilarIssue
 from schema.core.context import Info
 from schema.core.errors import query_input_error, require_user
+from schema.core.ordering import NEWEST, OLDEST
 from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, id_of, paginate
 from services import civic
 from services.civic import statistics as civic_statistics
@@ -33,6 +35,17 @@ async def _category_code(info: Info, category: relay.GlobalID) -> str:
     return row.code if row else ""
 
 
+@strawberry.enum(
+    description=(
+        "`civicIssues` in order: OLDEST (reported first, the default), NEWEST."
+        " Cursors carry the order: page with the `orderBy` that gave them."
+    )
+)
+class CivicIssueSort(Enum):
+    OLDEST = OLDEST
+    NEWEST = NEWEST
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The catalogue of what can be reported, in display order.")
@@ -50,6 +63,7 @@ class Query:
         filter: CivicIssueFilter | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
+        order_by: CivicIssueSort = CivicIssueSort.OLDEST,
     ) -> Connection[CivicIssueType]:
         criteria = civic.IssueFilter()
         if filter is not None:
@@ -66,7 +80,8 @@ class Query:
             criteria.status = list(filter.status) if filter.status else None
             criteria.reported_from = filter.reported_from
             criteria.reported_to = filter.reported_to
-        return await paginate(civic.list_issues(criteria), first, after, CivicIssueType.from_model)
+        issues = civic.list_issues(criteria)
+        return await paginate(issues, first, after, CivicIssueType.from_model, order_by.value)
 
     @strawberry.field(description="One civic issue by its ID; null if there is none.")
     async def civic_issue(self, info: Info, id: relay.GlobalID) -> CivicIssueType | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -22,6 +22,7 @@ from strawberry import relay
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from schema.core.ordering import OLDEST, WRONG_ORDER, KeyOrder, is_order_cursor
 from services.common import lookups
 
 MAX_PAGE_SIZE = 100
@@ -38,6 +39,7 @@ NOT_FOUND = "NOT_FOUND"
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
+R = TypeVar("R", bound=Model)
 
 # Nullable with its default, so that Relay's pagination fragments (`count: Int`) compile.
 PageSize = Annotated[
@@ -78,11 +80,13 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The rows of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page stands.")
-    query: strawberry.Private[QuerySet[Any]]
+    query: strawberry.Private[QuerySet[Any] | None]
+    # A nested list's rows come from a batched loader: its total is known without a statement.
+    total: strawberry.Private[int] = 0
 
     @strawberry.field(description="Rows in the whole filtered list, not only this page.")
     async def total_count(self) -> int:
-        return await self.query.count()
+        return self.total if self.query is None else await self.query.count()
 
     @strawberry.field(description="The rows of this page, without cursors.")
     def nodes(self) -> list[T]:
@@ -103,21 +107,39 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(text)
         return row_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        if is_order_cursor(cursor):
+            raise bad_input(WRONG_ORDER) from exc
         raise bad_input("`after` is not a cursor of this list.") from exc
 
 
 async def paginate(
-    query: QuerySet[M], first: int | None, after: str | None, to_node: Callable[[M], T]
+    query: QuerySet[M],
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[M], T],
+    order: KeyOrder = OLDEST,
 ) -> Connection[T]:
-    """Keyset pagination on the primary key: stable under inserts, constant cost per page."""
+    """Keyset pagination on the primary key (or on `order`'s column and the key): stable under
+    inserts, constant cost per page."""
     first = page_size(first)
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     page_query = query
-    if after is not None:
+    if after is not None and order.is_id_order:
         page_query = page_query.filter(id__gt=decode_cursor(after))
-    rows = await page_query.order_by("id").limit(first + 1) if first else []
-    edges = [Edge(cursor=encode_cursor(row.pk), node=to_node(row)) for row in rows[:first]]
+    elif after is not None:
+        try:
+            page_query = order.after(page_query, after)
+        except ValueError as exc:
+            raise bad_input(str(exc)) from exc
+    rows = await page_query.order_by(*order.fields()).limit(first + 1) if first else []
+    edges = [
+        Edge(
+            cursor=encode_cursor(row.pk) if order.is_id_order else order.cursor(row),
+            node=to_node(row),
+        )
+        for row in rows[:first]
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -127,6 +149,33 @@ async def paginate(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         query=query,
+    )
+
+
+def page_of(
+    rows: Sequence[R], first: int | None, after: str | None, to_node: Callable[[R], T]
+) -> Connection[T]:
+    """A page of a nested list that a DataLoader read for all its parents in one statement,
+    `rows` in ascending id order: the same keyset cursors as `paginate`, no statement more."""
+    first = page_size(first)
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
+    start = 0
+    if after is not None:
+        after_id = decode_cursor(after)
+        start = next((i for i, row in enumerate(rows) if row.pk > after_id), len(rows))
+    chosen = rows[start : start + first]
+    edges = [Edge(cursor=encode_cursor(row.pk), node=to_node(row)) for row in chosen]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=start + first < len(rows),
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        query=None,
+        total=len(rows),
     )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry import relay
 
@@ -15,6 +17,7 @@ from models.dispatch import (
 )
 from schema.core.context import Info
 from schema.core.errors import access_error
+from schema.core.ordering import NEWEST, OLDEST
 from schema.core.permissions import requires
 from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
@@ -62,6 +65,17 @@ def attendance_code(code: RotatingCode) -> AttendanceCodeType:
     )
 
 
+@strawberry.enum(
+    description=(
+        "`orders` in order: OLDEST (submitted first, the default), NEWEST."
+        " Cursors carry the order: page with the `orderBy` that gave them."
+    )
+)
+class OrderSort(Enum):
+    OLDEST = OLDEST
+    NEWEST = NEWEST
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Every dispatch centre, city level first.")
@@ -79,6 +93,7 @@ class Query:
         filter: OrderFilter | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
+        order_by: OrderSort = OrderSort.OLDEST,
     ) -> Connection[OrderType]:
         volunteer = await volunteer_lookups.volunteer_of_user(info.context.principal.user_id or -1)
         query = orders.visible_orders(info.context.principal, volunteer.id if volunteer else None)
@@ -99,7 +114,7 @@ class Query:
                     requester_id=optional_id_of(filter.requester, "User", "OrderFilter.requester"),
                 ),
             )
-        return await paginate(query, first, after, OrderType.from_model)
+        return await paginate(query, first, after, OrderType.from_model, order_by.value)
 
     @strawberry.field(
         description="The orders you requested, oldest first (a resident's own page).",

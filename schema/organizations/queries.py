@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry import relay
 
 from models.organizations import OrganizationCategory
 from schema.core.context import Info
+from schema.core.ordering import NEWEST, OLDEST, KeyOrder
 from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
     Connection,
@@ -26,6 +29,18 @@ class OrganizationFilter:
     search: str | None = strawberry.field(default=None, description="Part of the name.")
 
 
+@strawberry.enum(
+    description=(
+        "`organizations` in order: OLDEST (founded first, the default), NEWEST, NAME."
+        " Cursors carry the order: page with the `orderBy` that gave them."
+    )
+)
+class OrganizationSort(Enum):
+    OLDEST = OLDEST
+    NEWEST = NEWEST
+    NAME = KeyOrder("NAME", "name")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Registered organisations, filtered and paginated. Public.")
@@ -34,6 +49,7 @@ class Query:
         filter: OrganizationFilter | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
+        order_by: OrganizationSort = OrganizationSort.OLDEST,
     ) -> Connection[OrganizationType]:
         criteria = organizations.OrganizationFilter()
         if filter is not None:
@@ -46,7 +62,11 @@ class Query:
                 search=filter.search,
             )
         return await paginate(
-            organizations.filtered(criteria), first, after, OrganizationType.from_model
+            organizations.filtered(criteria),
+            first,
+            after,
+            OrganizationType.from_model,
+            order_by.value,
         )
 
     @strawberry.field(description="One organisation by ID.")

@@ -16,7 +16,14 @@ from models.organizations import (
 )
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
-from schema.core.relay import database_ids, load_nodes
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    database_ids,
+    load_nodes,
+    page_of,
+)
 from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
 from schema.organizations.loaders import (
@@ -84,21 +91,27 @@ class OrganizationType(relay.Node):
         return await MEMBER_COUNT.load(info, self.id)
 
     @strawberry.field(description="Approved members, oldest first. Signed-in only; else empty.")
-    async def members(self, info: Info) -> list[MembershipType]:
+    async def members(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[MembershipType]:
         if not info.context.principal.is_authenticated:
-            return []
+            return page_of([], first, after, MembershipType.from_model)
         rows = await MEMBERS_OF_ORGANIZATION.load(info, self.id)
-        return [MembershipType.from_model(r) for r in rows]
+        return page_of(rows, first, after, MembershipType.from_model)
 
     @strawberry.field(
-        description="Pending applications, oldest first. For this organisation's admins and "
-        "city administrators; empty for anyone else."
+        description="Pending applications, in the order they were first made. For this "
+        "organisation's admins and city administrators; empty for anyone else."
     )
-    async def applications(self, info: Info) -> list[MembershipType]:
+    async def applications(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[MembershipType]:
         if not await _can_manage(info, self.id):
-            return []
+            return page_of([], first, after, MembershipType.from_model)
         rows = await APPLICATIONS_OF_ORGANIZATION.load(info, self.id)
-        return [MembershipType.from_model(r) for r in rows]
+        # Keyset cursors need one ascending key: the id, the application's first submission
+        # (a re-application after a rejection keeps its row and its place).
+        return page_of(sorted(rows, key=lambda r: r.id), first, after, MembershipType.from_model)
 
 
 @strawberry.type(

@@ -20,7 +20,14 @@ from models.rewards import (
 )
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
-from schema.core.relay import database_ids, load_nodes
+from schema.core.relay import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    PageSize,
+    database_ids,
+    load_nodes,
+    page_of,
+)
 from schema.geography.loaders import DISTRICT
 from schema.geography.types import DistrictType
 from schema.rewards.loaders import BENEFIT, BENEFIT_PROVIDER, BENEFITS_OF_PROVIDER
@@ -81,9 +88,11 @@ class BenefitProviderType(relay.Node):
         return DistrictType.from_model(row) if row else None
 
     @strawberry.field(description="Its benefits, withdrawn ones included, oldest first.")
-    async def benefits(self, info: Info) -> list[BenefitType]:
+    async def benefits(
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[BenefitType]:
         rows = await BENEFITS_OF_PROVIDER.load(info, self.id)
-        return [BenefitType.from_model(r) for r in rows]
+        return page_of(rows, first, after, BenefitType.from_model)
 
 
 @strawberry.type(name="Benefit", description="One preferential treatment (优待) of the scheme.")

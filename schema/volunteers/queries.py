@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from enum import Enum
+
 import strawberry
 from strawberry import relay
 
 from models.volunteers import Skill, Volunteer, VolunteerStatus
 from schema.core.context import Info
+from schema.core.ordering import NEWEST, OLDEST, KeyOrder
 from schema.core.permissions import requires
 from schema.core.relay import (
     DEFAULT_PAGE_SIZE,
@@ -49,6 +53,19 @@ def _criteria(given: VolunteerFilter | None) -> volunteers.VolunteerFilter:
     )
 
 
+@strawberry.enum(
+    description=(
+        "`volunteers` in order: OLDEST (registered first, the default), NEWEST, "
+        "MOST_HOURS (most confirmed hours first)."
+        " Cursors carry the order: page with the `orderBy` that gave them."
+    )
+)
+class VolunteerSort(Enum):
+    OLDEST = OLDEST
+    NEWEST = NEWEST
+    MOST_HOURS = KeyOrder("MOST_HOURS", "total_hours", descending=True, parse=Decimal)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -61,9 +78,10 @@ class Query:
         filter: VolunteerFilter | None = None,
         first: PageSize = DEFAULT_PAGE_SIZE,
         after: str | None = None,
+        order_by: VolunteerSort = VolunteerSort.OLDEST,
     ) -> Connection[VolunteerType]:
         query = volunteers.filtered(_criteria(filter))
-        return await paginate(query, first, after, VolunteerType.from_model)
+        return await paginate(query, first, after, VolunteerType.from_model, order_by.value)
 
     @strawberry.field(description="One volunteer by ID.", extensions=[requires(apps=True)])
     async def volunteer(self, info: Info, id: relay.GlobalID) -> VolunteerType | None:

@@ -11,7 +11,7 @@ from strawberry import relay
 from models.volunteers import Availability, Gender, Skill, Volunteer, VolunteerStatus, unpack_tags
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
-from schema.core.relay import load_nodes
+from schema.core.relay import DEFAULT_PAGE_SIZE, Connection, PageSize, load_nodes, page_of
 from schema.geography.loaders import COMMUNITY, DISTRICT
 from schema.geography.types import CommunityType, DistrictType, GeoPoint
 from schema.volunteers.loaders import (
@@ -142,29 +142,31 @@ class VolunteerType(relay.Node):
         row = await COMMUNITY.load(info, self.row.community_id)
         return CommunityType.from_model(row) if row else None
 
-    @strawberry.field(description="Organisations this volunteer is an approved member of.")
+    @strawberry.field(
+        description="Organisations this volunteer is an approved member of, oldest first."
+    )
     async def organizations(
-        self, info: Info
-    ) -> list[Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")]]:
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[OrganizationType, strawberry.lazy("schema.organizations.types")]]:
         from schema.organizations.types import OrganizationType
 
         rows = await ORGANIZATIONS_OF_VOLUNTEER.load(info, self.id)
-        return [OrganizationType.from_model(r) for r in rows]
+        return page_of(rows, first, after, OrganizationType.from_model)
 
     @strawberry.field(
         description="All applications and memberships, pending ones included. Visible to the "
         "volunteer and administrators; empty for anyone else."
     )
     async def memberships(
-        self, info: Info
-    ) -> list[Annotated[MembershipType, strawberry.lazy("schema.organizations.types")]]:
+        self, info: Info, first: PageSize = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[MembershipType, strawberry.lazy("schema.organizations.types")]]:
         from schema.organizations.types import MembershipType
 
         principal = info.context.principal
         if not (principal.is_admin or principal.user_id == self.row.user_id):
-            return []
+            return page_of([], first, after, MembershipType.from_model)
         rows = await MEMBERSHIPS_OF_VOLUNTEER.load(info, self.id)
-        return [MembershipType.from_model(r) for r in rows]
+        return page_of(rows, first, after, MembershipType.from_model)
 
     @strawberry.field(description="Each star level reached, with its date; lowest first.")
     async def star_level_history(

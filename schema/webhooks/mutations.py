@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry import relay
 
@@ -12,6 +14,7 @@ from schema.webhooks.types import (
     RotateWebhookSecretPayload,
     WebhookDeliveryPayload,
     WebhookDeliveryType,
+    WebhookEventTypeName,
     WebhookPayload,
     WebhookType,
 )
@@ -23,10 +26,17 @@ from services.webhooks.errors import WebhookErrorCode
 TYPES_DESCRIPTION = "Event types to receive (see `webhookEventTypes`), e.g. ORDER_SUBMITTED."
 
 
+def _type_names(types: list[Enum] | None) -> list[str] | None:
+    return None if types is None else [t.value for t in types]
+
+
 @strawberry.input(description="A URL to POST events of the chosen types to.")
 class CreateWebhookInput:
     url: str = strawberry.field(description="An absolute http(s) URL (https in production).")
-    event_types: list[str] = strawberry.field(description=TYPES_DESCRIPTION)
+    event_types: list[Enum] = strawberry.field(
+        graphql_type=list[WebhookEventTypeName],  # type: ignore[valid-type]
+        description=TYPES_DESCRIPTION,
+    )
     description: str = strawberry.field(default="", description="A note (≤200).")
 
 
@@ -34,7 +44,11 @@ class CreateWebhookInput:
 class UpdateWebhookInput:
     webhook: relay.GlobalID = strawberry.field(description="The Webhook.")
     url: str | None = strawberry.field(default=None, description="A new target URL.")
-    event_types: list[str] | None = strawberry.field(default=None, description=TYPES_DESCRIPTION)
+    event_types: list[Enum] | None = strawberry.field(
+        default=None,
+        graphql_type=list[WebhookEventTypeName] | None,  # type: ignore[valid-type]
+        description=TYPES_DESCRIPTION,
+    )
     description: str | None = strawberry.field(default=None, description="A new note.")
     enabled: bool | None = strawberry.field(
         default=None,
@@ -81,7 +95,10 @@ class Mutation:
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
         _manager(info)
         call = webhooks.create_webhook(
-            info.context.principal, input.url, input.event_types, input.description
+            info.context.principal,
+            input.url,
+            _type_names(input.event_types) or [],
+            input.description,
         )
         return await payload(
             CreateWebhookPayload,
@@ -97,7 +114,9 @@ class Mutation:
         pk = decode_id(input.webhook, "Webhook")
         if pk is None:
             return WebhookPayload.failed(_missing())
-        changes = WebhookChanges(input.url, input.event_types, input.description, input.enabled)
+        changes = WebhookChanges(
+            input.url, _type_names(input.event_types), input.description, input.enabled
+        )
         return await payload(
             WebhookPayload,
             webhooks.update_webhook(info.context.principal, pk, changes),

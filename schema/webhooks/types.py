@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
 
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookStatus
+from schema.api_clients.types import ApiClientScope
 from schema.core.context import Info
 from schema.core.errors import DomainErrorType, Payload, payload_type
 from schema.core.relay import database_ids
+from services.webhooks import event_types as webhook_events
 from services.webhooks.errors import WebhookErrorCode
 from services.webhooks.event_types import EventKind
 from services.webhooks.payloads import previous_secret
@@ -22,11 +25,30 @@ strawberry.enum(
 )
 strawberry.enum(WebhookErrorCode, description="Why a webhook call failed.")
 
+# Built from the registry (services/webhooks/event_types.py), which is generic over the event
+# log's types: a domain that offers its events to apps adds them to this enum by that offer.
+WebhookEventTypeName = strawberry.enum(
+    cast(
+        "type[Enum]",
+        Enum("WebhookEventTypeName", {k.type: k.type for k in webhook_events.known_kinds()}),
+    ),
+    description="An event type webhooks may subscribe to (see `webhookEventTypes`).",
+)
+
+
+def event_types_of(values: Iterable[str]) -> list[Enum]:
+    """Stored event types as the enum; one no longer offered is left out."""
+    return [WebhookEventTypeName(v) for v in values if webhook_events.kind_of(v) is not None]
+
 
 @strawberry.type(description="An event type that webhooks may subscribe to.")
 class WebhookEventType:
-    type: str = strawberry.field(description="The event type, e.g. ORDER_SUBMITTED.")
-    scope: str = strawberry.field(description="The API-client scope needed to receive it.")
+    type: Enum = strawberry.field(
+        graphql_type=WebhookEventTypeName, description="The event type, e.g. ORDER_SUBMITTED."
+    )
+    scope: ApiClientScope = strawberry.field(
+        description="The API-client scope needed to receive it."
+    )
     description: str = strawberry.field(description="What it means and what its data holds.")
     personal_fields: list[str] = strawberry.field(
         description="Fields of its data sent only to apps with personal_data:read."
@@ -35,8 +57,8 @@ class WebhookEventType:
     @classmethod
     def from_kind(cls, kind: EventKind) -> WebhookEventType:
         return cls(
-            type=kind.type,
-            scope=kind.scope,
+            type=WebhookEventTypeName(kind.type),
+            scope=ApiClientScope(kind.scope),
             description=kind.description,
             personal_fields=list(kind.personal_fields),
         )
@@ -49,7 +71,10 @@ class WebhookEventType:
 class WebhookType(relay.Node):
     id: relay.NodeID[int]
     url: str = strawberry.field(description="Where deliveries are POSTed.")
-    event_types: list[str] = strawberry.field(description="The event types it receives.")
+    event_types: list[Enum] = strawberry.field(
+        graphql_type=list[WebhookEventTypeName],  # type: ignore[valid-type]
+        description="The event types it receives.",
+    )
     description: str = strawberry.field(description="The app's note about it.")
     status: WebhookStatus = strawberry.field(description="ACTIVE or DISABLED.")
     disabled_reason: str = strawberry.field(description="Why it is disabled; empty if active.")
@@ -64,7 +89,7 @@ class WebhookType(relay.Node):
         return cls(
             id=row.id,
             url=row.url,
-            event_types=list(row.event_types),
+            event_types=event_types_of(row.event_types),
             description=row.description,
             status=row.status,
             disabled_reason=row.disabled_reason,

@@ -16,6 +16,7 @@ from strawberry import relay
 
 from models.accounts import ApiClient, Role
 from models.events import Event
+from schema.api_clients.types import ApiClientScope
 from schema.core.context import Context
 from services import accounts, api_clients
 from services.api_clients.errors import ApiClientErrorCode
@@ -179,16 +180,37 @@ async def test_a_new_client_needs_a_name_and_known_scopes() -> None:
 # GraphQL
 
 
+@pytest.mark.parametrize("scope", ["root", "open311:write", "read"])
+async def test_a_scope_outside_the_enum_is_a_validation_error(scope: str) -> None:
+    result = await gql(CREATE, {"input": {"name": "x", "scopes": [scope]}}, await admin())
+
+    assert result.data is None and result.errors is not None
+    assert f"Value '{scope}' does not exist in 'ApiClientScope' enum" in result.errors[0].message
+    assert await ApiClient.all().count() == 0
+
+
+async def test_enum_names_grant_the_scope_strings() -> None:
+    everything = [scope.name for scope in ApiClientScope]
+    made = (await data_of(CREATE, {"input": {"name": "x", "scopes": everything}}, await admin()))[
+        "createApiClient"
+    ]
+
+    assert sorted(made["apiClient"]["scopes"]) == sorted(everything)
+    check = await api_clients.check_key(made["key"])
+    assert check is not None and check.principal.scopes == frozenset(Scope.ALL)
+    assert "OPEN311_WRITE" in everything and Scope.OPEN311_WRITE in check.principal.scopes
+
+
 async def test_an_admin_creates_rotates_and_revokes_a_client() -> None:
     boss = await admin()
 
     # create: the key is in the response, and works
-    made = (await data_of(CREATE, {"input": {"name": "志愿云", "scopes": ["read"]}}, boss))[
+    made = (await data_of(CREATE, {"input": {"name": "志愿云", "scopes": ["READ"]}}, boss))[
         "createApiClient"
     ]
     assert made["errors"] == []
     key, client = made["key"], made["apiClient"]
-    assert key.startswith(client["keyPrefix"]) and client["scopes"] == ["read"]
+    assert key.startswith(client["keyPrefix"]) and client["scopes"] == ["READ"]
     assert await works(key)
 
     # rotate: a new key; the old one keeps its grace period
@@ -228,7 +250,7 @@ async def test_the_client_list_never_shows_a_key() -> None:
 
     assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"]
     assert [n["name"] for n in page["nodes"] + rest["nodes"]] == ["one", "two"]
-    assert rest["nodes"][0]["scopes"] == ["dispatch", "read"]
+    assert rest["nodes"][0]["scopes"] == ["DISPATCH", "READ"]
     text = json.dumps([page, rest])
     for key in (first, second):
         assert key not in text and key.split("_", 2)[2] not in text
@@ -250,7 +272,7 @@ async def test_only_admins_manage_clients(who: str) -> None:
 
     results = [
         await gql(CLIENTS, {}, principal),
-        await gql(CREATE, {"input": {"name": "x", "scopes": ["read"]}}, principal),
+        await gql(CREATE, {"input": {"name": "x", "scopes": ["READ"]}}, principal),
         await gql(ROTATE, variables, principal),
         await gql(REVOKE, variables, principal),
     ]
@@ -264,7 +286,7 @@ async def test_bad_input_is_coded_and_changes_nothing() -> None:
     boss = await admin()
     client, key = await api_clients.create_api_client("app", [Scope.READ])
 
-    unknown = await data_of(CREATE, {"input": {"name": "x", "scopes": ["root"]}}, boss)
+    no_scope = await data_of(CREATE, {"input": {"name": "x", "scopes": []}}, boss)
     wrong_id = await data_of(
         ROTATE, {"input": {"apiClient": str(relay.GlobalID("User", "1"))}}, boss
     )
@@ -272,7 +294,7 @@ async def test_bad_input_is_coded_and_changes_nothing() -> None:
         ROTATE, {"input": {"apiClient": gid(client.id), "gracePeriodSeconds": 10**8}}, boss
     )
 
-    assert unknown["createApiClient"]["errors"][0]["code"] == "UNKNOWN_SCOPE"
+    assert no_scope["createApiClient"]["errors"][0]["code"] == "NO_SCOPES"
     assert wrong_id["rotateApiClientKey"]["errors"] == [
         {"code": "CLIENT_NOT_FOUND", "field": "apiClient"}
     ]

@@ -20,7 +20,7 @@ query Page($first: Int!) {
     edges { node {
       realName phone idNumber homeLocation { lat } starLevel
       district { name communities { name } } community { name }
-      organizations { name memberCount district { name } }
+      organizations(first: 5) { totalCount nodes { name memberCount district { name } } }
     } }
   }
 }"""
@@ -29,8 +29,17 @@ query Page($first: Int!) {
   organizations(first: $first) {
     totalCount
     nodes {
-      name memberCount district { name } applications { id }
-      members { role volunteer { realName organizations { name } } organization { name } }
+      name memberCount district { name } applications(first: 5) { totalCount nodes { id } }
+      members(first: 5) {
+        totalCount pageInfo { hasNextPage endCursor }
+        nodes {
+          role organization { name }
+          volunteer {
+            realName organizations(first: 3) { nodes { name } }
+            memberships(first: 3) { totalCount nodes { status } }
+          }
+        }
+      }
     }
   }
 }"""

@@ -27,9 +27,9 @@ PAGE_WITH_DISTRICT = """
 query { volunteers(first: 5) { totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node { realName district { name } } } } }
 """
-# Nested lists multiply: 1 + 5 x (1 node + 10 organisations (a list without `first`)).
+# Nested lists multiply: 1 + 5 x (1 node + a nested connection of 1 + 10 organisations).
 NESTED_LISTS = """
-query { volunteers(first: 5) { nodes { realName organizations { name } } } }
+query { volunteers(first: 5) { nodes { realName organizations(first: 10) { nodes { name } } } } }
 """
 # Without `first`, the schema's default page size (20): 1 + 20 x 1.
 DEFAULT_PAGE = "query { organizations { edges { node { name } } } }"
@@ -70,7 +70,7 @@ def cost_of(document: str, variables: dict[str, object] | None = None, name: str
         (SCALARS_ONLY, 0),
         (ONE_OBJECT, 1),
         (PAGE_WITH_DISTRICT, 1 + 5 * 2),
-        (NESTED_LISTS, 1 + 5 * (1 + DEFAULT_LIST_SIZE)),
+        (NESTED_LISTS, 1 + 5 * (1 + 1 + 10)),
         (DEFAULT_PAGE, 1 + 20),
         (VARIABLE_PAGE, 1 + 7),
         (FRAGMENTS, 1 + 3 * 3),

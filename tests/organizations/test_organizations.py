@@ -49,8 +49,8 @@ APPLICATIONS = """
 query Applications($id: ID!) {
   organization(id: $id) {
     memberCount
-    applications { id volunteer { realName } }
-    members { role volunteer { realName } }
+    applications { nodes { id volunteer { realName } } }
+    members { nodes { role volunteer { realName } } }
   }
 }"""
 LIST = """
@@ -154,13 +154,13 @@ async def test_the_join_flow_apply_list_approve() -> None:
     assert (membership["status"], membership["message"]) == ("PENDING", "周末有空")
 
     listed = await data_of(APPLICATIONS, {"id": org_gid}, founder)
-    assert listed["organization"]["applications"] == [
+    assert listed["organization"]["applications"]["nodes"] == [
         {"id": membership["id"], "volunteer": {"realName": "钱志愿"}}
     ]
     # Applicants do not see the queue of applications.
     assert (await data_of(APPLICATIONS, {"id": org_gid}, applicant))["organization"][
         "applications"
-    ] == []
+    ] == {"nodes": []}
 
     decided = await data_of(
         DECIDE,
@@ -175,8 +175,8 @@ async def test_the_join_flow_apply_list_approve() -> None:
     )
     after = await data_of(APPLICATIONS, {"id": org_gid}, founder)
     assert after["organization"]["memberCount"] == 2
-    assert after["organization"]["applications"] == []
-    assert [m["volunteer"]["realName"] for m in after["organization"]["members"]] == [
+    assert after["organization"]["applications"]["nodes"] == []
+    assert [m["volunteer"]["realName"] for m in after["organization"]["members"]["nodes"]] == [
         "赵队长",
         "钱志愿",
     ]
@@ -276,3 +276,55 @@ async def test_the_public_list_filters_by_category_district_and_verified() -> No
     assert await names({"district": district, "category": "CULTURE"}) == ["乙队"]
     assert await names({"search": "乙"}) == ["乙队"]
     assert await User.filter(username="boss").exists()
+
+
+MEMBER_PAGE = """
+query Members($id: ID!, $first: Int, $after: String) {
+  organization(id: $id) {
+    members(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+      nodes { volunteer { realName } }
+    }
+  }
+}"""
+
+
+async def test_members_page_with_stable_cursors() -> None:
+    _, founder, _ = await make_volunteer("founder", real_name="创始人")
+    organization_id = await make_organization(founder)
+    for i in range(3):
+        _, _, volunteer_id = await make_volunteer(f"member{i}", real_name=f"队员{i}")
+        await Membership.create(
+            volunteer_id=volunteer_id,
+            organization_id=organization_id,
+            status=MembershipStatus.APPROVED,
+        )
+    org = to_base64("Organization", organization_id)
+
+    first = (await data_of(MEMBER_PAGE, {"id": org, "first": 2}, founder))["organization"]
+    page = first["members"]
+    # a member who joins between two pages lands at the end, not in a page already read
+    _, _, late = await make_volunteer("late", real_name="新队员")
+    await Membership.create(
+        volunteer_id=late, organization_id=organization_id, status=MembershipStatus.APPROVED
+    )
+    after = page["pageInfo"]["endCursor"]
+    rest = (await data_of(MEMBER_PAGE, {"id": org, "after": after}, founder))["organization"]
+
+    assert page["totalCount"] == 4
+    assert page["pageInfo"] == {"hasNextPage": True, "hasPreviousPage": False, "endCursor": after}
+    assert [n["volunteer"]["realName"] for n in page["nodes"]] == ["创始人", "队员0"]
+    assert [n["volunteer"]["realName"] for n in rest["members"]["nodes"]] == [
+        "队员1",
+        "队员2",
+        "新队员",
+    ]
+    assert rest["members"]["pageInfo"]["hasNextPage"] is False
+    # anonymous readers see the organisation, not its members
+    anonymous = (await data_of(MEMBER_PAGE, {"id": org}))["organization"]["members"]
+    assert anonymous["totalCount"] == 0 and anonymous["nodes"] == []
+    # a cursor that is not one is refused with a code
+    assert error_codes(await gql(MEMBER_PAGE, {"id": org, "after": "nope"}, founder)) == [
+        "BAD_USER_INPUT"
+    ]

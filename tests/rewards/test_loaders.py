@@ -157,9 +157,11 @@ query ($first: Int!) {
 BENEFITS = """
 query ($first: Int!) {
   benefits(first: $first) { totalCount nodes {
-    code remaining provider { name district { name } benefits { code } }
+    code remaining provider { name district { name } benefits { nodes { code } } }
   } }
-  benefitProviders(first: $first) { nodes { name benefits { code provider { name } } } }
+  benefitProviders(first: $first) {
+    nodes { name benefits { totalCount nodes { code provider { name } } } }
+  }
 }"""
 REDEMPTIONS = """
 query ($first: Int!) {

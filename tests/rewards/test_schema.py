@@ -34,7 +34,7 @@ mutation ($input: UpdateBenefitInput!) {
 CATALOGUE = """
 query ($filter: BenefitFilter) {
   benefits(first: 50, filter: $filter) { totalCount nodes { code remaining provider { kind } } }
-  benefitProviders(first: 10) { nodes { name benefits { code } } }
+  benefitProviders(first: 10) { nodes { name benefits { nodes { code } } } }
 }
 """
 ELIGIBLE = """
@@ -129,7 +129,7 @@ async def test_admins_build_the_catalogue_and_nobody_else_does() -> None:
         {"code": "MUSEUM_TOUR", "remaining": None, "provider": {"kind": "PUBLIC_VENUE"}}
     ]
     assert everything["benefitProviders"]["nodes"] == [
-        {"name": "惠州博物馆", "benefits": [{"code": "MUSEUM_TOUR"}]}
+        {"name": "惠州博物馆", "benefits": {"nodes": [{"code": "MUSEUM_TOUR"}]}}
     ]
 
 

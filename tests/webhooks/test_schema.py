@@ -12,6 +12,7 @@ from models.events import Event
 from models.webhooks import DeliveryStatus, Webhook, WebhookDelivery
 from services import api_clients
 from services.common.principal import Principal, Scope
+from services.webhooks import event_types as webhook_events
 from tests.support import count_statements, data_of, error_codes, gql, make_user
 
 CREATE = """
@@ -122,15 +123,39 @@ async def test_an_app_registers_a_webhook_and_sees_its_secret_once() -> None:
 async def test_bad_input_is_coded_and_registers_nothing() -> None:
     app = await make_app(Scope.WEBHOOKS_MANAGE)
 
-    made = await create(app, url="not a url", eventTypes=["ORDER_SUBMITTED", "NOPE"])
+    made = await create(app, url="not a url", eventTypes=["ORDER_SUBMITTED"])
+    empty = await create(app, eventTypes=[])
 
     assert made["webhook"] is None and made["secret"] is None
     assert [(e["code"], e["field"]) for e in made["errors"]] == [
         ("INVALID_URL", "url"),
-        ("UNKNOWN_EVENT_TYPE", "eventTypes"),
         ("EVENT_TYPE_NOT_PERMITTED", "eventTypes"),
     ]
+    assert [(e["code"], e["field"]) for e in empty["errors"]] == [("NO_EVENT_TYPES", "eventTypes")]
     assert await Webhook.all().count() == 0
+
+
+@pytest.mark.parametrize("mutation", ["create", "update"])
+async def test_an_event_type_outside_the_enum_is_a_validation_error(mutation: str) -> None:
+    app = await manager()
+    hook = (await create(app))["webhook"]["id"]
+    if mutation == "create":
+        result = await gql(CREATE, {"input": {"url": URL, "eventTypes": ["NOPE"]}}, app)
+    else:
+        result = await gql(UPDATE, {"input": {"webhook": hook, "eventTypes": ["NOPE"]}}, app)
+
+    assert result.data is None and result.errors is not None
+    message = result.errors[0].message
+    assert "Value 'NOPE' does not exist in 'WebhookEventTypeName' enum" in message
+    assert [w.event_types for w in await Webhook.all()] == [["ORDER_SUBMITTED"]]
+
+
+async def test_the_event_type_enum_is_the_registry() -> None:
+    query = '{ __type(name: "WebhookEventTypeName") { enumValues { name } } }'
+    names = [v["name"] for v in (await data_of(query))["__type"]["enumValues"]]
+
+    assert names == [kind.type for kind in webhook_events.known_kinds()]
+    assert "TIME_TRANSFERRED" not in names
 
 
 async def test_the_event_type_registry_is_public() -> None:
@@ -138,17 +163,17 @@ async def test_the_event_type_registry_is_public() -> None:
 
     assert kinds["ORDER_SUBMITTED"] == {
         "type": "ORDER_SUBMITTED",
-        "scope": "dispatch",
+        "scope": "DISPATCH",
         "personalFields": ["note"],
     }
     assert "RECORD_CONFIRMED" in kinds
     # civic issues are public cases (as on Open311): an app with `read` may follow them
-    assert kinds["CIVIC_ISSUE_REPORTED"]["scope"] == "read"
+    assert kinds["CIVIC_ISSUE_REPORTED"]["scope"] == "READ"
     # time-bank movements are their holder's business: no app may subscribe to them
     assert "TIME_TRANSFERRED" not in kinds
     # certificates are followed by the national volunteer system, which holds `export`
     for type_ in ("REQUESTED", "ISSUED", "DECLINED", "REVOKED"):
-        assert kinds[f"CERTIFICATE_{type_}"]["scope"] == "export"
+        assert kinds[f"CERTIFICATE_{type_}"]["scope"] == "EXPORT"
 
 
 async def test_certificate_events_need_the_export_scope() -> None:
