@@ -29,7 +29,8 @@ from services.geography import ensure_reference_data
 PAGE = """
 query Page($first: Int!, $filter: VolunteerFilter) {
   volunteers(first: $first, filter: $filter) {
-    edges { node { realName phone starLevel district { name } organizations(first: 10) { edges { node { name } } } } }
+    edges { node { realName phone starLevel district { name }
+                   organizations(first: 10) { edges { node { name } } } } }
     totalCount
   }
 }

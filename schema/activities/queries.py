@@ -20,6 +20,7 @@ from schema.core.relay import (
     paginate,
 )
 from services.activities import discovery
+from services.activities.errors import ActivityErrorCode
 from services.common.errors import AccessError, DomainError
 
 
@@ -54,7 +55,8 @@ class ActivityFilter:
 
 @strawberry.enum(
     description=(
-        "`activities` in order: OLDEST (created first, the default), NEWEST, TITLE."
+        "`activities` in order: OLDEST (created first, the default), NEWEST, TITLE, DISTANCE"
+        " (nearest `filter.near` first, which it needs; ties by ID)."
         " Cursors carry the order: page with the `orderBy` that gave them."
     )
 )
@@ -62,6 +64,7 @@ class ActivitySort(Enum):
     OLDEST = OLDEST
     NEWEST = NEWEST
     TITLE = KeyOrder("TITLE", "title")
+    DISTANCE = KeyOrder("DISTANCE", "distance", parse=float)
 
 
 @strawberry.type
@@ -96,6 +99,14 @@ class Query:
             )
         try:
             query = await discovery.filtered(info.context.principal, criteria)
+            if order_by is ActivitySort.DISTANCE:
+                if criteria.near is None:
+                    raise DomainError(
+                        ActivityErrorCode.INVALID_FILTER,
+                        "DISTANCE orders from a point: give filter.near.",
+                        "orderBy",
+                    )
+                query = discovery.by_distance(query, criteria.near)
         except DomainError as error:
             raise query_input_error(error) from error
         return await paginate(query, first, after, ActivityType.from_model, order_by.value)

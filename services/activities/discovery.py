@@ -3,11 +3,12 @@ skill, dates, open places, organisation), and a volunteer's own sign-ups."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
 from models.activities import (
@@ -124,6 +125,22 @@ async def filtered(principal: Principal, criteria: ActivityFilter) -> QuerySet[A
         ]
         query = query.filter(id__in=inside)
     return query
+
+
+def by_distance(query: QuerySet[Activity], near: Near) -> QuerySet[Activity]:
+    """Adds `distance`, a key that orders activities by how far they are from `near`: the
+    squared equirectangular distance in degrees of latitude. Plain arithmetic (SQLite has no
+    trigonometry), and at a city's scale it orders exactly as the great-circle distance does;
+    it is a sort key, not metres."""
+    lat, lng = float(near.lat), float(near.lng)
+    stretch = math.cos(math.radians(lat))  # a degree of longitude is this much shorter
+    # Tortoise's F expressions do not multiply by each other; the three numbers are floats
+    # (repr is exact and cannot carry SQL), the columns this table's own.
+    key = (
+        f'(("lat" - {lat!r}) * ("lat" - {lat!r}) '
+        f'+ ("lng" - {lng!r}) * ("lng" - {lng!r}) * {stretch * stretch!r})'
+    )
+    return query.annotate(distance=RawSQL(key))
 
 
 async def my_sign_ups(principal: Principal, upcoming_only: bool = False) -> QuerySet[SignUp]:

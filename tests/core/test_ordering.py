@@ -130,3 +130,45 @@ async def test_name_order_breaks_ties_by_id_and_stays_stable_under_inserts() -> 
     assert [n["name"] for n in page["nodes"]] == ["Alpha", "Beta"]
     assert [n["name"] for n in rest["nodes"]] == ["Delta", "Gamma"]
     assert error_codes(await gql(document, {"after": "bm9wZQ=="})) == ["BAD_USER_INPUT"]
+
+
+NEAR = {"lat": 23.11, "lng": 114.41, "withinKm": 40}
+BY_DISTANCE = """
+query Page($first: Int, $after: String, $near: NearInput) {
+  activities(orderBy: DISTANCE, filter: {near: $near}, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id }
+  }
+}"""
+
+
+async def test_activities_nearest_first_page_exactly_with_ties_by_id() -> None:
+    from services.common.distance import haversine_meters
+
+    await demo_data.seed(SMALL)
+    _, admin = await make_user("ops.admin", Role.ADMIN)
+    nodes, after = [], None
+    while True:
+        variables = {"first": 2, "after": after, "near": NEAR}
+        page = (await data_of(BY_DISTANCE, variables, admin))["activities"]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    rows = {a.id: a for a in await Activity.all()}
+    within = [
+        a
+        for a in rows.values()
+        if haversine_meters(NEAR["lat"], NEAR["lng"], a.lat, a.lng) <= NEAR["withinKm"] * 1000
+    ]
+    assert len(within) >= 3, "the demo has activities around the city centre"
+    # Activities at one station share a point: they follow each other by ID
+    expected = sorted(
+        within,
+        key=lambda a: (round(haversine_meters(NEAR["lat"], NEAR["lng"], a.lat, a.lng), 3), a.id),
+    )
+    assert [n["id"] for n in nodes] == [to_base64("Activity", a.id) for a in expected]
+
+    # DISTANCE needs a point to measure from, and a coded refusal says so
+    refused = await gql("{ activities(orderBy: DISTANCE, first: 1) { nodes { id } } }", {}, admin)
+    assert error_codes(refused) == ["INVALID_FILTER"]
