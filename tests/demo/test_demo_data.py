@@ -71,7 +71,7 @@ async def test_the_demo_city_takes_part_about_as_the_seed_says() -> None:
 
     # then participation and hours come mostly from the activities' confirmed attendance
     assert 0.65 <= figures["participationRate"] <= 0.85, figures
-    assert 22 <= figures["hoursPerVolunteer"] <= 36, figures
+    assert 22 <= Decimal(figures["hoursPerVolunteer"]) <= 36, figures
     activity_records = ServiceRecord.filter(sign_up_id__not_isnull=True)
     assert await activity_records.filter(status=RecordStatus.PENDING).exists()
     # and each confirmed record was deposited once, the ledger balancing to the cent.

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from models.dispatch import OrderAssignment, ServiceRecord
-from services.dispatch import assignments, service_records
-from tests.dispatch.support import assigned_order, huicheng_order, make_centers, people
+from services.dispatch import assignments
+from tests.dispatch.support import assigned_order, attend, huicheng_order, make_centers, people
 from tests.support import (
     count_statements,
     data_of,
@@ -38,8 +38,7 @@ async def _served(who: dict[str, Any]) -> tuple[str, str]:
     order_id, assignment_id = await assigned_order(who)
     await assignments.accept(who["volunteer"], assignment_id)
     start = datetime.now(UTC)
-    await service_records.check_in(who["volunteer"], assignment_id, now=start)
-    await service_records.check_out(who["volunteer"], assignment_id, now=start + timedelta(hours=2))
+    await attend(who["volunteer"], assignment_id, start, start + timedelta(hours=2))
     return gid("ServiceOrder", order_id), gid("OrderAssignment", assignment_id)
 
 
