@@ -5,6 +5,7 @@ reason, and with REQUIRE_SERVICES=1 an unreachable service fails the run instead
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from asyncpg.exceptions import DeadlockDetectedError
 from tortoise import connections
 from tortoise.models import Model
 
@@ -153,9 +155,20 @@ async def empty_database(backend: Backend) -> None:
     )
     if backend.is_postgres:
         # One simple query is one transaction; DELETE, unlike TRUNCATE, leaves the id sequence.
-        await connection.execute_script(
+        # A live server of an earlier test may be writing meanwhile (its notification worker,
+        # its sweeper) and lock the same tables in another order: PostgreSQL then aborts one
+        # side as a deadlock, which changed nothing, so try again.
+        script = (
             f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE; DELETE FROM {event_table};"
         )
+        for attempt in range(5):
+            try:
+                await connection.execute_script(script)
+                break
+            except DeadlockDetectedError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
     else:
         await connection.execute_script(
             "PRAGMA foreign_keys=OFF;"
